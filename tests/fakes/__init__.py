@@ -1,0 +1,1 @@
+"""Shared test doubles and real-data loaders for the MorningAI test suite."""
