@@ -1,0 +1,50 @@
+"""Queries on `repositories`: the repositories an installation has granted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from db.tenancy import TenantScope
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    github_id: int
+    full_name: str
+    private: bool = False
+
+
+def upsert(scope: TenantScope, repo: RepoRef) -> int:
+    """Insert or refresh a repository (re-activating it) and return its row id."""
+    row = scope.conn.execute(
+        "INSERT INTO repositories (tenant_id, github_id, full_name, private)"
+        " VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (tenant_id, github_id) DO UPDATE SET full_name = excluded.full_name,"
+        "   private = excluded.private, active = true, updated_at = now()"
+        " RETURNING id",
+        (scope.tenant_id, repo.github_id, repo.full_name, repo.private),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def upsert_many(scope: TenantScope, repos: Iterable[RepoRef]) -> None:
+    for repo in repos:
+        upsert(scope, repo)
+
+
+def deactivate(scope: TenantScope, github_ids: Iterable[int]) -> int:
+    cur = scope.conn.execute(
+        "UPDATE repositories SET active = false, updated_at = now()"
+        " WHERE tenant_id = %s AND github_id = ANY(%s)",
+        (scope.tenant_id, list(github_ids)),
+    )
+    return cur.rowcount
+
+
+def active_names(scope: TenantScope) -> list[str]:
+    rows = scope.conn.execute(
+        "SELECT full_name FROM repositories WHERE active ORDER BY full_name"
+    ).fetchall()
+    return [r[0] for r in rows]

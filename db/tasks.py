@@ -1,0 +1,154 @@
+"""Queries on `tasks`: the source of truth for every job, whatever Redis holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from db.tenancy import TenantScope
+
+FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    tenant_id: int
+    repository_id: int | None
+    kind: str
+    queue: str
+    status: str
+    subject: dict[str, Any]
+    delivery_id: str | None
+    trace_id: str
+    attempts: int
+    max_attempts: int
+    error: str | None
+    worker: str | None
+    created_at: datetime
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewTask:
+    kind: str
+    queue: str
+    trace_id: str
+    subject: dict[str, Any] = field(default_factory=dict)
+    repository_id: int | None = None
+    delivery_id: str | None = None
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class ReconcileCandidate:
+    task_id: int
+    tenant_id: int
+    status: str
+    queue: str
+    kind: str
+
+
+_COLUMNS = (
+    "id, tenant_id, repository_id, kind, queue, status, subject, delivery_id, trace_id,"
+    " attempts, max_attempts, error, worker, created_at, enqueued_at, started_at, heartbeat_at,"
+    " finished_at"
+)
+
+
+def create(scope: TenantScope, new: NewTask) -> Task:
+    cur = scope.conn.cursor(row_factory=class_row(Task))
+    task = cur.execute(
+        "INSERT INTO tasks (tenant_id, repository_id, kind, queue, subject, delivery_id,"
+        f" trace_id, max_attempts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+        (
+            scope.tenant_id,
+            new.repository_id,
+            new.kind,
+            new.queue,
+            Jsonb(new.subject),
+            new.delivery_id,
+            new.trace_id,
+            new.max_attempts,
+        ),
+    ).fetchone()
+    assert task is not None
+    return task
+
+
+def get(scope: TenantScope, task_id: int) -> Task | None:
+    cur = scope.conn.cursor(row_factory=class_row(Task))
+    return cur.execute(f"SELECT {_COLUMNS} FROM tasks WHERE id = %s", (task_id,)).fetchone()
+
+
+def tenant_of(conn: psycopg.Connection[Any], task_id: int) -> int | None:
+    row = conn.execute("SELECT app_task_tenant(%s)", (task_id,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def mark_enqueued(scope: TenantScope, task_id: int) -> None:
+    scope.conn.execute(
+        "UPDATE tasks SET enqueued_at = now(), updated_at = now() WHERE id = %s", (task_id,)
+    )
+
+
+def claim(scope: TenantScope, task_id: int, worker: str, stale_after: timedelta) -> Task | None:
+    """Move a queued task (or a running one whose worker went silent) to running.
+
+    The row lock makes two workers holding the same job id agree on one winner.
+    """
+    cur = scope.conn.cursor(row_factory=class_row(Task))
+    return cur.execute(
+        "UPDATE tasks SET status = 'running', attempts = attempts + 1, worker = %s,"
+        " started_at = now(), heartbeat_at = now(), updated_at = now(), error = NULL"
+        " WHERE id = %s AND (status = 'queued' OR (status = 'running'"
+        "   AND coalesce(heartbeat_at, started_at) < now() - %s))"
+        f" RETURNING {_COLUMNS}",
+        (worker, task_id, stale_after),
+    ).fetchone()
+
+
+def heartbeat(scope: TenantScope, task_id: int, worker: str) -> bool:
+    cur = scope.conn.execute(
+        "UPDATE tasks SET heartbeat_at = now() WHERE id = %s AND status = 'running'"
+        " AND worker = %s",
+        (task_id, worker),
+    )
+    return cur.rowcount == 1
+
+
+def finish(scope: TenantScope, task_id: int, status: str, error: str | None = None) -> None:
+    if status not in FINAL_STATES:
+        raise ValueError(f"{status!r} is not a final state")
+    scope.conn.execute(
+        "UPDATE tasks SET status = %s, error = %s, finished_at = now(), updated_at = now()"
+        " WHERE id = %s",
+        (status, error, task_id),
+    )
+
+
+def requeue(scope: TenantScope, task_id: int, error: str) -> None:
+    """Back to queued after a transient failure; the reconciler or a retry picks it up."""
+    scope.conn.execute(
+        "UPDATE tasks SET status = 'queued', error = %s, worker = NULL, enqueued_at = NULL,"
+        " updated_at = now() WHERE id = %s",
+        (error, task_id),
+    )
+
+
+def to_reconcile(
+    conn: psycopg.Connection[Any], queued_for: timedelta, stale_after: timedelta
+) -> list[ReconcileCandidate]:
+    rows = conn.execute(
+        "SELECT task_id, tenant_id, status, queue, kind FROM app_tasks_to_reconcile(%s, %s)",
+        (queued_for, stale_after),
+    ).fetchall()
+    return [ReconcileCandidate(*row) for row in rows]

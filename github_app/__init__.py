@@ -1,0 +1,30 @@
+"""MorningAI's web app: GitHub's webhooks in, tasks out. `create_app` is the factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from github_app.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from github_app import health, webhooks
+    from github_app.services import Services
+
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_webhook_bytes
+    app.extensions["morningai"] = Services(settings)
+    app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(health.blueprint)
+    missing = settings.missing_github_settings()
+    if missing:
+        log.warning("not connected to GitHub: missing %s. %s", ", ".join(missing), health.HOW_TO)
+    return app
+
+
+__all__ = ["Settings", "create_app"]

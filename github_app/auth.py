@@ -1,0 +1,62 @@
+"""GitHub App authentication: app JWT → installation token, cached in Redis for all processes.
+
+githubkit mints the JWT and exchanges it; its cache strategy decides where tokens live. We
+keep them in Redis (one token per installation and repository set, reused by every worker until
+a minute before expiry) and turn githubkit's HTTP response cache off: PostgreSQL, not an HTTP
+cache, is where state lives.
+"""
+
+from __future__ import annotations
+
+from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit.cache import RedisCacheStrategy
+from redis import Redis
+
+from github_app.config import Settings
+
+CACHE_PREFIX = "morningai:github"
+
+
+class GitHubNotConfiguredError(RuntimeError):
+    """The GitHub App's id or private key is not set."""
+
+
+def _credentials(settings: Settings) -> tuple[str, str]:
+    if not settings.github_app_id or settings.github_private_key is None:
+        raise GitHubNotConfiguredError(
+            "GITHUB_APP_ID and GITHUB_PRIVATE_KEY (or GITHUB_PRIVATE_KEY_PATH) must be set"
+        )
+    return settings.github_app_id, settings.github_private_key.get_secret_value()
+
+
+def app_client(settings: Settings, redis: Redis) -> GitHub[AppAuthStrategy]:
+    """A client authenticated as the App itself (JWT): for /app endpoints only."""
+    app_id, key = _credentials(settings)
+    return GitHub(
+        AppAuthStrategy(app_id, key),
+        base_url=settings.github_api_url,
+        cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
+        http_cache=False,
+        timeout=30.0,
+    )
+
+
+def installation_client(
+    settings: Settings, redis: Redis, installation_id: int, repository: str | None = None
+) -> GitHub[AppInstallationAuthStrategy]:
+    """A client acting as the installation; narrowed to one repository when one is named,
+    so a job's token cannot touch the tenant's other repositories."""
+    app_id, key = _credentials(settings)
+    repositories = [repository.split("/", 1)[1]] if repository else None
+    strategy = (
+        AppInstallationAuthStrategy(app_id, key, installation_id, repositories=repositories)
+        if repositories
+        else AppInstallationAuthStrategy(app_id, key, installation_id)
+    )
+    return GitHub(
+        strategy,
+        base_url=settings.github_api_url,
+        cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
+        http_cache=False,
+        timeout=30.0,
+    )

@@ -1,0 +1,75 @@
+"""The only module that calls the GitHub REST API: small verbs the jobs need, one repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from githubkit import AppInstallationAuthStrategy, GitHub
+from githubkit.exception import RequestFailed
+from redis import Redis
+
+from github_app.auth import installation_client
+from github_app.config import Settings
+
+Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+
+
+class RepoClient:
+    """GitHub as one installation sees one repository."""
+
+    def __init__(self, gh: GitHub[AppInstallationAuthStrategy], full_name: str) -> None:
+        self.gh = gh
+        self.full_name = full_name
+        self.owner, self.repo = full_name.split("/", 1)
+
+    def react(self, number: int, content: Reaction) -> None:
+        self.gh.rest.reactions.create_for_issue(self.owner, self.repo, number, content=content)
+
+    def comments(self, number: int) -> Iterator[Comment]:
+        for item in self.gh.rest.paginate(  # type: ignore[var-annotated]
+            self.gh.rest.issues.list_comments,
+            owner=self.owner,
+            repo=self.repo,
+            issue_number=number,
+            per_page=100,
+        ):
+            yield Comment(item.id, item.body or "")
+
+    def create_comment(self, number: int, body: str) -> Comment:
+        made = self.gh.rest.issues.create_comment(
+            self.owner, self.repo, number, body=body
+        ).parsed_data
+        return Comment(made.id, made.body or "")
+
+    def update_comment(self, comment_id: int, body: str) -> Comment:
+        made = self.gh.rest.issues.update_comment(
+            self.owner, self.repo, comment_id, body=body
+        ).parsed_data
+        return Comment(made.id, made.body or "")
+
+    def permission(self, username: str) -> str:
+        """The user's permission on the repository; 'none' for strangers."""
+        try:
+            found = self.gh.rest.repos.get_collaborator_permission_level(
+                self.owner, self.repo, username
+            ).parsed_data
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return "none"
+            raise
+        return found.permission
+
+
+def repo_client(
+    settings: Settings, redis: Redis, installation_id: int, full_name: str
+) -> RepoClient:
+    return RepoClient(installation_client(settings, redis, installation_id, full_name), full_name)

@@ -1,0 +1,1 @@
+"""One module per concern: turn an event's envelope into an intent — pure functions."""

@@ -1,0 +1,187 @@
+"""Record a delivery and what it asks for — tenant, repositories, task — in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from db import deliveries, repositories, tasks, tenants
+from db.deliveries import DeliveryRecord
+from db.pool import Database
+from db.repositories import RepoRef
+from db.tenancy import TenantScope
+from github_app.events import Envelope
+from github_app.intents import (
+    Ignore,
+    InstallationChanged,
+    Intent,
+    Reject,
+    RepositoriesChanged,
+    RequestTask,
+)
+
+
+@dataclass(frozen=True)
+class QueuedTask:
+    task_id: int
+    tenant_id: int
+    kind: str
+    queue: str
+    trace_id: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the receiver answers, and the task to enqueue once the transaction committed."""
+
+    status: int
+    outcome: str
+    detail: str
+    task: QueuedTask | None = None
+
+
+class _Duplicate(Exception):
+    """Raised inside the transaction to roll back everything a redelivery did."""
+
+
+def _delivery(env: Envelope, outcome: str, detail: str | None) -> DeliveryRecord:
+    return DeliveryRecord(
+        delivery_id=env.delivery_id,
+        event=env.event,
+        action=env.action,
+        installation_id=env.installation_id,
+        repository=env.repository.full_name if env.repository else None,
+        sender=env.sender_login,
+        outcome=outcome,
+        detail=detail,
+    )
+
+
+def record_rejected(db: Database, delivery_id: str, event: str, reason: str) -> bool:
+    with db.connection() as conn, conn.transaction():
+        record = DeliveryRecord(delivery_id, event, None, None, None, None, "rejected", reason)
+        return deliveries.record_unattributed(conn, record)
+
+
+def apply(db: Database, env: Envelope, intent: Intent) -> Outcome:
+    try:
+        with db.connection() as conn, conn.transaction():
+            return _apply(conn, env, intent)
+    except _Duplicate:
+        return Outcome(200, "duplicate", "delivery was already received")
+
+
+def _enter(conn: psycopg.Connection[Any], tenant_id: int) -> TenantScope:
+    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+    return TenantScope(conn, tenant_id)
+
+
+def _record(scope: TenantScope, env: Envelope, outcome: str, detail: str | None) -> None:
+    if not deliveries.record(scope, _delivery(env, outcome, detail)):
+        raise _Duplicate
+
+
+def _apply(conn: psycopg.Connection[Any], env: Envelope, intent: Intent) -> Outcome:
+    if isinstance(intent, Reject):
+        if not deliveries.record_unattributed(conn, _delivery(env, "rejected", intent.reason)):
+            raise _Duplicate
+        return Outcome(400, "rejected", intent.reason)
+    if isinstance(intent, InstallationChanged):
+        return _installation(conn, env, intent)
+    tenant = tenants.for_installation(conn, env.installation_id) if env.installation_id else None
+    if isinstance(intent, RepositoriesChanged):
+        return _repositories(conn, env, intent, tenant)
+    if isinstance(intent, RequestTask):
+        if tenant is None:
+            tenant_id = tenants.upsert_installation(
+                conn,
+                installation_id=intent.installation_id,
+                account_login=intent.repository.full_name.split("/")[0],
+                account_id=None,
+                account_type="Organization",
+                status="active",
+            )
+            tenant = tenants.TenantRef(tenant_id, "active")
+        if tenant.accepts_work:
+            return _task(_enter(conn, tenant.tenant_id), env, intent)
+        intent = Ignore(f"installation is {tenant.status}")
+    if tenant is None:
+        if not deliveries.record_unattributed(conn, _delivery(env, "ignored", intent.reason)):
+            raise _Duplicate
+    else:
+        _record(_enter(conn, tenant.tenant_id), env, "ignored", intent.reason)
+    return Outcome(202, "ignored", intent.reason)
+
+
+def _installation(
+    conn: psycopg.Connection[Any], env: Envelope, intent: InstallationChanged
+) -> Outcome:
+    tenant_id = tenants.upsert_installation(
+        conn,
+        installation_id=intent.installation_id,
+        account_login=intent.account_login,
+        account_id=intent.account_id,
+        account_type=intent.account_type,
+        status=intent.status,
+        permissions=intent.permissions,
+    )
+    scope = _enter(conn, tenant_id)
+    _record(scope, env, "accepted", f"installation {intent.status}")
+    repositories.upsert_many(
+        scope, (RepoRef(r.github_id, r.full_name, r.private) for r in intent.repositories)
+    )
+    return Outcome(202, "accepted", f"installation {intent.status}")
+
+
+def _repositories(
+    conn: psycopg.Connection[Any],
+    env: Envelope,
+    intent: RepositoriesChanged,
+    tenant: tenants.TenantRef | None,
+) -> Outcome:
+    tenant_id = (
+        tenant.tenant_id
+        if tenant
+        else tenants.upsert_installation(
+            conn,
+            installation_id=intent.installation_id,
+            account_login=intent.account_login,
+            account_id=None,
+            account_type="Organization",
+            status="active",
+        )
+    )
+    scope = _enter(conn, tenant_id)
+    detail = f"{len(intent.added)} added, {len(intent.removed)} removed"
+    _record(scope, env, "accepted", detail)
+    repositories.upsert_many(
+        scope, (RepoRef(r.github_id, r.full_name, r.private) for r in intent.added)
+    )
+    repositories.deactivate(scope, (r.github_id for r in intent.removed))
+    return Outcome(202, "accepted", detail)
+
+
+def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
+    detail = f"{intent.kind} task for #{intent.number}"
+    _record(scope, env, "accepted", detail)
+    repo = intent.repository
+    repository_id = repositories.upsert(
+        scope, RepoRef(repo.github_id, repo.full_name, repo.private)
+    )
+    task = tasks.create(
+        scope,
+        tasks.NewTask(
+            kind=intent.kind,
+            queue=intent.queue,
+            trace_id=uuid.uuid4().hex,
+            subject=intent.subject(),
+            repository_id=repository_id,
+            delivery_id=env.delivery_id,
+        ),
+    )
+    deliveries.link_task(scope, env.delivery_id, task.id)
+    queued = QueuedTask(task.id, scope.tenant_id, task.kind, task.queue, task.trace_id)
+    return Outcome(202, "accepted", detail, queued)

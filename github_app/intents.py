@@ -1,0 +1,71 @@
+"""What a webhook asks of us, decided purely from its payload: frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from github_app.events import Repo
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """Nothing to do; `reason` is recorded on the delivery."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reject:
+    """The payload does not parse for its event: answered 400 and recorded as rejected."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class InstallationChanged:
+    """An installation was created, deleted, suspended, unsuspended or re-permissioned."""
+
+    installation_id: int
+    account_login: str
+    account_id: int | None
+    account_type: str
+    status: str
+    permissions: dict[str, Any] = field(default_factory=dict)
+    repositories: tuple[Repo, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepositoriesChanged:
+    """Repositories were added to or removed from an installation."""
+
+    installation_id: int
+    account_login: str
+    added: tuple[Repo, ...]
+    removed: tuple[Repo, ...]
+
+
+@dataclass(frozen=True)
+class RequestTask:
+    """Someone asked for work on an issue or pull request: becomes a task row and a job."""
+
+    kind: str
+    installation_id: int
+    repository: Repo
+    number: int
+    requested_by: str
+    trigger: str
+    instructions: str = ""
+    queue: str = "default"
+
+    def subject(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository.full_name,
+            "number": self.number,
+            "requested_by": self.requested_by,
+            "trigger": self.trigger,
+            "instructions": self.instructions,
+        }
+
+
+Intent = Ignore | Reject | InstallationChanged | RepositoriesChanged | RequestTask

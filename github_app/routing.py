@@ -1,0 +1,26 @@
+"""(event, action) → handler → intent. Pure: the same envelope always gives the same intent."""
+
+from __future__ import annotations
+
+from github_app.events import Envelope
+from github_app.handlers.comments import on_issue_comment
+from github_app.handlers.installation import on_installation, on_installation_repositories
+from github_app.handlers.issues import on_issue
+from github_app.intents import Ignore, Intent
+
+HANDLED_EVENTS = ("installation", "installation_repositories", "issues", "issue_comment")
+
+
+def route(env: Envelope, *, trigger_label: str) -> Intent:
+    if env.event == "installation":
+        return on_installation(env)
+    if env.event == "installation_repositories":
+        return on_installation_repositories(env)
+    if env.sender_is_bot:
+        # bots, this app included, never trigger work: no loops
+        return Ignore("sender is a bot")
+    if env.event == "issues":
+        return on_issue(env, trigger_label)
+    if env.event == "issue_comment":
+        return on_issue_comment(env)
+    return Ignore(f"event {env.event!r} is not handled")

@@ -1,0 +1,84 @@
+"""POST /api/github/webhooks: read the raw body, verify, record, route, enqueue, answer."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from redis.exceptions import RedisError
+
+from db import tasks
+from db.tenancy import tenant_transaction
+from github_app import events, intake, signature
+from github_app.intake import QueuedTask
+from github_app.routing import route
+from github_app.services import Services
+from jobs.queues import enqueue_task
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhooks", __name__)
+
+
+def _answer(status: int, outcome: str, detail: str, delivery_id: str | None) -> Response:
+    response = jsonify(outcome=outcome, detail=detail, delivery=delivery_id)
+    response.status_code = status
+    return response
+
+
+@blueprint.post("/api/github/webhooks")
+def receive() -> Response:
+    services: Services = current_app.extensions["morningai"]
+    secret = services.settings.webhook_secret()
+    if secret is None:
+        log.error("webhook refused: GITHUB_WEBHOOK_SECRET is not set")
+        return _answer(503, "unavailable", "webhook secret is not configured", None)
+    # Werkzeug answers 413 here when the body exceeds MAX_CONTENT_LENGTH (GitHub's 25 MB cap)
+    body = request.get_data(cache=False)
+    if not signature.is_valid(secret, body, request.headers.get("X-Hub-Signature-256")):
+        log.warning("webhook refused: bad or missing signature")
+        return _answer(401, "unauthorized", "signature does not match", None)
+
+    delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
+    event = request.headers.get("X-GitHub-Event", "").strip()
+    if not delivery_id or not event or len(delivery_id) > 200 or len(event) > 100:
+        missing_id = delivery_id[:200] or f"missing-{uuid.uuid4()}"
+        reason = "X-GitHub-Delivery and X-GitHub-Event headers are required"
+        intake.record_rejected(services.db, missing_id, event[:100] or "unknown", reason)
+        return _answer(400, "rejected", reason, delivery_id or None)
+    try:
+        env = events.parse(delivery_id, event, body)
+    except events.PayloadError as exc:
+        intake.record_rejected(services.db, delivery_id, event, str(exc))
+        log.info("delivery %s (%s) rejected: %s", delivery_id, event, exc)
+        return _answer(400, "rejected", str(exc), delivery_id)
+
+    intent = route(env, trigger_label=services.settings.morningai_trigger_label)
+    outcome = intake.apply(services.db, env, intent)
+    log.info(
+        "delivery %s %s.%s: %s (%s)",
+        delivery_id,
+        event,
+        env.action,
+        outcome.outcome,
+        outcome.detail,
+    )
+    if outcome.task is not None:
+        _enqueue(services, outcome.task)
+    return _answer(outcome.status, outcome.outcome, outcome.detail, delivery_id)
+
+
+def _enqueue(services: Services, task: QueuedTask) -> None:
+    """Enqueue after the commit. If Redis is down the task stays queued in PostgreSQL and
+    the reconciler enqueues it later: the delivery is already safe."""
+    try:
+        enqueue_task(services.redis, task.task_id, task.kind, task.queue)
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "task %s stays queued for the reconciler: Redis unavailable (%s)",
+            task.task_id,
+            type(exc).__name__,
+        )
+        return
+    with tenant_transaction(services.db, task.tenant_id) as scope:
+        tasks.mark_enqueued(scope, task.task_id)

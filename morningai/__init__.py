@@ -1,0 +1,1 @@
+"""MorningAI's command line and local service provisioning."""
