@@ -81,8 +81,12 @@ class ScriptedModelServer:
         self._server = make_server(
             "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
         )
+        # A short poll interval: stop() waits for the next poll, and tests stop one per test.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="scripted-model-server", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="scripted-model-server",
+            daemon=True,
         )
         self._thread.start()
         return self
