@@ -28,7 +28,6 @@ class JobSpec:
 
 JOBS: dict[str, JobSpec] = {
     "code": JobSpec("jobs.code_task.run", timeout=30 * 60),
-    "noop": JobSpec("jobs.noop_task.run", timeout=60),
 }
 
 
@@ -43,13 +42,23 @@ def queue(redis: Redis, name: str) -> Queue:
     return Queue(name, connection=redis)
 
 
-def held_by_rq(redis: Redis, task_id: int) -> bool:
-    """Whether RQ still holds a live job for the task (waiting, scheduled or running)."""
+def rq_status(redis: Redis, task_id: int) -> JobStatus | None:
+    """The state of the task's RQ job, or None when RQ has none."""
     try:
         job = Job.fetch(job_id(task_id), connection=redis)
     except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in LIVE_STATES
+        return None
+    return job.get_status(refresh=False)
+
+
+def held_by_rq(redis: Redis, task_id: int) -> bool:
+    """Whether RQ still holds a live job for the task (waiting, scheduled or running)."""
+    return rq_status(redis, task_id) in LIVE_STATES
+
+
+def drop_job(redis: Redis, task_id: int) -> None:
+    """Forget the task's job (e.g. one its dead worker left `started`)."""
+    Job(job_id(task_id), connection=redis).delete(remove_from_queue=True)
 
 
 def enqueue_task(
@@ -64,7 +73,7 @@ def enqueue_task(
         return
     spec = JOBS[kind]
     jid = job_id(task_id)
-    Job(jid, connection=redis).delete(remove_from_queue=True)
+    drop_job(redis, task_id)
     q = queue(redis, queue_name)
     options = {
         "job_id": jid,

@@ -1,0 +1,58 @@
+"""What a job needs from the outside world, built once per worker process."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis import Redis
+
+from db.pool import Database
+from github_app.client import RepoClient, repo_client
+from github_app.config import Settings
+
+HEARTBEAT_EVERY = timedelta(seconds=10)
+STALE_AFTER = timedelta(seconds=60)
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    db: Database
+    redis: Redis
+    worker_name: str
+
+    def repo(self, installation_id: int, full_name: str) -> RepoClient:
+        return repo_client(self.settings, self.redis, installation_id, full_name)
+
+    def close(self) -> None:
+        self.db.close()
+        self.redis.close()
+
+
+_contexts: dict[int, JobContext] = {}
+
+
+def build(settings: Settings) -> JobContext:
+    return JobContext(
+        settings=settings,
+        db=Database(settings.require_database_url(), max_size=4).open(wait=False),
+        redis=Redis.from_url(settings.require_redis_url()),
+        worker_name=f"{socket.gethostname()}:{os.getpid()}",
+    )
+
+
+def current() -> JobContext:
+    """The process's context. Forked work-horses build their own: a pool's sockets must
+    never be shared across a fork."""
+    pid = os.getpid()
+    if pid not in _contexts:
+        _contexts[pid] = build(Settings())
+    return _contexts[pid]
+
+
+def install(ctx: JobContext) -> None:
+    """Use `ctx` for jobs run in this process (tests, SimpleWorker)."""
+    _contexts[os.getpid()] = ctx

@@ -1,0 +1,130 @@
+"""A task's lifecycle around its work: claim, heartbeat, retry or fail, and always say so."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from db import task_events, tasks
+from db.tasks import Task
+from db.tenancy import tenant_transaction
+from jobs import context
+from jobs.context import HEARTBEAT_EVERY, STALE_AFTER, JobContext
+from jobs.errors import Verdict, classify
+from jobs.queues import enqueue_task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    ctx: JobContext
+    task: Task
+    on_final: Callable[[TaskRun, str, str], None]
+
+    def event(self, kind: str, message: str, **data: object) -> None:
+        with tenant_transaction(self.ctx.db, self.task.tenant_id) as scope:
+            task_events.add(scope, self.task.id, kind, message, dict(data))
+
+
+Work = Callable[[TaskRun], str]
+
+
+def backoff(attempt: int, retry_after: float | None) -> timedelta:
+    """Exponential backoff from 5 s, capped at 5 min; a server's Retry-After wins if longer."""
+    seconds = min(300.0, 5.0 * 2 ** max(0, attempt - 1))
+    if retry_after is not None:
+        seconds = max(seconds, min(retry_after, 3600.0))
+    return timedelta(seconds=seconds)
+
+
+def _claim(ctx: JobContext, task_id: int) -> Task | None:
+    with ctx.db.connection() as conn, conn.transaction():
+        tenant_id = tasks.tenant_of(conn, task_id)
+    if tenant_id is None:
+        log.warning("task %s does not exist; dropping its job", task_id)
+        return None
+    with tenant_transaction(ctx.db, tenant_id) as scope:
+        return tasks.claim(scope, task_id, ctx.worker_name, STALE_AFTER)
+
+
+def _beat(ctx: JobContext, task: Task, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+        try:
+            with tenant_transaction(ctx.db, task.tenant_id) as scope:
+                tasks.heartbeat(scope, task.id, ctx.worker_name)
+        except Exception:  # a missed beat is retried; the reconciler tolerates a few
+            log.warning("heartbeat for task %s failed", task.id, exc_info=True)
+
+
+def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], None]) -> None:
+    """Run `work` for the task once, if it can be claimed; record how it ended."""
+    ctx = context.current()
+    task = _claim(ctx, task_id)
+    if task is None:
+        log.info("task %s is not claimable (finished, or running elsewhere)", task_id)
+        return
+    run = TaskRun(ctx, task, on_final)
+    run.event("started", f"attempt {task.attempts} started on {ctx.worker_name}")
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(ctx, task, stop), daemon=True)
+    beat.start()
+    try:
+        summary = work(run)
+    except BaseException as exc:
+        verdict = classify(exc)
+        log.warning(
+            "task %s attempt %s failed: %s",
+            task.id,
+            task.attempts,
+            verdict.reason,
+            exc_info=not isinstance(exc, Exception) or verdict.reason.startswith("internal"),
+        )
+        _failed(run, verdict)
+        if not isinstance(exc, Exception):
+            raise  # SystemExit/KeyboardInterrupt: let the worker stop after recording
+    else:
+        _finish(run, "succeeded", summary)
+    finally:
+        stop.set()
+
+
+def _finish(run: TaskRun, status: str, reason: str) -> None:
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        tasks.finish(scope, run.task.id, status, None if status == "succeeded" else reason)
+        task_events.add(scope, run.task.id, status, reason)
+    _notify(run, status, reason)
+
+
+def _failed(run: TaskRun, verdict: Verdict) -> None:
+    task = run.task
+    if verdict.cancelled:
+        _finish(run, "cancelled", verdict.reason)
+        return
+    if not (verdict.transient and task.attempts < task.max_attempts):
+        _finish(run, "failed", verdict.reason)
+        return
+    delay = backoff(task.attempts, verdict.retry_after)
+    with tenant_transaction(run.ctx.db, task.tenant_id) as scope:
+        tasks.requeue(scope, task.id, verdict.reason)
+        task_events.add(
+            scope,
+            task.id,
+            "retry",
+            f"{verdict.reason}; retrying in {int(delay.total_seconds())} s",
+            {"attempt": task.attempts},
+        )
+    try:
+        enqueue_task(run.ctx.redis, task.id, task.kind, task.queue, delay=delay)
+    except Exception:  # the reconciler will enqueue it: the row says queued
+        log.warning("could not re-enqueue task %s; the reconciler will", task.id)
+
+
+def _notify(run: TaskRun, status: str, reason: str) -> None:
+    try:
+        run.on_final(run, status, reason)
+    except Exception as exc:  # the task's state is recorded; the comment is best effort
+        log.warning("could not report task %s on GitHub: %s", run.task.id, classify(exc).reason)

@@ -1,0 +1,92 @@
+"""`morningai`: migrate, serve, worker, and `run` (everything, locally, with embedded services)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from morningai.logs import configure_logging
+
+log = logging.getLogger("morningai")
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from db.migrate import migrate
+    from github_app.config import Settings
+
+    settings = Settings()
+    url = settings.database_migration_url or settings.require_database_url()
+    applied = migrate(url)
+    log.info("migrations applied: %s", ", ".join(applied) if applied else "none (up to date)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    argv = ["gunicorn", "-c", args.config, "github_app.wsgi:app"]
+    os.execvp(argv[0], argv)  # noqa: S606 - fixed argv, replaces this process by gunicorn
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from github_app.config import Settings
+    from jobs.worker import run_worker
+
+    run_worker(Settings(), burst=args.burst)
+    return 0
+
+
+def _reconcile(_: argparse.Namespace) -> int:
+    from redis import Redis
+
+    from db.pool import Database
+    from github_app.config import Settings
+    from jobs.reconciler import reconcile
+
+    settings = Settings()
+    db = Database(settings.require_database_url()).open(wait=True)
+    try:
+        ids = reconcile(db, Redis.from_url(settings.require_redis_url()))
+    finally:
+        db.close()
+    log.info("enqueued %d task(s): %s", len(ids), ids)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from morningai.devrun import run_all
+
+    return run_all(data_dir=args.data_dir, config=args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="morningai", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
+    serve = sub.add_parser("serve", help="run the web app under gunicorn")
+    serve.add_argument("--config", default="gunicorn_config.py")
+    serve.set_defaults(func=_serve)
+    worker = sub.add_parser("worker", help="run one RQ worker (high, default, low)")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.set_defaults(func=_worker)
+    sub.add_parser("reconcile", help="enqueue tasks RQ lost").set_defaults(func=_reconcile)
+    run = sub.add_parser("run", help="web app + worker, with embedded services when unset")
+    run.add_argument("--data-dir", default=".morningai")
+    run.add_argument("--config", default="gunicorn_config.py")
+    run.set_defaults(func=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RuntimeError as exc:  # configuration problems: say what, not a traceback
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

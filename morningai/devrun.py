@@ -1,0 +1,69 @@
+"""`morningai run` / `make run`: provide services, migrate, run gunicorn and one worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from db.migrate import migrate
+from morningai.embedded import EmbeddedRedis, provision_database, start_postgres
+
+log = logging.getLogger("morningai.run")
+
+
+def _services(data_dir: Path, env: dict[str, str]) -> EmbeddedRedis | None:
+    """Fill DATABASE_URL / REDIS_URL in `env` with embedded servers where they are unset."""
+    if not env.get("DATABASE_URL"):
+        admin = start_postgres(data_dir / "postgres")
+        urls = provision_database(admin, "morningai")
+        env["DATABASE_URL"] = urls.app
+        env["DATABASE_MIGRATION_URL"] = urls.owner
+        log.info("embedded PostgreSQL (pgvector) running, data in %s", data_dir / "postgres")
+    redis = None
+    if not env.get("REDIS_URL"):
+        redis = EmbeddedRedis(data_dir / "redis")
+        env["REDIS_URL"] = redis.start()
+    return redis
+
+
+def run_all(data_dir: str, config: str) -> int:
+    env = dict(os.environ)
+    redis = _services(Path(data_dir).resolve(), env)
+    applied = migrate(env.get("DATABASE_MIGRATION_URL") or env["DATABASE_URL"])
+    log.info("migrations applied: %s", applied or "none (up to date)")
+    exe = Path(sys.executable).parent
+    children = [
+        subprocess.Popen([str(exe / "gunicorn"), "-c", config, "github_app.wsgi:app"], env=env),
+        subprocess.Popen([str(exe / "morningai"), "worker"], env=env),
+    ]
+    log.info(
+        "web app on port %s and one worker started; Ctrl-C stops both", env.get("PORT", "8000")
+    )
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis is not None:
+            redis.stop()
+    return 0 if stopping else 1
