@@ -354,9 +354,11 @@ def _embeddings(
         raise ValueError(f"{len(vectors)} scripted vectors for {len(inputs)} inputs")
     # The request's `dimensions` wins, as with text-embedding-3 models.
     size = body.get("dimensions") or dim
-    rows = [list(v) for v in vectors] if vectors is not None else [
-        text_vector(text, size) for text in inputs
-    ]
+    rows = (
+        [list(v) for v in vectors]
+        if vectors is not None
+        else [text_vector(text, size) for text in inputs]
+    )
     # The openai client asks for base64 (little-endian float32) unless told otherwise.
     as_base64 = body.get("encoding_format") == "base64"
     data = [
@@ -434,7 +436,9 @@ def _describe(path: str, body: dict[str, Any]) -> str:
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
-    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
+    messages = body.get("messages")
+    messages = messages if isinstance(messages, list) else []
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     return _content_text(users[-1]) if users else ""
 
 

@@ -74,9 +74,18 @@ def test_manifest_subscribes_only_to_handled_events(manifest: dict[str, Any]) ->
 
 def test_manifest_has_the_fields_github_reads(manifest: dict[str, Any]) -> None:
     allowed = {
-        "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
-        "description", "public", "default_events", "default_permissions",
-        "request_oauth_on_install", "setup_on_update",
+        "name",
+        "url",
+        "hook_attributes",
+        "redirect_url",
+        "callback_urls",
+        "setup_url",
+        "description",
+        "public",
+        "default_events",
+        "default_permissions",
+        "request_oauth_on_install",
+        "setup_on_update",
     }
     assert set(manifest) <= allowed
     assert {"name", "url", "hook_attributes", "redirect_url"} <= set(manifest)
