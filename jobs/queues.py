@@ -58,7 +58,10 @@ def held_by_rq(redis: Redis, task_id: int) -> bool:
 
 def drop_job(redis: Redis, task_id: int) -> None:
     """Forget the task's job (e.g. one its dead worker left `started`)."""
-    Job(job_id(task_id), connection=redis).delete(remove_from_queue=True)
+    try:
+        Job.fetch(job_id(task_id), connection=redis).delete(remove_from_queue=True)
+    except NoSuchJobError:
+        pass
 
 
 def enqueue_task(
@@ -69,11 +72,13 @@ def enqueue_task(
     A finished or failed job under the same id is removed first, so a task that is queued
     again in PostgreSQL (retry, recovery) gets a fresh job.
     """
-    if held_by_rq(redis, task_id):
+    state = rq_status(redis, task_id)
+    if state in LIVE_STATES:
         return
     spec = JOBS[kind]
     jid = job_id(task_id)
-    drop_job(redis, task_id)
+    if state is not None:
+        drop_job(redis, task_id)
     q = queue(redis, queue_name)
     options = {
         "job_id": jid,
