@@ -6,6 +6,7 @@ path so LangGraph and the model client load only in workers.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,10 +59,8 @@ def held_by_rq(redis: Redis, task_id: int) -> bool:
 
 def drop_job(redis: Redis, task_id: int) -> None:
     """Forget the task's job (e.g. one its dead worker left `started`)."""
-    try:
+    with contextlib.suppress(NoSuchJobError):
         Job.fetch(job_id(task_id), connection=redis).delete(remove_from_queue=True)
-    except NoSuchJobError:
-        pass
 
 
 def enqueue_task(
