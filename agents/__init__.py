@@ -1,0 +1,1 @@
+"""LangGraph graphs and their prompts; they see I/O only through the ports handed to them."""
