@@ -13,6 +13,7 @@ from githubkit.cache import RedisCacheStrategy
 from redis import Redis
 
 from github_app.config import Settings
+from github_app.retry import in_place
 
 CACHE_PREFIX = "morningai:github"
 
@@ -37,6 +38,7 @@ def app_client(settings: Settings, redis: Redis) -> GitHub[AppAuthStrategy]:
         base_url=settings.github_api_url,
         cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
         http_cache=False,
+        auto_retry=in_place,
         timeout=30.0,
     )
 
@@ -58,5 +60,6 @@ def installation_client(
         base_url=settings.github_api_url,
         cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
         http_cache=False,
+        auto_retry=in_place,
         timeout=30.0,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 import psycopg
-from githubkit.exception import GitHubException, RequestFailed, RequestTimeout
+from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
@@ -88,6 +88,8 @@ def classify(exc: BaseException) -> Verdict:
         return Verdict(False, exc.reason)
     if isinstance(exc, JobTimeoutException):
         return Verdict(False, "the task ran out of time")
+    if isinstance(exc, RateLimitExceeded):
+        return Verdict(True, "GitHub's rate limit was reached", exc.retry_after.total_seconds())
     if isinstance(exc, RequestFailed):
         return _github(exc)
     if isinstance(exc, RequestTimeout | GitHubException | httpx.TransportError):
