@@ -1,0 +1,206 @@
+"""The Flask app (auth, faults, GitHub's headers, recording) and its background HTTP server."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from simulator import routes_app, routes_git, routes_issues, routes_pulls, routes_repos
+from simulator.api import ApiError, respond
+from simulator.auth import (
+    AuthError,
+    Caller,
+    check_permission,
+    check_repo_access,
+    check_token,
+    verify_jwt,
+)
+from simulator.exchanges import Exchange, parse_json, redact
+from simulator.gitstore import GitError
+from simulator.routing import ENDPOINTS, EXTENSION, Backend, Endpoint, backend
+from simulator.shapes import error
+
+log = logging.getLogger(__name__)
+RATE_LIMIT = 5000
+_request_ids = itertools.count(1)
+
+
+def create_app(backend: Backend) -> Flask:
+    """The simulated api.github.com as a Flask app."""
+    app = Flask("simulator")
+    app.extensions[EXTENSION] = backend
+    for module in (routes_app, routes_repos, routes_git, routes_pulls, routes_issues):
+        app.register_blueprint(module.bp)
+    app.before_request(_inject_fault)
+    app.before_request(_authenticate)
+    app.after_request(_decorate)
+    app.after_request(_record)
+    app.register_error_handler(ApiError, lambda exc: exc.response())
+    app.register_error_handler(AuthError, _auth_error)
+    app.register_error_handler(GitError, _git_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.wsgi_app = _Serialized(app.wsgi_app, backend.world.lock)  # type: ignore[method-assign]
+    return app
+
+
+class _Serialized:
+    """Serve one request at a time: the world and the git repos are not thread-safe."""
+
+    def __init__(self, inner: Callable[..., Iterable[bytes]], lock: threading.RLock) -> None:
+        self.inner = inner
+        self.lock = lock
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        with self.lock:
+            return list(self.inner(environ, start_response))
+
+
+def _endpoint() -> Endpoint | None:
+    return ENDPOINTS.get(request.endpoint or "")
+
+
+def _inject_fault() -> Response | None:
+    fault = backend().recorder.take_fault(request.method, request.path)
+    if fault is None:
+        return None
+    g.injected = True
+    return respond(fault.body, fault.status, fault.headers)
+
+
+def _authenticate() -> None:
+    """Check the credential the endpoint needs; resolve `{owner}/{repo}` into `g.repo`."""
+    endpoint = _endpoint()
+    if endpoint is None or endpoint.auth == "public":
+        return
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if not credential or scheme.lower() not in ("bearer", "token"):
+        raise AuthError(401, "Requires authentication")
+    world = backend().world
+    if endpoint.auth == "app":
+        verify_jwt(credential, backend().public_key, world.app.id, world.now())
+        g.caller = Caller("app")
+    else:
+        token = check_token(world, credential)
+        g.caller = Caller("installation", token)
+        if endpoint.permission is not None:
+            check_permission(token, *endpoint.permission)
+    args = request.view_args or {}
+    if "owner" in args and "repo" in args:
+        repo = world.repo(args["owner"], args["repo"])
+        if g.caller.token is not None:
+            repo = check_repo_access(world, g.caller.token, repo)
+        elif repo is None:
+            raise AuthError(404, "Not Found")
+        g.repo = repo
+
+
+def _rate_headers() -> dict[str, str]:
+    world = backend().world
+    caller = g.get("caller")
+    key = f"installation:{caller.token.installation_id}" if caller and caller.token else "app"
+    used = world.rate_used.get(key, 0) + 1
+    world.rate_used[key] = used
+    now = world.now()
+    reset = int(now.timestamp()) // 3600 * 3600 + 3600
+    return {"x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(RATE_LIMIT - used, 0)),
+            "x-ratelimit-reset": str(reset), "x-ratelimit-used": str(used),
+            "x-ratelimit-resource": "core"}
+
+
+def _decorate(response: Response) -> Response:
+    """GitHub's headers on every answer; ETag and 304 for conditional GETs."""
+    number = next(_request_ids)
+    response.headers.update(_rate_headers())
+    response.headers["x-github-request-id"] = f"5IM0:{number:04X}:{number * 7919:06X}:0:0"
+    response.headers["x-github-media-type"] = "github.v3; format=json"
+    response.headers["x-github-api-version-selected"] = request.headers.get(
+        "X-GitHub-Api-Version", "2022-11-28")
+    response.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP"
+    if request.method == "GET" and response.status_code == 200 and response.is_json:
+        return _conditional(response)
+    return response
+
+
+def _conditional(response: Response) -> Response:
+    etag = 'W/"' + hashlib.sha256(response.get_data()).hexdigest() + '"'
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "private, max-age=60, s-maxage=60"
+    if etag in request.headers.get("If-None-Match", ""):
+        response.status_code = 304
+        response.set_data(b"")
+        del response.headers["Content-Type"]
+    return response
+
+
+def _record(response: Response) -> Response:
+    endpoint = _endpoint()
+    body = response.get_data()
+    backend().recorder.record(Exchange(
+        method=request.method, path=request.path, query=request.args.to_dict(flat=False),
+        request_headers={k.lower(): v for k, v in redact(dict(request.headers)).items()},
+        request_json=parse_json(request.get_data()), status=response.status_code,
+        response_headers={k.lower(): v for k, v in response.headers.items()},
+        response_json=parse_json(body) if response.is_json else None, response_bytes=body,
+        operation_id=endpoint.operation_id if endpoint else None,
+        injected=bool(g.get("injected", False))))
+    return response
+
+
+def _auth_error(exc: AuthError) -> Response:
+    return respond(error(exc.status, exc.message), exc.status)
+
+
+def _git_error(exc: GitError) -> Response:
+    log.warning("git failed: %s", exc)
+    return respond(error(422, f"Git error: {exc}"), 422)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    # Unknown paths and methods: GitHub answers both with a plain 404.
+    status = exc.code or 500
+    if status in (404, 405):
+        return respond(error(404, "Not Found"), 404)
+    return respond(error(status, exc.description or "Error"), status)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path, code)
+
+
+class ServerThread:
+    """A threaded werkzeug server on 127.0.0.1 (a free port) in a daemon thread."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
+                                                   request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="github-simulator", daemon=True)
+        self._running = False
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    def start(self) -> None:
+        self._thread.start()
+        self._running = True
+
+    def stop(self) -> None:
+        """Stop serving and release the port (shutdown() would hang if never started)."""
+        if self._running:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._running = False
+        self._server.server_close()

@@ -1,0 +1,194 @@
+"""The simulated world: accounts, installations, tokens, repositories, issues and pulls."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from simulator.gitstore import GitStore
+
+ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+
+
+@dataclass
+class Account:
+    """A user, organization or bot."""
+
+    login: str
+    id: int
+    type: str  # "User" | "Organization" | "Bot"
+
+
+@dataclass
+class App:
+    """The one GitHub App the simulator knows."""
+
+    id: int
+    slug: str
+    name: str
+    owner: Account
+    bot: Account
+    created_at: datetime
+
+
+@dataclass
+class Installation:
+    id: int
+    account: Account
+    permissions: dict[str, str]
+    events: list[str]
+    repository_selection: str
+    created_at: datetime
+    suspended_at: datetime | None = None
+
+
+@dataclass
+class Token:
+    """An installation access token; `repo_ids` None means every repo of the installation."""
+
+    value: str
+    installation_id: int
+    expires_at: datetime
+    permissions: dict[str, str]
+    repo_ids: frozenset[int] | None
+
+
+@dataclass
+class Label:
+    id: int
+    name: str
+    color: str
+    description: str | None
+    default: bool = False
+
+
+@dataclass
+class Reaction:
+    id: int
+    content: str
+    user: Account
+    created_at: datetime
+
+
+@dataclass
+class Comment:
+    id: int
+    issue_number: int
+    body: str
+    user: Account
+    created_at: datetime
+    updated_at: datetime
+    reactions: list[Reaction] = field(default_factory=list)
+    history: list[str] = field(default_factory=list)  # earlier bodies, oldest first
+
+
+@dataclass
+class Pull:
+    """The pull-request half of an issue (issues and PRs share numbers, as on GitHub)."""
+
+    head_ref: str
+    base_ref: str
+    head_sha: str
+    base_sha: str
+    draft: bool
+    maintainer_can_modify: bool = True
+    merged_at: datetime | None = None
+    requested_reviewers: list[Account] = field(default_factory=list)
+
+
+@dataclass
+class Issue:
+    number: int
+    id: int
+    title: str
+    body: str | None
+    user: Account
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"
+    state_reason: str | None = None
+    closed_at: datetime | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[Account] = field(default_factory=list)
+    reactions: list[Reaction] = field(default_factory=list)
+    locked: bool = False
+    pull: Pull | None = None
+
+
+@dataclass
+class Repo:
+    id: int
+    owner: Account
+    name: str
+    private: bool
+    default_branch: str
+    description: str | None
+    installation_id: int | None
+    created_at: datetime
+    git: GitStore
+    issues: dict[int, Issue] = field(default_factory=dict)
+    comments: dict[int, Comment] = field(default_factory=dict)
+    labels: dict[str, Label] = field(default_factory=dict)  # keyed by lower-case name
+    roles: dict[str, str] = field(default_factory=dict)  # lower-case login -> role
+    next_number: int = 1
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner.login}/{self.name}"
+
+
+class World:
+    """All simulator state behind one re-entrant lock (requests are served one at a time)."""
+
+    def __init__(self, app_id: int, app_slug: str) -> None:
+        self.lock = threading.RLock()
+        self._ids = itertools.count(1001)
+        self.clock_offset = timedelta()
+        self.accounts: dict[str, Account] = {}
+        owner = self.account("morningai-dev", "Organization")
+        bot = self.account(f"{app_slug}[bot]", "Bot")
+        self.app = App(app_id, app_slug, app_slug.replace("-", " ").title(), owner, bot,
+                       self.now())
+        self.installations: dict[int, Installation] = {}
+        self.tokens: dict[str, Token] = {}
+        self.repos: dict[tuple[str, str], Repo] = {}
+        self.rate_used: dict[str, int] = {}  # requests per rate-limit bucket
+        self.downloads: dict[str, tuple[int, str, datetime]] = {}  # ticket: repo, sha, expiry
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(microsecond=0) + self.clock_offset
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def account(self, login: str, kind: str = "User") -> Account:
+        """The account named `login`, created on first mention."""
+        key = login.lower()
+        if key not in self.accounts:
+            self.accounts[key] = Account(login, self.next_id(), kind)
+        return self.accounts[key]
+
+    def repo(self, owner: str, name: str) -> Repo | None:
+        return self.repos.get((owner.lower(), name.lower()))
+
+    def repo_by_id(self, repo_id: int) -> Repo | None:
+        return next((r for r in self.repos.values() if r.id == repo_id), None)
+
+    def installation_repos(self, installation_id: int) -> list[Repo]:
+        return [r for r in self.repos.values() if r.installation_id == installation_id]
+
+    def is_collaborator(self, repo: Repo, login: str) -> bool:
+        """An explicit grant, or the owner of a user-owned repo (public read does not count)."""
+        explicit = repo.roles.get(login.lower(), "none") != "none"
+        return explicit or (repo.owner.type == "User"
+                            and repo.owner.login.lower() == login.lower())
+
+    def role(self, repo: Repo, login: str) -> str:
+        """A user's role on a repo: explicit grant, owner of a user repo, or public read."""
+        if login.lower() in repo.roles:
+            return repo.roles[login.lower()]
+        if repo.owner.type == "User" and repo.owner.login.lower() == login.lower():
+            return "admin"
+        return "none" if repo.private else "read"
