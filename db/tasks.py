@@ -55,6 +55,7 @@ class ReconcileCandidate:
     status: str
     queue: str
     kind: str
+    attempts: int
 
 
 _COLUMNS = (
@@ -148,7 +149,8 @@ def to_reconcile(
     conn: psycopg.Connection[Any], queued_for: timedelta, stale_after: timedelta
 ) -> list[ReconcileCandidate]:
     rows = conn.execute(
-        "SELECT task_id, tenant_id, status, queue, kind FROM app_tasks_to_reconcile(%s, %s)",
+        "SELECT task_id, tenant_id, status, queue, kind, attempts"
+        " FROM app_tasks_to_reconcile(%s, %s)",
         (queued_for, stale_after),
     ).fetchall()
     return [ReconcileCandidate(*row) for row in rows]

@@ -71,7 +71,7 @@ def _enqueue(services: Services, task: QueuedTask) -> None:
     """Enqueue after the commit. If Redis is down the task stays queued in PostgreSQL and
     the reconciler enqueues it later: the delivery is already safe."""
     try:
-        enqueue_task(services.redis, task.task_id, task.kind, task.queue)
+        enqueue_task(services.redis, task.task_id, 0, task.kind, task.queue)
     except Exception as exc:  # Redis down or confused: the row is safe, the reconciler retries
         log.warning(
             "task %s stays queued for the reconciler: Redis unavailable (%s)",

@@ -32,9 +32,14 @@ JOBS: dict[str, JobSpec] = {
 }
 
 
-def job_id(task_id: int) -> str:
-    """One RQ job id per task: a redelivery or a second reconcile finds the same job."""
-    return f"task-{task_id}"
+def job_id(task_id: int, attempts: int) -> str:
+    """The RQ job id of a task's next run, after `attempts` runs claimed it.
+
+    Derived from the row, so a redelivery or a second reconcile pass finds the same job and
+    does not enqueue another; a retry or a recovery gets a new id while the old job (running,
+    or left `started` by a dead worker) keeps its own.
+    """
+    return f"task-{task_id}-{attempts + 1}"
 
 
 def queue(redis: Redis, name: str) -> Queue:
@@ -43,41 +48,42 @@ def queue(redis: Redis, name: str) -> Queue:
     return Queue(name, connection=redis)
 
 
-def rq_status(redis: Redis, task_id: int) -> JobStatus | None:
-    """The state of the task's RQ job, or None when RQ has none."""
+def rq_status(redis: Redis, task_id: int, attempts: int) -> JobStatus | None:
+    """The state of the task's next RQ job, or None when RQ has none."""
     try:
-        job = Job.fetch(job_id(task_id), connection=redis)
+        job = Job.fetch(job_id(task_id, attempts), connection=redis)
     except NoSuchJobError:
         return None
     return job.get_status(refresh=False)
 
 
-def held_by_rq(redis: Redis, task_id: int) -> bool:
-    """Whether RQ still holds a live job for the task (waiting, scheduled or running)."""
-    return rq_status(redis, task_id) in LIVE_STATES
-
-
-def drop_job(redis: Redis, task_id: int) -> None:
-    """Forget the task's job (e.g. one its dead worker left `started`)."""
-    with contextlib.suppress(NoSuchJobError):
-        Job.fetch(job_id(task_id), connection=redis).delete(remove_from_queue=True)
+def held_by_rq(redis: Redis, task_id: int, attempts: int) -> bool:
+    """Whether RQ holds the task's next job live (waiting, scheduled or running)."""
+    return rq_status(redis, task_id, attempts) in LIVE_STATES
 
 
 def enqueue_task(
-    redis: Redis, task_id: int, kind: str, queue_name: str, delay: timedelta | None = None
-) -> None:
-    """Put the task's job on its queue unless RQ already holds a live one.
+    redis: Redis,
+    task_id: int,
+    attempts: int,
+    kind: str,
+    queue_name: str,
+    *,
+    delay: timedelta | None = None,
+) -> bool:
+    """Put the task's next job on its queue unless RQ already holds it live.
 
-    A finished or failed job under the same id is removed first, so a task that is queued
-    again in PostgreSQL (retry, recovery) gets a fresh job.
+    Returns whether a job was enqueued. A dead job under the same id (its run ended without
+    claiming, e.g. Redis lost its result) is replaced.
     """
-    state = rq_status(redis, task_id)
+    state = rq_status(redis, task_id, attempts)
     if state in LIVE_STATES:
-        return
+        return False
     spec = JOBS[kind]
-    jid = job_id(task_id)
+    jid = job_id(task_id, attempts)
     if state is not None:
-        drop_job(redis, task_id)
+        with contextlib.suppress(NoSuchJobError):
+            Job.fetch(jid, connection=redis).delete(remove_from_queue=True)
     q = queue(redis, queue_name)
     options = {
         "job_id": jid,
@@ -90,3 +96,4 @@ def enqueue_task(
         q.enqueue_in(delay, spec.func, task_id, **options)
     else:
         q.enqueue(spec.func, task_id, **options)
+    return True

@@ -12,13 +12,12 @@ import logging
 from datetime import timedelta
 
 from redis import Redis
-from rq.job import JobStatus
 
 from db import tasks
 from db.pool import Database
 from db.tenancy import tenant_transaction
 from jobs.context import STALE_AFTER
-from jobs.queues import LIVE_STATES, drop_job, enqueue_task, rq_status
+from jobs.queues import enqueue_task
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +34,10 @@ def reconcile(
         candidates = tasks.to_reconcile(conn, queued_for, stale_after)
     enqueued = []
     for c in candidates:
-        state = rq_status(redis, c.task_id)
-        if c.status == "running" and state == JobStatus.STARTED:
+        if not enqueue_task(redis, c.task_id, c.attempts, c.kind, c.queue):
+            continue  # RQ already holds its next job
+        if c.status == "running":
             log.warning("task %s: its worker stopped heartbeating; running it again", c.task_id)
-            # the dead worker's job still says started: drop it so a fresh one can be enqueued
-            drop_job(redis, c.task_id)
-        elif state in LIVE_STATES:
-            continue
-        enqueue_task(redis, c.task_id, c.kind, c.queue)
         with tenant_transaction(db, c.tenant_id) as scope:
             tasks.mark_enqueued(scope, c.task_id)
         enqueued.append(c.task_id)

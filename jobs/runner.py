@@ -118,7 +118,7 @@ def _failed(run: TaskRun, verdict: Verdict) -> None:
             {"attempt": task.attempts},
         )
     try:
-        enqueue_task(run.ctx.redis, task.id, task.kind, task.queue, delay=delay)
+        enqueue_task(run.ctx.redis, task.id, task.attempts, task.kind, task.queue, delay=delay)
     except Exception:  # the reconciler will enqueue it: the row says queued
         log.warning("could not re-enqueue task %s; the reconciler will", task.id)
 

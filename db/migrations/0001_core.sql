@@ -188,10 +188,11 @@ CREATE FUNCTION app_task_tenant(p_task_id bigint) RETURNS bigint
 -- Tasks the reconciler must look at: queued ones (maybe never enqueued) and running ones
 -- whose heartbeat stopped (their worker died).
 CREATE FUNCTION app_tasks_to_reconcile(p_queued_for interval, p_stale_after interval)
-    RETURNS TABLE (task_id bigint, tenant_id bigint, status text, queue text, kind text)
+    RETURNS TABLE (task_id bigint, tenant_id bigint, status text, queue text, kind text,
+                   attempts integer)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
     AS $$
-    SELECT id, tenant_id, status, queue, kind FROM tasks
+    SELECT id, tenant_id, status, queue, kind, attempts FROM tasks
      WHERE (status = 'queued' AND coalesce(enqueued_at, created_at) < now() - p_queued_for)
         OR (status = 'running' AND coalesce(heartbeat_at, started_at) < now() - p_stale_after)
      ORDER BY id

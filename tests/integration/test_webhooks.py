@@ -102,8 +102,8 @@ def test_labeled_issue_becomes_a_task_and_a_job(
         payload["repository"]["full_name"],
         task_id,
     )
-    assert queued_jobs(redis)["default"] == [job_id(task_id)]
-    job = Queue("default", connection=redis).fetch_job(job_id(task_id))
+    assert queued_jobs(redis)["default"] == [job_id(task_id, 0)]
+    job = Queue("default", connection=redis).fetch_job(job_id(task_id, 0))
     assert job is not None
     assert job.func_name == "jobs.code_task.run"
     assert job.args == (task_id,)  # the job carries only the task id
@@ -319,7 +319,7 @@ def test_redis_down_keeps_the_task_queued_for_the_reconciler(
 
     assert reconcile(app_db, redis, queued_for=timedelta(0)) == [task_id]
     assert reconcile(app_db, redis, queued_for=timedelta(0)) == []  # exactly once
-    assert queued_jobs(redis)["default"] == [job_id(task_id)]
+    assert queued_jobs(redis)["default"] == [job_id(task_id, 0)]
 
 
 def test_health_and_readiness(database: DatabaseUrls, redis_url: str) -> None:

@@ -1,0 +1,285 @@
+"""A `code` request end to end: signed webhook → task → RQ job → GitHub (the simulator).
+
+The code agent itself is issue #3; what runs today must still check who asked, acknowledge,
+and leave one status comment in a final state that says why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+
+from github_app import create_app
+from github_app.config import Settings
+from jobs import context
+from jobs.code_task import NOT_BUILT
+from jobs.queues import QUEUE_NAMES, queue
+from jobs.reconciler import reconcile
+from jobs.status_comment import marker
+from morningai.embedded import DatabaseUrls
+from simulator import GitHubSimulator
+from tests.fakes.http import WebhookSender, serve_wsgi
+from tests.fakes.npm_fixtures import webhook_example
+
+SECRET = "code-task-webhook-secret"
+OWNER, REPO = "octo-org", "hello"
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+pytestmark = pytest.mark.usefixtures("clean_db")
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[GitHubSimulator]:
+    with GitHubSimulator(tmp_path / "github") as simulator:
+        yield simulator
+        assert simulator.contract_violations() == []
+
+
+@pytest.fixture
+def settings(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database.app,
+        redis_url=redis_url,
+        github_webhook_secret=SECRET,
+        github_app_id=str(sim.app_id),
+        github_private_key=sim.private_key_pem,
+        github_api_url=sim.url,
+    )
+
+
+@pytest.fixture
+def installed(sim: GitHubSimulator) -> dict[str, Any]:
+    installation = sim.add_installation(OWNER)
+    repo = sim.create_repo(
+        OWNER,
+        REPO,
+        installation_id=installation,
+        files={"README.md": "# hello\n", "app.py": "print('hi')\n"},
+    )
+    number = sim.add_issue(
+        OWNER, REPO, "Greeting is rude", "Say hello politely.", user="alice", labels=["morningai"]
+    )
+    sim.set_permission(OWNER, REPO, "alice", "write")
+    sim.set_permission(OWNER, REPO, "mallory", "read")
+    return {"installation": installation, "repo": repo, "number": number}
+
+
+@pytest.fixture
+def worker_ctx(settings: Settings, redis: Redis) -> Iterator[context.JobContext]:
+    ctx = context.build(settings)
+    context.install(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def sender(settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
+    app = create_app(settings)
+    with serve_wsgi(app) as url:
+        client = WebhookSender(url, SECRET.encode())
+        yield client
+        client.close()
+    app.extensions["morningai"].close()
+
+
+def labeled(installed: dict[str, Any], sender_login: str = "alice") -> dict[str, Any]:
+    """GitHub's example `issues.labeled`, pointed at the simulator's repository and issue."""
+    payload = webhook_example("issues", "labeled")
+    repo = installed["repo"]
+    payload["repository"].update(id=repo.id, name=REPO, full_name=f"{OWNER}/{REPO}")
+    payload["issue"].update(number=installed["number"], state="open", locked=False)
+    payload["label"]["name"] = "morningai"
+    payload["sender"].update(login=sender_login, type="User")
+    payload["installation"] = {"id": installed["installation"]}
+    return payload
+
+
+def drain(redis: Redis) -> None:
+    """Run every queued job in this process, as `morningai worker --burst` would."""
+    worker = SimpleWorker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
+    worker.work(burst=True)
+
+
+def task_row(owner_conn: Conn) -> tuple[Any, ...]:
+    rows = owner_conn.execute("SELECT id, status, error, attempts, trace_id FROM tasks").fetchall()
+    assert len(rows) == 1
+    return rows[0]
+
+
+def status_comments(sim: GitHubSimulator, number: int) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in sim.comments(OWNER, REPO, number)
+        if str(c["body"]).startswith("<!-- morningai:status")
+    ]
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_request_is_acknowledged_and_ends_with_a_reason(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    assert sender.post("issues", labeled(installed)).status_code == 202
+    drain(redis)
+    task_id, status, error, attempts, trace_id = task_row(owner_conn)
+    assert (status, error, attempts) == ("failed", NOT_BUILT, 1)
+    number = installed["number"]
+    assert [r["content"] for r in sim.reactions(OWNER, REPO, number)] == ["eyes"]
+    comments = status_comments(sim, number)
+    assert len(comments) == 1
+    body = comments[0]["body"]
+    assert body.startswith(marker(task_id))
+    assert "❌ Failed" in body
+    assert NOT_BUILT in body
+    assert trace_id in body
+    assert comments[0]["body_history"]  # created while running, then edited in place
+    assert "Working on it" in comments[0]["body_history"][0]
+    kinds = [
+        r[0]
+        for r in owner_conn.execute(
+            "SELECT kind FROM task_events WHERE task_id = %s ORDER BY id", (task_id,)
+        )
+    ]
+    assert kinds == ["started", "acknowledged", "failed"]
+    # the token the job used was narrowed to this one repository
+    token_requests = [ex for ex in sim.requests if ex.path.endswith("/access_tokens")]
+    assert token_requests
+    assert all(ex.request_json == {"repositories": [REPO]} for ex in token_requests)
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_requester_without_write_access_gets_one_polite_comment(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    assert sender.post("issues", labeled(installed, "mallory")).status_code == 202
+    drain(redis)
+    _, status, error, _, _ = task_row(owner_conn)
+    assert status == "cancelled"
+    assert "write access" in error
+    number = installed["number"]
+    comments = sim.comments(OWNER, REPO, number)
+    assert len(comments) == 1
+    assert "@mallory" in comments[0]["body"]
+    assert "write access" in comments[0]["body"]
+    assert sim.reactions(OWNER, REPO, number) == []
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_a_rerun_edits_the_same_status_comment(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    worker_ctx: context.JobContext,
+) -> None:
+    assert sender.post("issues", labeled(installed)).status_code == 202
+    drain(redis)
+    task_id = task_row(owner_conn)[0]
+    # the worker "died" mid-task: the row still says running, its heartbeat is old
+    owner_conn.execute(
+        "UPDATE tasks SET status = 'running', heartbeat_at = now() - interval '10 minutes'"
+        " WHERE id = %s",
+        (task_id,),
+    )
+    assert reconcile(worker_ctx.db, redis) == [task_id]
+    drain(redis)
+    _, status, _, attempts, _ = task_row(owner_conn)
+    assert (status, attempts) == ("failed", 2)
+    assert len(status_comments(sim, installed["number"])) == 1
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_transient_github_failure_is_retried_later(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    # more 502s than the client retries in place: the job gives the worker back
+    sim.inject_fault("POST", r"/reactions$", 502, times=2)
+    assert sender.post("issues", labeled(installed)).status_code == 202
+    drain(redis)
+    task_id, status, error, attempts, _ = task_row(owner_conn)
+    assert (status, attempts) == ("queued", 1)
+    assert error == "GitHub answered 502"
+    scheduled = queue(redis, "default").scheduled_job_registry.get_job_ids()
+    assert scheduled == [f"task-{task_id}-2"]
+    events = owner_conn.execute(
+        "SELECT kind, message FROM task_events WHERE task_id = %s ORDER BY id", (task_id,)
+    ).fetchall()
+    assert events[-1][0] == "retry"
+    assert "retrying in 5 s" in events[-1][1]
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_deleted_repository_fails_with_a_clear_reason(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    sim.inject_fault(
+        "GET",
+        r"/collaborators/.+/permission$",
+        404,
+        times=1,
+        body={
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com",
+            "status": "404",
+        },
+    )
+    assert sender.post("issues", labeled(installed)).status_code == 202
+    drain(redis)
+    _, status, error, _, _ = task_row(owner_conn)
+    # a 404 on the permission check reads as "not a collaborator" — refused, not crashed
+    assert status == "cancelled"
+    assert "write access" in error
+
+
+def test_worker_reconciles_at_start(
+    settings: Settings,
+    owner_conn: Conn,
+    redis: Redis,
+    database: DatabaseUrls,
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    worker_ctx: context.JobContext,
+) -> None:
+    """A task recorded while Redis was down is run by the next worker to start."""
+    app = create_app(
+        Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=database.app,
+            redis_url="redis://127.0.0.1:1/0",
+            github_webhook_secret=SECRET,
+        )
+    )
+    with serve_wsgi(app) as url:
+        response = WebhookSender(url, SECRET.encode()).post("issues", labeled(installed))
+    app.extensions["morningai"].close()
+    assert response.status_code == 202
+    assert task_row(owner_conn)[1] == "queued"
+    assert reconcile(worker_ctx.db, redis, queued_for=timedelta(0)) != []
+    drain(redis)
+    assert task_row(owner_conn)[1] == "failed"
+    assert uuid.UUID(task_row(owner_conn)[4])  # trace ids are uuids
