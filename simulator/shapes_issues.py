@@ -20,7 +20,9 @@ def association(site: Site, repo: Repo, account: Account) -> str:
 def label(site: Site, repo: Repo, item: Label) -> JSON:
     return {"id": item.id, "node_id": node_id("Label", item.id),
             "url": f"{site.api}/repos/{repo.full_name}/labels/{item.name}", "name": item.name,
-            "description": item.description, "color": item.color, "default": item.default}
+            "description": item.description, "color": item.color, "default": item.default,
+            # newer API versions (githubkit's 2026-03-10 models) require these two
+            "archived_at": None, "archived_by": None}
 
 
 def reaction(site: Site, item: Reaction) -> JSON:
