@@ -68,6 +68,12 @@ def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], N
         log.info("task %s is not claimable (finished, or running elsewhere)", task_id)
         return
     run = TaskRun(ctx, task, on_final)
+    if task.attempts > task.max_attempts:
+        # earlier runs died without recording an end (worker killed, out of memory, hard
+        # timeout): stop here rather than crash workers forever
+        _finish(run, "failed", f"the worker running this task stopped {task.attempts - 1} "
+                "times before it finished")
+        return
     run.event("started", f"attempt {task.attempts} started on {ctx.worker_name}")
     stop = threading.Event()
     beat = threading.Thread(target=_beat, args=(ctx, task, stop), daemon=True)

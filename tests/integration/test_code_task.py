@@ -7,9 +7,7 @@ and leave one status comment in a final state that says why.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,67 +26,11 @@ from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
+from tests.integration.conftest import OWNER, REPO, SECRET
 
-SECRET = "code-task-webhook-secret"
-OWNER, REPO = "octo-org", "hello"
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-@pytest.fixture
-def sim(tmp_path: Path) -> Iterator[GitHubSimulator]:
-    with GitHubSimulator(tmp_path / "github") as simulator:
-        yield simulator
-        assert simulator.contract_violations() == []
-
-
-@pytest.fixture
-def settings(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database.app,
-        redis_url=redis_url,
-        github_webhook_secret=SECRET,
-        github_app_id=str(sim.app_id),
-        github_private_key=sim.private_key_pem,
-        github_api_url=sim.url,
-    )
-
-
-@pytest.fixture
-def installed(sim: GitHubSimulator) -> dict[str, Any]:
-    installation = sim.add_installation(OWNER)
-    repo = sim.create_repo(
-        OWNER,
-        REPO,
-        installation_id=installation,
-        files={"README.md": "# hello\n", "app.py": "print('hi')\n"},
-    )
-    number = sim.add_issue(
-        OWNER, REPO, "Greeting is rude", "Say hello politely.", user="alice", labels=["morningai"]
-    )
-    sim.set_permission(OWNER, REPO, "alice", "write")
-    sim.set_permission(OWNER, REPO, "mallory", "read")
-    return {"installation": installation, "repo": repo, "number": number}
-
-
-@pytest.fixture
-def worker_ctx(settings: Settings, redis: Redis) -> Iterator[context.JobContext]:
-    ctx = context.build(settings)
-    context.install(ctx)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def sender(settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
-    app = create_app(settings)
-    with serve_wsgi(app) as url:
-        client = WebhookSender(url, SECRET.encode())
-        yield client
-        client.close()
-    app.extensions["morningai"].close()
 
 
 def labeled(installed: dict[str, Any], sender_login: str = "alice") -> dict[str, Any]:
@@ -203,6 +145,10 @@ def test_a_rerun_edits_the_same_status_comment(
     _, status, _, attempts, _ = task_row(owner_conn)
     assert (status, attempts) == ("failed", 2)
     assert len(status_comments(sim, installed["number"])) == 1
+    # both runs used one installation token, cached in Redis for every process
+    minted = [ex for ex in sim.requests if ex.path.endswith("/access_tokens")]
+    assert len(minted) == 1
+    assert redis.keys("morningai:github:*")
 
 
 @pytest.mark.usefixtures("worker_ctx")
@@ -283,3 +229,31 @@ def test_worker_reconciles_at_start(
     drain(redis)
     assert task_row(owner_conn)[1] == "failed"
     assert uuid.UUID(task_row(owner_conn)[4])  # trace ids are uuids
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_a_task_that_keeps_killing_workers_ends_failed(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    worker_ctx: context.JobContext,
+) -> None:
+    assert sender.post("issues", labeled(installed)).status_code == 202
+    task_id = task_row(owner_conn)[0]
+    # three runs each claimed the task and died without a word
+    owner_conn.execute(
+        "UPDATE tasks SET status = 'running', attempts = 3, max_attempts = 3,"
+        " heartbeat_at = now() - interval '10 minutes' WHERE id = %s",
+        (task_id,),
+    )
+    redis.flushdb()
+    assert reconcile(worker_ctx.db, redis) == [task_id]
+    drain(redis)
+    _, status, error, attempts, _ = task_row(owner_conn)
+    assert (status, attempts) == ("failed", 4)
+    assert error == "the worker running this task stopped 3 times before it finished"
+    comments = status_comments(sim, installed["number"])
+    assert len(comments) == 1
+    assert error in comments[0]["body"]

@@ -1,0 +1,76 @@
+"""Fixtures shared by the integration tests: the GitHub simulator with one installed
+repository, settings pointing at it, a job context, and a webhook sender over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from github_app import create_app
+from github_app.config import Settings
+from jobs import context
+from morningai.embedded import DatabaseUrls
+from simulator import GitHubSimulator
+from tests.fakes.http import WebhookSender, serve_wsgi
+
+SECRET = "code-task-webhook-secret"
+OWNER, REPO = "octo-org", "hello"
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[GitHubSimulator]:
+    with GitHubSimulator(tmp_path / "github") as simulator:
+        yield simulator
+        assert simulator.contract_violations() == []
+
+
+@pytest.fixture
+def settings(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database.app,
+        redis_url=redis_url,
+        github_webhook_secret=SECRET,
+        github_app_id=str(sim.app_id),
+        github_private_key=sim.private_key_pem,
+        github_api_url=sim.url,
+    )
+
+
+@pytest.fixture
+def installed(sim: GitHubSimulator) -> dict[str, Any]:
+    installation = sim.add_installation(OWNER)
+    repo = sim.create_repo(
+        OWNER,
+        REPO,
+        installation_id=installation,
+        files={"README.md": "# hello\n", "app.py": "print('hi')\n"},
+    )
+    number = sim.add_issue(
+        OWNER, REPO, "Greeting is rude", "Say hello politely.", user="alice", labels=["morningai"]
+    )
+    sim.set_permission(OWNER, REPO, "alice", "write")
+    sim.set_permission(OWNER, REPO, "mallory", "read")
+    return {"installation": installation, "repo": repo, "number": number}
+
+
+@pytest.fixture
+def worker_ctx(settings: Settings, redis: Redis) -> Iterator[context.JobContext]:
+    ctx = context.build(settings)
+    context.install(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def sender(settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
+    app = create_app(settings)
+    with serve_wsgi(app) as url:
+        client = WebhookSender(url, SECRET.encode())
+        yield client
+        client.close()
+    app.extensions["morningai"].close()
