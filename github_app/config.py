@@ -32,9 +32,7 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     max_webhook_bytes: int = 25 * 1024 * 1024
-    job_timeout_seconds: int = 1800
     reconcile_interval_seconds: int = 30
-    metrics_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _load_private_key_file(self) -> Settings:
