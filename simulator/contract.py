@@ -225,6 +225,9 @@ class OpenAPIContract:
             return self._undocumented(status, body, label)
         pointer = self._real_pointer(f"{op.pointer}/responses/{key}")
         media = _json_media(self._at(pointer).get("content", {}))
+        if media is None and status >= 400 and body is not None:
+            # e.g. git/delete-ref's 422 documents no body; GitHub still sends an error object
+            return self._errors("/components/schemas/basic-error", body, label)
         if media is None:
             return [] if body is None else [f"{label}: JSON body where none is documented"]
         if body is None:

@@ -41,8 +41,8 @@ def create_app(backend: Backend) -> Flask:
         app.register_blueprint(module.bp)
     app.before_request(_inject_fault)
     app.before_request(_authenticate)
+    app.after_request(_record)  # after_request hooks run in reverse: decorate, then record
     app.after_request(_decorate)
-    app.after_request(_record)
     app.register_error_handler(ApiError, lambda exc: exc.response())
     app.register_error_handler(AuthError, _auth_error)
     app.register_error_handler(GitError, _git_error)
@@ -120,12 +120,14 @@ def _rate_headers() -> dict[str, str]:
 def _decorate(response: Response) -> Response:
     """GitHub's headers on every answer; ETag and 304 for conditional GETs."""
     number = next(_request_ids)
-    response.headers.update(_rate_headers())
-    response.headers["x-github-request-id"] = f"5IM0:{number:04X}:{number * 7919:06X}:0:0"
-    response.headers["x-github-media-type"] = "github.v3; format=json"
-    response.headers["x-github-api-version-selected"] = request.headers.get(
-        "X-GitHub-Api-Version", "2022-11-28")
-    response.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP"
+    extra = {**_rate_headers(),
+             "x-github-request-id": f"5IM0:{number:04X}:{number * 7919:06X}:0:0",
+             "x-github-media-type": "github.v3; format=json",
+             "x-github-api-version-selected": request.headers.get("X-GitHub-Api-Version",
+                                                                  "2022-11-28"),
+             "Vary": "Accept, Authorization, Cookie, X-GitHub-OTP"}
+    for name, value in extra.items():  # an injected fault's own headers win
+        response.headers.setdefault(name, value)
     if request.method == "GET" and response.status_code == 200 and response.is_json:
         return _conditional(response)
     return response
@@ -185,7 +187,8 @@ class ServerThread:
                  port: int = 0) -> None:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
                                                    request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # a short poll interval: shutdown() waits up to one interval (0.5 s by default)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                         name="github-simulator", daemon=True)
         self._running = False
 
