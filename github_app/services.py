@@ -22,7 +22,9 @@ class Services:
     def db(self) -> Database:
         with self._lock:
             if self._db is None:
-                self._db = Database(self.settings.require_database_url()).open(wait=False)
+                self._db = Database(self.settings.require_database_url(), timeout=3.0).open(
+                    wait=False
+                )
             return self._db
 
     @property

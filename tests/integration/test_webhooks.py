@@ -354,3 +354,24 @@ def test_no_secret_configured_refuses_everything(
         response = WebhookSender(url, b"").post("issues", labeled_issue())
     assert response.status_code == 503
     assert count(owner_conn, "webhook_deliveries") == 0
+
+
+def test_database_down_is_503_and_readyz_names_it(
+    tmp_path: Any, redis_url: str, redis: Redis
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=f"host={tmp_path} dbname=nothing user=morningai_app connect_timeout=1",
+        redis_url=redis_url,
+        github_webhook_secret=SECRET,
+    )
+    app = create_app(settings)
+    with serve_wsgi(app) as url:
+        response = WebhookSender(url, SECRET.encode()).post("issues", labeled_issue())
+        ready = httpx.get(url + "/readyz", timeout=30)
+    app.extensions["morningai"].close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert ready.status_code == 503
+    assert set(ready.json()["failed"]) == {"postgresql"}
+    assert sum(len(ids) for ids in queued_jobs(redis).values()) == 0
