@@ -14,6 +14,7 @@ from github_app.intake import QueuedTask
 from github_app.routing import route
 from github_app.services import Services
 from jobs.queues import enqueue_task
+from morningai.logs import log_context
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)
@@ -52,18 +53,14 @@ def receive() -> Response:
         log.info("delivery %s (%s) rejected: %s", delivery_id, event, exc)
         return _answer(400, "rejected", str(exc), delivery_id)
 
-    intent = route(env, trigger_label=services.settings.morningai_trigger_label)
-    outcome = intake.apply(services.db, env, intent)
-    log.info(
-        "delivery %s %s.%s: %s (%s)",
-        delivery_id,
-        event,
-        env.action,
-        outcome.outcome,
-        outcome.detail,
-    )
-    if outcome.task is not None:
-        _enqueue(services, outcome.task)
+    with log_context(delivery=delivery_id, installation=env.installation_id):
+        intent = route(env, trigger_label=services.settings.morningai_trigger_label)
+        outcome = intake.apply(services.db, env, intent)
+        task = outcome.task
+        with log_context(task=task and task.task_id, trace=task and task.trace_id):
+            log.info("%s.%s: %s (%s)", event, env.action, outcome.outcome, outcome.detail)
+            if task is not None:
+                _enqueue(services, task)
     return _answer(outcome.status, outcome.outcome, outcome.detail, delivery_id)
 
 

@@ -15,6 +15,7 @@ from jobs import context
 from jobs.context import HEARTBEAT_EVERY, STALE_AFTER, JobContext
 from jobs.errors import Verdict, classify
 from jobs.queues import enqueue_task
+from morningai.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +64,27 @@ def _beat(ctx: JobContext, task: Task, stop: threading.Event) -> None:
 def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], None]) -> None:
     """Run `work` for the task once, if it can be claimed; record how it ended."""
     ctx = context.current()
-    task = _claim(ctx, task_id)
-    if task is None:
-        log.info("task %s is not claimable (finished, or running elsewhere)", task_id)
-        return
+    with log_context(task=task_id):
+        task = _claim(ctx, task_id)
+        if task is None:
+            log.info("task %s is not claimable (finished, or running elsewhere)", task_id)
+            return
+        with log_context(tenant=task.tenant_id, trace=task.trace_id):
+            _run_claimed(ctx, task, work, on_final)
+
+
+def _run_claimed(
+    ctx: JobContext, task: Task, work: Work, on_final: Callable[[TaskRun, str, str], None]
+) -> None:
     run = TaskRun(ctx, task, on_final)
     if task.attempts > task.max_attempts:
         # earlier runs died without recording an end (worker killed, out of memory, hard
         # timeout): stop here rather than crash workers forever
-        _finish(run, "failed", f"the worker running this task stopped {task.attempts - 1} "
-                "times before it finished")
+        _finish(
+            run,
+            "failed",
+            f"the worker running this task stopped {task.attempts - 1} times before it finished",
+        )
         return
     run.event("started", f"attempt {task.attempts} started on {ctx.worker_name}")
     stop = threading.Event()
