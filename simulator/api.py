@@ -19,8 +19,13 @@ MAX_PER_PAGE = 100
 class ApiError(Exception):
     """An answer in GitHub's error shape; raised anywhere in a view."""
 
-    def __init__(self, status: int, message: str, errors: list[JSON] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[JSON] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -74,8 +79,10 @@ def field(body: JSON, name: str, kind: type | tuple[type, ...], required: bool =
         return None
     value = body[name]
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
-        raise unprocessable(f"Invalid request.\n\nFor 'properties/{name}', {value!r} is not "
-                            f"a {_kinds(kind)[0].__name__}.")
+        raise unprocessable(
+            f"Invalid request.\n\nFor 'properties/{name}', {value!r} is not "
+            f"a {_kinds(kind)[0].__name__}."
+        )
     return value
 
 
@@ -98,7 +105,7 @@ def paginate(items: Sequence[T]) -> tuple[list[T], dict[str, str]]:
     per_page = min(max(int_arg("per_page", DEFAULT_PER_PAGE), 1), MAX_PER_PAGE)
     page = max(int_arg("page", 1), 1)
     last = max((len(items) + per_page - 1) // per_page, 1)
-    chunk = list(items[(page - 1) * per_page: page * per_page])
+    chunk = list(items[(page - 1) * per_page : page * per_page])
     rels: list[tuple[str, int]] = []
     if page > 1:
         rels += [("prev", min(page - 1, last)), ("first", 1)]
@@ -107,8 +114,9 @@ def paginate(items: Sequence[T]) -> tuple[list[T], dict[str, str]]:
     if not rels:
         return chunk, {}
     base = {k: v for k, v in request.args.items() if k != "page"}
-    links = [f'<{request.base_url}?{urlencode({**base, "page": n})}>; rel="{rel}"'
-             for rel, n in rels]
+    links = [
+        f'<{request.base_url}?{urlencode({**base, "page": n})}>; rel="{rel}"' for rel, n in rels
+    ]
     return chunk, {"Link": ", ".join(links)}
 
 

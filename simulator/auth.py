@@ -41,9 +41,11 @@ class Caller:
 def new_private_key_pem() -> str:
     """A fresh 2048-bit RSA key (about 60 ms), PKCS#1 PEM like the .pem GitHub hands out."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM,
-                             serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
 
 
 def public_key(pem: str) -> rsa.RSAPublicKey:
@@ -56,8 +58,12 @@ def public_key(pem: str) -> rsa.RSAPublicKey:
 def verify_jwt(token: str, key: rsa.RSAPublicKey, app_id: int, now: datetime) -> None:
     """Accept an app JWT as GitHub does: RS256, iss = app id, iat/exp sane, at most 10 min."""
     try:
-        claims = jwt.decode(token, key, algorithms=["RS256"], options={
-            "require": ["iat", "exp", "iss"], "verify_exp": False, "verify_iat": False})
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=["RS256"],
+            options={"require": ["iat", "exp", "iss"], "verify_exp": False, "verify_iat": False},
+        )
     except jwt.PyJWTError as exc:
         raise AuthError(401, "A JSON web token could not be decoded") from exc
     if str(claims["iss"]) != str(app_id):
@@ -65,17 +71,24 @@ def verify_jwt(token: str, key: rsa.RSAPublicKey, app_id: int, now: datetime) ->
     iat, exp = int(claims["iat"]), int(claims["exp"])
     stamp = now.timestamp()
     if exp <= stamp:
-        raise AuthError(401, "'Expiration time' claim ('exp') must be a numeric value "
-                             "representing the future time at which the assertion expires")
+        raise AuthError(
+            401,
+            "'Expiration time' claim ('exp') must be a numeric value "
+            "representing the future time at which the assertion expires",
+        )
     if iat > stamp + CLOCK_DRIFT.total_seconds():
-        raise AuthError(401, "'Issued at' claim ('iat') must be an Integer representing the "
-                             "time that the assertion was issued")
+        raise AuthError(
+            401,
+            "'Issued at' claim ('iat') must be an Integer representing the "
+            "time that the assertion was issued",
+        )
     if exp - iat > (JWT_MAX_LIFETIME + CLOCK_DRIFT).total_seconds():
         raise AuthError(401, "'Expiration time' claim ('exp') is too far in the future")
 
 
-def mint_token(world: World, installation_id: int, permissions: dict[str, str],
-               repo_ids: frozenset[int] | None) -> Token:
+def mint_token(
+    world: World, installation_id: int, permissions: dict[str, str], repo_ids: frozenset[int] | None
+) -> Token:
     value = "ghs_" + secrets.token_urlsafe(27).replace("-", "a").replace("_", "b")[:36]
     token = Token(value, installation_id, world.now() + TOKEN_LIFETIME, permissions, repo_ids)
     world.tokens[value] = token
@@ -111,6 +124,8 @@ def narrow_permissions(granted: dict[str, str], wanted: dict[str, str]) -> dict[
     """The permissions a token asks for, if the installation has them (else 422)."""
     for name, level in wanted.items():
         if LEVELS.get(granted.get(name, ""), 0) < LEVELS.get(level, 99):
-            raise AuthError(422, f"The permissions requested are not granted to this "
-                                 f"installation: {name}={level}")
+            raise AuthError(
+                422,
+                f"The permissions requested are not granted to this installation: {name}={level}",
+            )
     return dict(wanted)

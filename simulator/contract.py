@@ -15,8 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
+from jsonschema.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+    ValidationError,
+    best_match,
+)
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -31,8 +34,11 @@ MAX_MESSAGE = 240
 def default_spec_path() -> Path:
     """GitHub's description as fetched by scripts/fetch_fixtures.sh (MORNINGAI_FIXTURES wins)."""
     fixtures = os.environ.get("MORNINGAI_FIXTURES")
-    root = Path(fixtures) if fixtures else Path(__file__).resolve().parents[1] / ".morningai" \
-        / "fixtures"
+    root = (
+        Path(fixtures)
+        if fixtures
+        else Path(__file__).resolve().parents[1] / ".morningai" / "fixtures"
+    )
     return root / "openapi" / "generated" / "api.github.com.json"
 
 
@@ -82,11 +88,13 @@ class OpenAPIContract:
         with spec_path.open(encoding="utf-8") as handle:
             self.doc: JSON = to_json_schema(json.load(handle))
         resource: Resource[Any] = Resource.from_contents(
-            self.doc, default_specification=DRAFT202012)
+            self.doc, default_specification=DRAFT202012
+        )
         self._registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
-        self._routes = sorted((self._compile(t, item) for t, item in self.doc["paths"].items()),
-                              key=_specificity)
+        self._routes = sorted(
+            (self._compile(t, item) for t, item in self.doc["paths"].items()), key=_specificity
+        )
 
     @classmethod
     def load(cls, spec_path: Path | None = None) -> OpenAPIContract:
@@ -109,9 +117,12 @@ class OpenAPIContract:
         return node
 
     def _compile(self, template: str, item: JSON) -> _Route:
-        multi = {p["name"] for op in [item, *(item[m] for m in METHODS if m in item)]
-                 for p in map(self.resolve, op.get("parameters", []))
-                 if p.get("in") == "path" and p.get("x-multi-segment")}
+        multi = {
+            p["name"]
+            for op in [item, *(item[m] for m in METHODS if m in item)]
+            for p in map(self.resolve, op.get("parameters", []))
+            if p.get("in") == "path" and p.get("x-multi-segment")
+        }
         names: list[str] = []
 
         def group(found: re.Match[str]) -> str:
@@ -119,8 +130,12 @@ class OpenAPIContract:
             return "(.*)" if found.group(1) in multi else "([^/]+)"
 
         regex = re.sub(r"\\\{([^}]+)\\\}", group, re.escape(template))
-        return _Route(template, re.compile(f"^{regex}/?$"), tuple(names),
-                      frozenset(m for m in METHODS if m in item))
+        return _Route(
+            template,
+            re.compile(f"^{regex}/?$"),
+            tuple(names),
+            frozenset(m for m in METHODS if m in item),
+        )
 
     def match(self, method: str, path: str) -> Operation | None:
         """The operation serving `method path`; literal segments win over parameters."""
@@ -130,8 +145,13 @@ class OpenAPIContract:
             if found and method in route.methods:
                 op = self.doc["paths"][route.template][method]
                 pointer = f"/paths/{_escape(route.template)}/{method}"
-                return Operation(method, route.template, op["operationId"],
-                                 dict(zip(route.names, found.groups(), strict=True)), pointer)
+                return Operation(
+                    method,
+                    route.template,
+                    op["operationId"],
+                    dict(zip(route.names, found.groups(), strict=True)),
+                    pointer,
+                )
         return None
 
     # validation ------------------------------------------------------------------------
@@ -143,8 +163,7 @@ class OpenAPIContract:
         return self._validators[pointer]
 
     def _errors(self, pointer: str, instance: Any, label: str) -> list[str]:
-        return [f"{label}: {_describe(e)}"
-                for e in self._validator(pointer).iter_errors(instance)]
+        return [f"{label}: {_describe(e)}" for e in self._validator(pointer).iter_errors(instance)]
 
     def _real_pointer(self, pointer: str) -> str:
         """`pointer` with each `$ref` on the way (and at the end) replaced by its target."""
@@ -161,8 +180,9 @@ class OpenAPIContract:
             current = f"{current}/{part}"
         return current
 
-    def check_request(self, method: str, path: str, query: dict[str, list[str]],
-                      body: Any) -> list[str]:
+    def check_request(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> list[str]:
         """Problems with a request: unknown operation, params, request body."""
         op = self.match(method, path)
         if op is None:
@@ -180,16 +200,21 @@ class OpenAPIContract:
                 found[(param["in"], param["name"])] = (pointer, param)
         return list(found.values())
 
-    def _check_params(self, op: Operation, query: dict[str, list[str]], label: str
-                      ) -> list[str]:
+    def _check_params(self, op: Operation, query: dict[str, list[str]], label: str) -> list[str]:
         problems: list[str] = []
         params = self._parameters(op)
         documented = {p["name"] for _, p in params if p["in"] == "query"}
-        problems += [f"{label}: query parameter {name!r} is not documented"
-                     for name in query if name not in documented]
+        problems += [
+            f"{label}: query parameter {name!r} is not documented"
+            for name in query
+            if name not in documented
+        ]
         for pointer, param in params:
-            raw = op.path_params.get(param["name"]) if param["in"] == "path" else (
-                query.get(param["name"], [None])[-1] if param["in"] == "query" else None)
+            raw = (
+                op.path_params.get(param["name"])
+                if param["in"] == "path"
+                else (query.get(param["name"], [None])[-1] if param["in"] == "query" else None)
+            )
             if param["in"] not in ("path", "query"):
                 continue
             if raw is None:
@@ -197,8 +222,9 @@ class OpenAPIContract:
                     problems.append(f"{label}: required parameter {param['name']!r} missing")
                 continue
             value = _coerce(raw, self.resolve(param.get("schema", {})))
-            problems += self._errors(f"{pointer}/schema", value,
-                                     f"{label} parameter {param['name']!r}")
+            problems += self._errors(
+                f"{pointer}/schema", value, f"{label} parameter {param['name']!r}"
+            )
         return problems
 
     def _check_body(self, op: Operation, body: Any, label: str) -> list[str]:
@@ -248,12 +274,18 @@ class OpenAPIContract:
         op = self.match(exchange.method, exchange.path)
         where = f"[{exchange.method} {exchange.path} {exchange.request_id}]"
         if op is not None and exchange.operation_id and op.operation_id != exchange.operation_id:
-            return [f"{where} served as {exchange.operation_id}, "
-                    f"GitHub's description says {op.operation_id}"]
-        problems = [*self.check_request(exchange.method, exchange.path, exchange.query,
-                                        exchange.request_json),
-                    *self.check_response(exchange.method, exchange.path, exchange.status,
-                                         exchange.response_json)]
+            return [
+                f"{where} served as {exchange.operation_id}, "
+                f"GitHub's description says {op.operation_id}"
+            ]
+        problems = [
+            *self.check_request(
+                exchange.method, exchange.path, exchange.query, exchange.request_json
+            ),
+            *self.check_response(
+                exchange.method, exchange.path, exchange.status, exchange.response_json
+            ),
+        ]
         return [f"{where} {p}" for p in dict.fromkeys(problems)]
 
 

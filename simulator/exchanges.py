@@ -50,8 +50,11 @@ class Fault:
     times: int
 
     def matches(self, method: str, path: str) -> bool:
-        return self.times > 0 and self.method in (method.upper(), "*") \
+        return (
+            self.times > 0
+            and self.method in (method.upper(), "*")
             and self.path.search(path) is not None
+        )
 
 
 def redact(headers: dict[str, str]) -> dict[str, str]:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
+from simulator.gitparse import (
+    CommitInfo,
+    FileChange,
+    Ident,
+    TreeEntry,
+    parse_ident,
+    parse_ls_tree,
+    parse_raw_numstat,
+)
 from simulator.trees import FlatEntry, TreeChange, apply_changes, nest
 
 ZERO_SHA = "0" * 40
@@ -16,54 +25,6 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 class GitError(Exception):
     """A git command failed (bad object, ref lock lost, ...)."""
-
-
-@dataclass(frozen=True)
-class Ident:
-    """Author or committer of a commit."""
-
-    name: str
-    email: str
-    date: datetime
-
-
-@dataclass(frozen=True)
-class TreeEntry:
-    """One row of `git ls-tree -l`; `size` is None for trees and submodules."""
-
-    mode: str
-    type: str
-    sha: str
-    path: str
-    size: int | None
-
-
-@dataclass(frozen=True)
-class CommitInfo:
-    """A parsed commit object."""
-
-    sha: str
-    tree: str
-    parents: tuple[str, ...]
-    author: Ident
-    committer: Ident
-    message: str
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One file of a two-dot diff (`git diff --raw --numstat`)."""
-
-    status: str
-    path: str
-    old_path: str | None
-    sha: str
-    additions: int
-    deletions: int
-
-
-_STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed",
-           "C": "copied", "T": "changed"}
 
 
 def _env() -> dict[str, str]:
@@ -79,19 +40,28 @@ class GitStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def run(self, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-            ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    def run(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        env: dict[str, str] | None = None,
+        ok_codes: tuple[int, ...] = (0,),
+    ) -> bytes:
         """Run `git --git-dir=<repo> <args>`; raise GitError on an unexpected exit code."""
         proc = self._spawn(args, stdin, env)
         if proc.returncode not in ok_codes:
             raise GitError(f"git {args[0]}: {proc.stderr.decode(errors='replace').strip()}")
         return proc.stdout
 
-    def _spawn(self, args: tuple[str, ...], stdin: bytes | None = None,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    def _spawn(
+        self, args: tuple[str, ...], stdin: bytes | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
-            ["git", f"--git-dir={self.path}", *args], input=stdin, capture_output=True,
-            env={**_env(), **(env or {})}, check=False,
+            ["git", f"--git-dir={self.path}", *args],
+            input=stdin,
+            capture_output=True,
+            env={**_env(), **(env or {})},
+            check=False,
         )
 
     def init(self, default_branch: str) -> None:
@@ -113,12 +83,13 @@ class GitStore:
     def read_blob(self, sha: str) -> bytes:
         return self.run("cat-file", "blob", sha)
 
-    def list_tree(self, treeish: str, recursive: bool = False, path: str | None = None
-                  ) -> list[TreeEntry]:
+    def list_tree(
+        self, treeish: str, recursive: bool = False, path: str | None = None
+    ) -> list[TreeEntry]:
         """Entries of a tree (or of the tree of a commit); `-r -t` lists subtrees too."""
         args = ["ls-tree", "-l", "-z", *(["-r", "-t"] if recursive else []), treeish]
         out = self.run(*args, *(["--", path] if path else []))
-        return [_parse_ls_tree(row) for row in out.decode().split("\0") if row]
+        return [parse_ls_tree(row) for row in out.decode().split("\0") if row]
 
     def entry_at(self, commit: str, path: str) -> TreeEntry | None:
         """The tree entry at `path` in `commit` (a synthetic root entry for '')."""
@@ -135,38 +106,57 @@ class GitStore:
             for name, row in rows:
                 sha = written[row.sha] if row.type == "tree" else row.sha
                 lines.append(f"{row.mode} {row.type} {sha}\t{name}\0")
-            written[directory] = self.run("mktree", "-z", stdin="".join(lines).encode()
-                                          ).decode().strip()
+            written[directory] = (
+                self.run("mktree", "-z", stdin="".join(lines).encode()).decode().strip()
+            )
         return written.get("", EMPTY_TREE)
 
     def flatten(self, tree: str) -> dict[str, FlatEntry]:
         """Every non-tree entry under `tree`, keyed by full path."""
-        return {e.path: FlatEntry(e.mode, e.type, e.sha)
-                for e in self.list_tree(tree, recursive=True) if e.type != "tree"}
+        return {
+            e.path: FlatEntry(e.mode, e.type, e.sha)
+            for e in self.list_tree(tree, recursive=True)
+            if e.type != "tree"
+        }
 
-    def commit_files(self, branch: str, files: dict[str, str | bytes | None], message: str,
-                     author: Ident) -> str:
+    def commit_files(
+        self, branch: str, files: Mapping[str, str | bytes | None], message: str, author: Ident
+    ) -> str:
         """Commit `files` (None deletes) on top of `branch` (created if missing), move it."""
         ref = f"refs/heads/{branch}"
         parent = self.resolve(ref)
-        changes = [TreeChange(path, "100644", "blob", None if data is None else
-                              self.write_blob(data.encode() if isinstance(data, str) else data))
-                   for path, data in files.items()]
+        changes = [
+            TreeChange(
+                path,
+                "100644",
+                "blob",
+                None
+                if data is None
+                else self.write_blob(data.encode() if isinstance(data, str) else data),
+            )
+            for path, data in files.items()
+        ]
         base = self.flatten(self.tree_of(parent)) if parent else {}
         tree = self.write_tree(apply_changes(base, changes, self.flatten))
         sha = self.commit_tree(tree, [parent] if parent else [], message, author, author)
         self.set_ref(ref, sha, parent or ZERO_SHA)
         return sha
 
-    def commit_tree(self, tree: str, parents: list[str], message: str,
-                    author: Ident, committer: Ident) -> str:
-        env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
-               "GIT_AUTHOR_DATE": _git_date(author.date),
-               "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
-               "GIT_COMMITTER_DATE": _git_date(committer.date)}
+    def commit_tree(
+        self, tree: str, parents: list[str], message: str, author: Ident, committer: Ident
+    ) -> str:
+        env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": _git_date(author.date),
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+            "GIT_COMMITTER_DATE": _git_date(committer.date),
+        }
         parent_args = [arg for p in parents for arg in ("-p", p)]
-        out = self.run("commit-tree", tree, *parent_args, "-F", "-",
-                       stdin=message.encode(), env=env)
+        out = self.run(
+            "commit-tree", tree, *parent_args, "-F", "-", stdin=message.encode(), env=env
+        )
         return out.decode().strip()
 
     def read_commit(self, sha: str) -> CommitInfo:
@@ -176,9 +166,14 @@ class GitStore:
         for line in header.splitlines():
             key, _, value = line.partition(" ")
             fields.setdefault(key, []).append(value)
-        return CommitInfo(sha, fields["tree"][0], tuple(fields.get("parent", [])),
-                          _parse_ident(fields["author"][0]),
-                          _parse_ident(fields["committer"][0]), message)
+        return CommitInfo(
+            sha,
+            fields["tree"][0],
+            tuple(fields.get("parent", [])),
+            parse_ident(fields["author"][0]),
+            parse_ident(fields["committer"][0]),
+            message,
+        )
 
     def tree_of(self, commit: str) -> str:
         return self.run("rev-parse", f"{commit}^{{tree}}").decode().strip()
@@ -187,8 +182,9 @@ class GitStore:
 
     def resolve(self, rev: str) -> str | None:
         """The object a ref name, sha or other revision points to, or None."""
-        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", rev,
-                       ok_codes=(0, 1, 128))
+        out = self.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", rev, ok_codes=(0, 1, 128)
+        )
         return out.decode().strip() or None
 
     def resolve_commit(self, ref: str) -> str | None:
@@ -226,15 +222,16 @@ class GitStore:
     def diff(self, base: str, head: str) -> list[FileChange]:
         """Files changed from `base` to `head`, with rename detection."""
         raw = self.run("diff", "--raw", "--numstat", "--no-abbrev", "-z", "-M", base, head).decode()
-        return _parse_raw_numstat(raw)
+        return parse_raw_numstat(raw)
 
     def patch(self, base: str, head: str, change: FileChange) -> str:
         paths = [change.old_path, change.path] if change.old_path else [change.path]
         out = self.run("diff", "-M", "--no-color", base, head, "--", *paths).decode(
-            errors="replace")
+            errors="replace"
+        )
         # GitHub's `patch` starts at the first hunk: drop the `diff --git` header lines.
         start = out.find("\n@@")
-        return out[start + 1:] if start >= 0 else ""
+        return out[start + 1 :] if start >= 0 else ""
 
     def archive(self, commit: str, prefix: str) -> bytes:
         return self.run("archive", "--format=tar.gz", f"--prefix={prefix}", commit)
@@ -244,52 +241,5 @@ def _is_hex(sha: str) -> bool:
     return 4 <= len(sha) <= 40 and all(c in "0123456789abcdef" for c in sha)
 
 
-def _parse_ls_tree(row: str) -> TreeEntry:
-    meta, _, path = row.partition("\t")
-    mode, type_, sha, size = meta.split()
-    return TreeEntry(mode, type_, sha, path, None if size == "-" else int(size))
-
-
 def _git_date(when: datetime) -> str:
     return f"@{int(when.timestamp())} +0000"
-
-
-def _parse_ident(value: str) -> Ident:
-    # "Name <email> 1700000000 +0000"
-    name, _, rest = value.partition(" <")
-    email, _, stamp = rest.partition("> ")
-    seconds = int(stamp.split(" ")[0])
-    return Ident(name, email, datetime.fromtimestamp(seconds, UTC))
-
-
-def _parse_raw_numstat(raw: str) -> list[FileChange]:
-    """Parse `git diff --raw --numstat -z` output: raw records first, then numstat."""
-    fields = raw.split("\0")
-    changes: list[tuple[str, str, str | None, str]] = []
-    i = 0
-    while i < len(fields) and fields[i].startswith(":"):
-        meta = fields[i][1:].split(" ")
-        letter = meta[4][0]
-        if letter in "RC":
-            changes.append((letter, fields[i + 2], fields[i + 1], meta[3]))
-            i += 3
-        else:
-            changes.append((letter, fields[i + 1], None, meta[3]))
-            i += 2
-    counts = _parse_numstat(fields[i:])
-    return [FileChange(_STATUS.get(letter, "changed"), path, old, sha,
-                       *counts.get(path, (0, 0)))
-            for letter, path, old, sha in changes]
-
-
-def _parse_numstat(fields: list[str]) -> dict[str, tuple[int, int]]:
-    counts: dict[str, tuple[int, int]] = {}
-    i = 0
-    while i < len(fields) and fields[i]:
-        added, deleted, path = fields[i].split("\t", 2)
-        if not path:  # a rename: old and new paths follow as separate fields
-            path = fields[i + 2]
-            i += 2
-        counts[path] = (0 if added == "-" else int(added), 0 if deleted == "-" else int(deleted))
-        i += 1
-    return counts

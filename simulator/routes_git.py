@@ -14,7 +14,8 @@ from flask import Blueprint, Response, request
 
 from simulator import shapes_git
 from simulator.api import field, json_body, not_found, respond, unprocessable
-from simulator.gitstore import ZERO_SHA, GitError, Ident
+from simulator.gitparse import Ident
+from simulator.gitstore import ZERO_SHA, GitError
 from simulator.routing import current_repo, route, site, world
 from simulator.state import Repo
 from simulator.trees import TreeChange, apply_changes
@@ -22,8 +23,7 @@ from simulator.trees import TreeChange, apply_changes
 bp = Blueprint("git", __name__)
 READ = ("contents", "read")
 WRITE = ("contents", "write")
-MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree",
-         "160000": "commit"}
+MODES = {"100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit"}
 
 
 @route(bp, "POST", "/repos/<owner>/<repo>/git/blobs", "git/create-blob", permission=WRITE)
@@ -34,8 +34,9 @@ def create_blob(owner: str, repo: str) -> Response:
     if encoding not in ("utf-8", "utf8", "base64"):
         raise unprocessable(f"encoding must be 'utf-8' or 'base64', not {encoding!r}")
     try:
-        data = base64.b64decode(content, validate=False) if encoding == "base64" \
-            else content.encode()
+        data = (
+            base64.b64decode(content, validate=False) if encoding == "base64" else content.encode()
+        )
     except binascii.Error as exc:
         raise unprocessable("content is not valid Base64") from exc
     found = current_repo()
@@ -54,8 +55,9 @@ def get_blob(owner: str, repo: str, file_sha: str) -> Response:
 
 def _tree_change(repo: Repo, item: Any) -> TreeChange:
     if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-        raise unprocessable("Invalid tree info", [{"resource": "Tree", "field": "path",
-                                                   "code": "missing_field"}])
+        raise unprocessable(
+            "Invalid tree info", [{"resource": "Tree", "field": "path", "code": "missing_field"}]
+        )
     mode = str(item.get("mode") or "100644")
     kind = str(item.get("type") or MODES.get(mode, "blob"))
     if "content" in item and item.get("sha") is not None:
@@ -77,16 +79,18 @@ def create_tree(owner: str, repo: str) -> Response:
     base = field(body, "base_tree", str, required=False)
     found = current_repo()
     if base is not None and found.git.object_type(base) not in ("tree", "commit"):
-        raise unprocessable("Invalid tree info", [{"resource": "Tree", "field": "base_tree",
-                                                   "code": "invalid"}])
+        raise unprocessable(
+            "Invalid tree info", [{"resource": "Tree", "field": "base_tree", "code": "invalid"}]
+        )
     changes = [_tree_change(found, item) for item in items]
     flat = found.git.flatten(found.git.tree_of(base)) if base else {}
     sha = found.git.write_tree(apply_changes(flat, changes, found.git.flatten))
     return respond(shapes_git.tree(site(), found, sha, found.git.list_tree(sha)), 201)
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/git/trees/<path:tree_sha>", "git/get-tree",
-       permission=READ)
+@route(
+    bp, "GET", "/repos/<owner>/<repo>/git/trees/<path:tree_sha>", "git/get-tree", permission=READ
+)
 def get_tree(owner: str, repo: str, tree_sha: str) -> Response:
     found = current_repo()
     kind = found.git.object_type(tree_sha)
@@ -136,8 +140,9 @@ def create_commit(owner: str, repo: str) -> Response:
     return respond(shapes_git.git_commit(site(), found, found.git.read_commit(sha)), 201)
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/git/commits/<commit_sha>", "git/get-commit",
-       permission=READ)
+@route(
+    bp, "GET", "/repos/<owner>/<repo>/git/commits/<commit_sha>", "git/get-commit", permission=READ
+)
 def get_commit(owner: str, repo: str, commit_sha: str) -> Response:
     found = current_repo()
     if found.git.object_type(commit_sha) != "commit":
@@ -160,15 +165,26 @@ def get_ref(owner: str, repo: str, ref: str) -> Response:
     return respond(_ref_json(found, f"refs/{ref}"))
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/git/matching-refs/", "git/list-matching-refs",
-       permission=READ)
-@route(bp, "GET", "/repos/<owner>/<repo>/git/matching-refs/<path:ref>", "git/list-matching-refs",
-       permission=READ)
+@route(
+    bp, "GET", "/repos/<owner>/<repo>/git/matching-refs/", "git/list-matching-refs", permission=READ
+)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/git/matching-refs/<path:ref>",
+    "git/list-matching-refs",
+    permission=READ,
+)
 def list_matching_refs(owner: str, repo: str, ref: str = "") -> Response:
     found = current_repo()
     prefix = f"refs/{ref}"
-    return respond([shapes_git.git_ref(site(), found, name, sha, kind)
-                    for name, sha, kind in found.git.refs() if name.startswith(prefix)])
+    return respond(
+        [
+            shapes_git.git_ref(site(), found, name, sha, kind)
+            for name, sha, kind in found.git.refs()
+            if name.startswith(prefix)
+        ]
+    )
 
 
 def _valid_ref_name(name: str) -> bool:
@@ -198,8 +214,7 @@ def create_ref(owner: str, repo: str) -> Response:
     return respond(ref, 201, {"Location": ref["url"]})
 
 
-@route(bp, "PATCH", "/repos/<owner>/<repo>/git/refs/<path:ref>", "git/update-ref",
-       permission=WRITE)
+@route(bp, "PATCH", "/repos/<owner>/<repo>/git/refs/<path:ref>", "git/update-ref", permission=WRITE)
 def update_ref(owner: str, repo: str, ref: str) -> Response:
     body = json_body()
     sha = field(body, "sha", str)
@@ -216,8 +231,9 @@ def update_ref(owner: str, repo: str, ref: str) -> Response:
     return respond(_ref_json(found, name))
 
 
-@route(bp, "DELETE", "/repos/<owner>/<repo>/git/refs/<path:ref>", "git/delete-ref",
-       permission=WRITE)
+@route(
+    bp, "DELETE", "/repos/<owner>/<repo>/git/refs/<path:ref>", "git/delete-ref", permission=WRITE
+)
 def delete_ref(owner: str, repo: str, ref: str) -> Response:
     found, name = current_repo(), f"refs/{ref}"
     if found.git.resolve(name) is None:

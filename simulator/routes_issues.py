@@ -5,54 +5,40 @@ See https://docs.github.com/en/rest/issues and https://docs.github.com/en/rest/r
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, request
 
 from simulator import shapes_issues
 from simulator.api import (
-    ApiError,
     field,
     json_body,
-    json_value,
-    not_found,
     respond,
     respond_page,
     unprocessable,
 )
+from simulator.lookups import comment_of, issue_of
+from simulator.routes_labels import ensure_label, label_names
 from simulator.routing import current_repo, route, site, world
 from simulator.shapes import iso
-from simulator.state import Comment, Issue, Label, Reaction, Repo
+from simulator.state import Comment, Reaction
 
 bp = Blueprint("issues", __name__)
 READ = ("issues", "read")
 WRITE = ("issues", "write")
-DEFAULT_LABEL_COLOR = "ededed"
 
 
-def issue_of(repo: Repo, number: int) -> Issue:
-    issue = repo.issues.get(number)
-    if issue is None:
-        raise not_found()
-    return issue
-
-
-def comment_of(repo: Repo, comment_id: int) -> Comment:
-    comment = repo.comments.get(comment_id)
-    if comment is None:
-        raise not_found()
-    return comment
-
-
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>", "issues/get",
-       permission=READ)
+@route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>", "issues/get", permission=READ)
 def get_issue(owner: str, repo: str, issue_number: int) -> Response:
     found = current_repo()
     return respond(shapes_issues.issue(site(), found, issue_of(found, issue_number)))
 
 
-@route(bp, "PATCH", "/repos/<owner>/<repo>/issues/<int:issue_number>", "issues/update",
-       permission=WRITE)
+@route(
+    bp,
+    "PATCH",
+    "/repos/<owner>/<repo>/issues/<int:issue_number>",
+    "issues/update",
+    permission=WRITE,
+)
 def update_issue(owner: str, repo: str, issue_number: int) -> Response:
     found, body = current_repo(), json_body()
     issue = issue_of(found, issue_number)
@@ -62,31 +48,46 @@ def update_issue(owner: str, repo: str, issue_number: int) -> Response:
     state = field(body, "state", str, required=False)
     if state is not None:
         if state not in ("open", "closed"):
-            raise unprocessable("Validation Failed", [{"resource": "Issue", "field": "state",
-                                                       "code": "invalid"}])
+            raise unprocessable(
+                "Validation Failed", [{"resource": "Issue", "field": "state", "code": "invalid"}]
+            )
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
         issue.state_reason = field(body, "state_reason", str, required=False) or (
-            "completed" if state == "closed" else "reopened")
+            "completed" if state == "closed" else "reopened"
+        )
     if "labels" in body:
-        issue.labels = [_ensure_label(found, name).name for name in _label_names(body["labels"])]
+        issue.labels = [ensure_label(found, name).name for name in label_names(body["labels"])]
     issue.updated_at = world().now()
     return respond(shapes_issues.issue(site(), found, issue))
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>/comments",
-       "issues/list-comments", permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/issues/<int:issue_number>/comments",
+    "issues/list-comments",
+    permission=READ,
+)
 def list_comments(owner: str, repo: str, issue_number: int) -> Response:
     found = current_repo()
     issue_of(found, issue_number)
     since = request.args.get("since")
-    picked = [c for c in found.comments.values() if c.issue_number == issue_number
-              and (since is None or (iso(c.updated_at) or "") >= since)]
+    picked = [
+        c
+        for c in found.comments.values()
+        if c.issue_number == issue_number and (since is None or (iso(c.updated_at) or "") >= since)
+    ]
     return respond_page([shapes_issues.comment(site(), found, c) for c in picked])
 
 
-@route(bp, "POST", "/repos/<owner>/<repo>/issues/<int:issue_number>/comments",
-       "issues/create-comment", permission=WRITE)
+@route(
+    bp,
+    "POST",
+    "/repos/<owner>/<repo>/issues/<int:issue_number>/comments",
+    "issues/create-comment",
+    permission=WRITE,
+)
 def create_comment(owner: str, repo: str, issue_number: int) -> Response:
     found = current_repo()
     issue = issue_of(found, issue_number)
@@ -99,15 +100,25 @@ def create_comment(owner: str, repo: str, issue_number: int) -> Response:
     return respond(shaped, 201, {"Location": shaped["url"]})
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/comments/<int:comment_id>", "issues/get-comment",
-       permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/issues/comments/<int:comment_id>",
+    "issues/get-comment",
+    permission=READ,
+)
 def get_comment(owner: str, repo: str, comment_id: int) -> Response:
     found = current_repo()
     return respond(shapes_issues.comment(site(), found, comment_of(found, comment_id)))
 
 
-@route(bp, "PATCH", "/repos/<owner>/<repo>/issues/comments/<int:comment_id>",
-       "issues/update-comment", permission=WRITE)
+@route(
+    bp,
+    "PATCH",
+    "/repos/<owner>/<repo>/issues/comments/<int:comment_id>",
+    "issues/update-comment",
+    permission=WRITE,
+)
 def update_comment(owner: str, repo: str, comment_id: int) -> Response:
     found = current_repo()
     comment = comment_of(found, comment_id)
@@ -117,8 +128,13 @@ def update_comment(owner: str, repo: str, comment_id: int) -> Response:
     return respond(shapes_issues.comment(site(), found, comment))
 
 
-@route(bp, "DELETE", "/repos/<owner>/<repo>/issues/comments/<int:comment_id>",
-       "issues/delete-comment", permission=WRITE)
+@route(
+    bp,
+    "DELETE",
+    "/repos/<owner>/<repo>/issues/comments/<int:comment_id>",
+    "issues/delete-comment",
+    permission=WRITE,
+)
 def delete_comment(owner: str, repo: str, comment_id: int) -> Response:
     found = current_repo()
     del found.comments[comment_of(found, comment_id).id]
@@ -128,8 +144,9 @@ def delete_comment(owner: str, repo: str, comment_id: int) -> Response:
 def _react(reactions: list[Reaction]) -> Response:
     content = field(json_body(), "content", str)
     if content not in shapes_issues.REACTIONS:
-        raise unprocessable("Validation Failed", [{"resource": "Reaction", "field": "content",
-                                                   "code": "invalid"}])
+        raise unprocessable(
+            "Validation Failed", [{"resource": "Reaction", "field": "content", "code": "invalid"}]
+        )
     bot = world().app.bot
     for existing in reactions:
         if existing.content == content and existing.user.id == bot.id:
@@ -141,95 +158,54 @@ def _react(reactions: list[Reaction]) -> Response:
 
 def _list_reactions(reactions: list[Reaction]) -> Response:
     content = request.args.get("content")
-    return respond_page([shapes_issues.reaction(site(), r) for r in reactions
-                         if content is None or r.content == content])
+    return respond_page(
+        [
+            shapes_issues.reaction(site(), r)
+            for r in reactions
+            if content is None or r.content == content
+        ]
+    )
 
 
-@route(bp, "POST", "/repos/<owner>/<repo>/issues/<int:issue_number>/reactions",
-       "reactions/create-for-issue", permission=WRITE)
+@route(
+    bp,
+    "POST",
+    "/repos/<owner>/<repo>/issues/<int:issue_number>/reactions",
+    "reactions/create-for-issue",
+    permission=WRITE,
+)
 def react_to_issue(owner: str, repo: str, issue_number: int) -> Response:
     return _react(issue_of(current_repo(), issue_number).reactions)
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>/reactions",
-       "reactions/list-for-issue", permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/issues/<int:issue_number>/reactions",
+    "reactions/list-for-issue",
+    permission=READ,
+)
 def list_issue_reactions(owner: str, repo: str, issue_number: int) -> Response:
     return _list_reactions(issue_of(current_repo(), issue_number).reactions)
 
 
-@route(bp, "POST", "/repos/<owner>/<repo>/issues/comments/<int:comment_id>/reactions",
-       "reactions/create-for-issue-comment", permission=WRITE)
+@route(
+    bp,
+    "POST",
+    "/repos/<owner>/<repo>/issues/comments/<int:comment_id>/reactions",
+    "reactions/create-for-issue-comment",
+    permission=WRITE,
+)
 def react_to_comment(owner: str, repo: str, comment_id: int) -> Response:
     return _react(comment_of(current_repo(), comment_id).reactions)
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/comments/<int:comment_id>/reactions",
-       "reactions/list-for-issue-comment", permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/issues/comments/<int:comment_id>/reactions",
+    "reactions/list-for-issue-comment",
+    permission=READ,
+)
 def list_comment_reactions(owner: str, repo: str, comment_id: int) -> Response:
     return _list_reactions(comment_of(current_repo(), comment_id).reactions)
-
-
-def _label_names(raw: Any) -> list[str]:
-    """Label names from any of the body shapes GitHub accepts for add/set labels."""
-    items = raw.get("labels") if isinstance(raw, dict) else raw
-    items = [items] if isinstance(items, str) else items
-    if not isinstance(items, list) or not items:
-        raise unprocessable('Invalid request.\n\n"labels" wasn\'t supplied.')
-    names = [i.get("name") if isinstance(i, dict) else i for i in items]
-    if not all(isinstance(n, str) and n for n in names):
-        raise unprocessable("Validation Failed", [{"resource": "Label", "field": "name",
-                                                   "code": "invalid"}])
-    return [str(n) for n in names]
-
-
-def _ensure_label(repo: Repo, name: str) -> Label:
-    """GitHub creates a label on first use when adding labels to an issue."""
-    key = name.lower()
-    if key not in repo.labels:
-        repo.labels[key] = Label(world().next_id(), name, DEFAULT_LABEL_COLOR, None)
-    return repo.labels[key]
-
-
-@route(bp, "POST", "/repos/<owner>/<repo>/issues/<int:issue_number>/labels", "issues/add-labels",
-       permission=WRITE)
-def add_labels(owner: str, repo: str, issue_number: int) -> Response:
-    found = current_repo()
-    issue = issue_of(found, issue_number)
-    have = {n.lower() for n in issue.labels}
-    for name in _label_names(json_value()):
-        label = _ensure_label(found, name)
-        if label.name.lower() not in have:
-            issue.labels.append(label.name)
-            have.add(label.name.lower())
-    issue.updated_at = world().now()
-    return respond([shapes_issues.label(site(), found, found.labels[n.lower()])
-                    for n in issue.labels])
-
-
-@route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>/labels",
-       "issues/list-labels-on-issue", permission=READ)
-def list_issue_labels(owner: str, repo: str, issue_number: int) -> Response:
-    found = current_repo()
-    issue = issue_of(found, issue_number)
-    return respond_page([shapes_issues.label(site(), found, found.labels[n.lower()])
-                         for n in issue.labels])
-
-
-@route(bp, "DELETE", "/repos/<owner>/<repo>/issues/<int:issue_number>/labels/<path:name>",
-       "issues/remove-label", permission=WRITE)
-def remove_label(owner: str, repo: str, issue_number: int, name: str) -> Response:
-    found = current_repo()
-    issue = issue_of(found, issue_number)
-    if name.lower() not in {n.lower() for n in issue.labels}:
-        raise ApiError(404, "Label does not exist")
-    issue.labels = [n for n in issue.labels if n.lower() != name.lower()]
-    return respond([shapes_issues.label(site(), found, found.labels[n.lower()])
-                    for n in issue.labels])
-
-
-@route(bp, "GET", "/repos/<owner>/<repo>/labels", "issues/list-labels-for-repo",
-       permission=READ)
-def list_labels(owner: str, repo: str) -> Response:
-    found = current_repo()
-    return respond_page([shapes_issues.label(site(), found, label)
-                         for label in found.labels.values()])

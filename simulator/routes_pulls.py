@@ -50,9 +50,12 @@ def pull_json(at: Site, repo: Repo, issue: Issue, pull: Pull) -> JSON:
     """The full `pull-request` object, with stats from the merge base to the head."""
     base = repo.git.merge_base(pull.base_sha, pull.head_sha) or pull.base_sha
     changes = repo.git.diff(base, pull.head_sha)
-    stats = {"commits": repo.git.count_commits(base, pull.head_sha),
-             "additions": sum(c.additions for c in changes),
-             "deletions": sum(c.deletions for c in changes), "changed_files": len(changes)}
+    stats = {
+        "commits": repo.git.count_commits(base, pull.head_sha),
+        "additions": sum(c.additions for c in changes),
+        "deletions": sum(c.deletions for c in changes),
+        "changed_files": len(changes),
+    }
     return shapes_issues.pull_full(at, repo, issue, stats)
 
 
@@ -65,25 +68,32 @@ def _head_ref(repo: Repo, head: str) -> str:
     return branch
 
 
+def _new_pull(repo: Repo, body: JSON) -> Pull:
+    """The pull a create request describes, refused (422) where GitHub refuses it."""
+    head = _head_ref(repo, field(body, "head", str))
+    base = field(body, "base", str)
+    head_sha, base_sha = _branch_sha(repo, head, "head"), _branch_sha(repo, base, "base")
+    open_pairs = {(i.pull.head_ref, i.pull.base_ref) for i in repo.issues.values()
+                  if i.pull and i.state == "open"}  # fmt: skip
+    if (head, base) in open_pairs:
+        message = f"A pull request already exists for {repo.owner.login}:{head}."
+        raise _invalid("head", "custom", message)
+    if repo.git.is_ancestor(head_sha, base_sha):
+        raise _invalid("head", "custom", f"No commits between {base} and {head}")
+    draft = bool(field(body, "draft", bool, required=False))
+    modify = field(body, "maintainer_can_modify", bool, required=False) is not False
+    return Pull(head, base, head_sha, base_sha, draft, modify)
+
+
 @route(bp, "POST", "/repos/<owner>/<repo>/pulls", "pulls/create", permission=WRITE)
 def create_pull(owner: str, repo: str) -> Response:
-    body = json_body()
-    found = current_repo()
-    head = _head_ref(found, field(body, "head", str))
-    base = field(body, "base", str)
+    body, found = json_body(), current_repo()
+    pull = _new_pull(found, body)
     title = field(body, "title", str)
-    head_sha, base_sha = _branch_sha(found, head, "head"), _branch_sha(found, base, "base")
-    if any(i.pull and i.state == "open" and i.pull.head_ref == head and i.pull.base_ref == base
-           for i in found.issues.values()):
-        raise _invalid("head", "custom",
-                       f"A pull request already exists for {found.owner.login}:{head}.")
-    if found.git.is_ancestor(head_sha, base_sha):
-        raise _invalid("head", "custom", f"No commits between {base} and {head}")
+    text = field(body, "body", str, required=False)
     now = world().now()
-    pull = Pull(head, base, head_sha, base_sha, bool(field(body, "draft", bool, required=False)),
-                field(body, "maintainer_can_modify", bool, required=False) is not False)
-    issue = Issue(found.next_number, world().next_id(), title,
-                  field(body, "body", str, required=False), world().app.bot, now, now, pull=pull)
+    issue = Issue(found.next_number, world().next_id(), title, text, world().app.bot, now, now,
+                  pull=pull)  # fmt: skip
     found.issues[issue.number] = issue
     found.next_number += 1
     return respond(pull_json(site(), found, issue, pull), 201)
@@ -96,9 +106,11 @@ def _matches(repo: Repo, issue: Issue) -> bool:
     state = request.args.get("state", "open")
     head = request.args.get("head")
     base = request.args.get("base")
-    return (state in ("all", issue.state)
-            and (head is None or f"{repo.owner.login}:{pull.head_ref}".lower() == head.lower())
-            and (base is None or pull.base_ref == base))
+    return (
+        state in ("all", issue.state)
+        and (head is None or f"{repo.owner.login}:{pull.head_ref}".lower() == head.lower())
+        and (base is None or pull.base_ref == base)
+    )
 
 
 @route(bp, "GET", "/repos/<owner>/<repo>/pulls", "pulls/list", permission=READ)
@@ -121,8 +133,9 @@ def get_pull(owner: str, repo: str, pull_number: int) -> Response:
     return respond(pull_json(site(), found, issue, pull))
 
 
-@route(bp, "PATCH", "/repos/<owner>/<repo>/pulls/<int:pull_number>", "pulls/update",
-       permission=WRITE)
+@route(
+    bp, "PATCH", "/repos/<owner>/<repo>/pulls/<int:pull_number>", "pulls/update", permission=WRITE
+)
 def update_pull(owner: str, repo: str, pull_number: int) -> Response:
     found, body = current_repo(), json_body()
     issue, pull = pull_of(found, pull_number)
@@ -144,44 +157,72 @@ def update_pull(owner: str, repo: str, pull_number: int) -> Response:
     return respond(pull_json(site(), found, issue, pull))
 
 
-@route(bp, "POST", "/repos/<owner>/<repo>/pulls/<int:pull_number>/requested_reviewers",
-       "pulls/request-reviewers", permission=WRITE)
+@route(
+    bp,
+    "POST",
+    "/repos/<owner>/<repo>/pulls/<int:pull_number>/requested_reviewers",
+    "pulls/request-reviewers",
+    permission=WRITE,
+)
 def request_reviewers(owner: str, repo: str, pull_number: int) -> Response:
     found, body = current_repo(), json_body()
     issue, pull = pull_of(found, pull_number)
     logins = field(body, "reviewers", list, required=False) or []
     if field(body, "team_reviewers", list, required=False):
-        raise ApiError(422, "Reviews may only be requested from collaborators. The simulator "
-                            "has no teams.")
+        raise ApiError(
+            422, "Reviews may only be requested from collaborators. The simulator has no teams."
+        )
     for login in logins:
         if str(login).lower() == issue.user.login.lower():
             raise ApiError(422, "Review cannot be requested from pull request author.")
         if not world().is_collaborator(found, str(login)):
-            raise ApiError(422, "Reviews may only be requested from collaborators. One or more "
-                                "of the users or teams you specified is not a collaborator of "
-                                f"the {found.full_name} repository.")
+            raise ApiError(
+                422,
+                "Reviews may only be requested from collaborators. One or more "
+                "of the users or teams you specified is not a collaborator of "
+                f"the {found.full_name} repository.",
+            )
     known = {a.login.lower() for a in pull.requested_reviewers}
-    pull.requested_reviewers += [world().account(str(x)) for x in logins
-                                 if str(x).lower() not in known]
+    pull.requested_reviewers += [
+        world().account(str(x)) for x in logins if str(x).lower() not in known
+    ]
     return respond(shapes_issues.pull_simple(site(), found, issue), 201)
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/pulls/<int:pull_number>/requested_reviewers",
-       "pulls/list-requested-reviewers", permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/pulls/<int:pull_number>/requested_reviewers",
+    "pulls/list-requested-reviewers",
+    permission=READ,
+)
 def list_requested_reviewers(owner: str, repo: str, pull_number: int) -> Response:
     found = current_repo()
     _, pull = pull_of(found, pull_number)
-    return respond({"users": [shapes.user(site(), a) for a in pull.requested_reviewers],
-                    "teams": []})
+    return respond(
+        {"users": [shapes.user(site(), a) for a in pull.requested_reviewers], "teams": []}
+    )
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/pulls/<int:pull_number>/files", "pulls/list-files",
-       permission=READ)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/pulls/<int:pull_number>/files",
+    "pulls/list-files",
+    permission=READ,
+)
 def list_files(owner: str, repo: str, pull_number: int) -> Response:
     found = current_repo()
     _, pull = pull_of(found, pull_number)
     base = found.git.merge_base(pull.base_sha, pull.head_sha) or pull.base_sha
     changes, headers = paginate(found.git.diff(base, pull.head_sha))
-    return respond([shapes_git.diff_entry(site(), found, c, pull.head_sha,
-                                          found.git.patch(base, pull.head_sha, c))
-                    for c in changes], 200, headers)
+    return respond(
+        [
+            shapes_git.diff_entry(
+                site(), found, c, pull.head_sha, found.git.patch(base, pull.head_sha, c)
+            )
+            for c in changes
+        ],
+        200,
+        headers,
+    )

@@ -10,21 +10,13 @@ from flask import Blueprint, Response, request
 
 from simulator import shapes, shapes_git
 from simulator.api import ApiError, not_found, respond
-from simulator.gitstore import TreeEntry
+from simulator.gitparse import TreeEntry
+from simulator.lookups import commit_for
 from simulator.routing import current_repo, route, site, world
-from simulator.state import ROLES, Repo
+from simulator.state import ROLES
 
 bp = Blueprint("repos", __name__)
 DOWNLOAD_LIFETIME = timedelta(minutes=5)
-
-
-def commit_for(repo: Repo, ref: str | None) -> str:
-    """The commit `ref` names (default branch when empty); 404 as GitHub when there is none."""
-    ref = ref or repo.default_branch
-    sha = repo.git.resolve_commit(ref)
-    if sha is None:
-        raise ApiError(404, f"No commit found for the ref {ref}")
-    return sha
 
 
 @route(bp, "GET", "/repos/<owner>/<repo>", "repos/get", permission=("metadata", "read"))
@@ -32,10 +24,20 @@ def get_repo(owner: str, repo: str) -> Response:
     return respond(shapes.full_repository(site(), current_repo()))
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/contents/", "repos/get-content",
-       permission=("contents", "read"))
-@route(bp, "GET", "/repos/<owner>/<repo>/contents/<path:path>", "repos/get-content",
-       permission=("contents", "read"))
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/contents/",
+    "repos/get-content",
+    permission=("contents", "read"),
+)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/contents/<path:path>",
+    "repos/get-content",
+    permission=("contents", "read"),
+)
 def get_content(owner: str, repo: str, path: str = "") -> Response:
     found = current_repo()
     ref = request.args.get("ref") or found.default_branch
@@ -43,8 +45,10 @@ def get_content(owner: str, repo: str, path: str = "") -> Response:
     if entry is None:
         raise not_found()
     if entry.type == "tree":
-        rows = [TreeEntry(e.mode, e.type, e.sha, f"{entry.path}/{e.path}".lstrip("/"), e.size)
-                for e in found.git.list_tree(entry.sha)]
+        rows = [
+            TreeEntry(e.mode, e.type, e.sha, f"{entry.path}/{e.path}".lstrip("/"), e.size)
+            for e in found.git.list_tree(entry.sha)
+        ]
         return respond([shapes_git.content_item(site(), found, e, ref) for e in rows])
     if entry.type == "commit":
         return respond(shapes_git.content_item(site(), found, entry, ref))
@@ -52,10 +56,20 @@ def get_content(owner: str, repo: str, path: str = "") -> Response:
     return respond(shapes_git.content_file(site(), found, entry, ref, data))
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/tarball/", "repos/download-tarball-archive",
-       permission=("contents", "read"))
-@route(bp, "GET", "/repos/<owner>/<repo>/tarball/<path:ref>", "repos/download-tarball-archive",
-       permission=("contents", "read"))
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/tarball/",
+    "repos/download-tarball-archive",
+    permission=("contents", "read"),
+)
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/tarball/<path:ref>",
+    "repos/download-tarball-archive",
+    permission=("contents", "read"),
+)
 def download_tarball(owner: str, repo: str, ref: str = "") -> Response:
     """GitHub answers 302 to codeload with a short-lived token in the query; so do we."""
     found = current_repo()
@@ -63,13 +77,11 @@ def download_tarball(owner: str, repo: str, ref: str = "") -> Response:
     sha = commit_for(found, ref)
     ticket = secrets.token_urlsafe(16)
     world().downloads[ticket] = (found.id, sha, world().now() + DOWNLOAD_LIFETIME)
-    location = (f"{site().api}/_codeload/{found.full_name}/legacy.tar.gz/"
-                f"{quote(ref)}?token={ticket}")
+    location = f"{site().api}/_codeload/{found.full_name}/legacy.tar.gz/{quote(ref)}?token={ticket}"
     return respond(None, 302, {"Location": location})
 
 
-@route(bp, "GET", "/_codeload/<owner>/<repo>/legacy.tar.gz/<path:ref>", "_codeload",
-       auth="public")
+@route(bp, "GET", "/_codeload/<owner>/<repo>/legacy.tar.gz/<path:ref>", "_codeload", auth="public")
 def codeload(owner: str, repo: str, ref: str) -> Response:
     ticket = world().downloads.get(request.args.get("token", ""))
     found = world().repo(owner, repo)
@@ -78,12 +90,23 @@ def codeload(owner: str, repo: str, ref: str) -> Response:
     sha = ticket[1]
     name = f"{found.owner.login}-{found.name}-{sha[:7]}"
     data = found.git.archive(sha, f"{name}/")
-    return Response(data, 200, {"Content-Type": "application/x-gzip",
-                                "Content-Disposition": f"attachment; filename={name}.tar.gz"})
+    return Response(
+        data,
+        200,
+        {
+            "Content-Type": "application/x-gzip",
+            "Content-Disposition": f"attachment; filename={name}.tar.gz",
+        },
+    )
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/branches/<path:branch>", "repos/get-branch",
-       permission=("contents", "read"))
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/branches/<path:branch>",
+    "repos/get-branch",
+    permission=("contents", "read"),
+)
 def get_branch(owner: str, repo: str, branch: str) -> Response:
     found = current_repo()
     sha = found.git.resolve(f"refs/heads/{branch}")
@@ -92,8 +115,13 @@ def get_branch(owner: str, repo: str, branch: str) -> Response:
     return respond(shapes_git.branch(site(), found, branch, found.git.read_commit(sha)))
 
 
-@route(bp, "GET", "/repos/<owner>/<repo>/collaborators/<username>/permission",
-       "repos/get-collaborator-permission-level", permission=("metadata", "read"))
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/collaborators/<username>/permission",
+    "repos/get-collaborator-permission-level",
+    permission=("metadata", "read"),
+)
 def get_permission(owner: str, repo: str, username: str) -> Response:
     found = current_repo()
     role = world().role(found, username)

@@ -40,16 +40,25 @@ class Backend:
 ENDPOINTS: dict[str, Endpoint] = {}
 
 
-def route(bp: Blueprint, method: str, rule: str, operation_id: str, *, auth: str = "installation",
-          permission: tuple[str, str] | None = None) -> Callable[[View], View]:
+def route(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    operation_id: str,
+    *,
+    auth: str = "installation",
+    permission: tuple[str, str] | None = None,
+) -> Callable[[View], View]:
     """Register `view` under the endpoint name derived from GitHub's operationId."""
     endpoint = operation_id.replace("/", ":")
 
     def register(view: View) -> View:
-        bp.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method],
-                        strict_slashes=False)
+        bp.add_url_rule(
+            rule, endpoint=endpoint, view_func=view, methods=[method], strict_slashes=False
+        )
         ENDPOINTS[f"{bp.name}.{endpoint}"] = Endpoint(
-            None if operation_id.startswith("_") else operation_id, auth, permission)
+            None if operation_id.startswith("_") else operation_id, auth, permission
+        )
         return view
 
     return register

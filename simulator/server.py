@@ -13,7 +13,14 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from simulator import routes_app, routes_git, routes_issues, routes_pulls, routes_repos
+from simulator import (
+    routes_app,
+    routes_git,
+    routes_issues,
+    routes_labels,
+    routes_pulls,
+    routes_repos,
+)
 from simulator.api import ApiError, respond
 from simulator.auth import (
     AuthError,
@@ -37,7 +44,14 @@ def create_app(backend: Backend) -> Flask:
     """The simulated api.github.com as a Flask app."""
     app = Flask("simulator")
     app.extensions[EXTENSION] = backend
-    for module in (routes_app, routes_repos, routes_git, routes_pulls, routes_issues):
+    for module in (
+        routes_app,
+        routes_repos,
+        routes_git,
+        routes_pulls,
+        routes_issues,
+        routes_labels,
+    ):
         app.register_blueprint(module.bp)
     app.before_request(_inject_fault)
     app.before_request(_authenticate)
@@ -58,8 +72,9 @@ class _Serialized:
         self.inner = inner
         self.lock = lock
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         with self.lock:
             return list(self.inner(environ, start_response))
 
@@ -111,21 +126,25 @@ def _rate_headers() -> dict[str, str]:
     world.rate_used[key] = used
     now = world.now()
     reset = int(now.timestamp()) // 3600 * 3600 + 3600
-    return {"x-ratelimit-limit": str(RATE_LIMIT),
-            "x-ratelimit-remaining": str(max(RATE_LIMIT - used, 0)),
-            "x-ratelimit-reset": str(reset), "x-ratelimit-used": str(used),
-            "x-ratelimit-resource": "core"}
+    return {
+        "x-ratelimit-limit": str(RATE_LIMIT),
+        "x-ratelimit-remaining": str(max(RATE_LIMIT - used, 0)),
+        "x-ratelimit-reset": str(reset),
+        "x-ratelimit-used": str(used),
+        "x-ratelimit-resource": "core",
+    }
 
 
 def _decorate(response: Response) -> Response:
     """GitHub's headers on every answer; ETag and 304 for conditional GETs."""
     number = next(_request_ids)
-    extra = {**_rate_headers(),
-             "x-github-request-id": f"5IM0:{number:04X}:{number * 7919:06X}:0:0",
-             "x-github-media-type": "github.v3; format=json",
-             "x-github-api-version-selected": request.headers.get("X-GitHub-Api-Version",
-                                                                  "2022-11-28"),
-             "Vary": "Accept, Authorization, Cookie, X-GitHub-OTP"}
+    extra = {
+        **_rate_headers(),
+        "x-github-request-id": f"5IM0:{number:04X}:{number * 7919:06X}:0:0",
+        "x-github-media-type": "github.v3; format=json",
+        "x-github-api-version-selected": request.headers.get("X-GitHub-Api-Version", "2022-11-28"),
+        "Vary": "Accept, Authorization, Cookie, X-GitHub-OTP",
+    }
     for name, value in extra.items():  # an injected fault's own headers win
         response.headers.setdefault(name, value)
     if request.method == "GET" and response.status_code == 200 and response.is_json:
@@ -147,14 +166,21 @@ def _conditional(response: Response) -> Response:
 def _record(response: Response) -> Response:
     endpoint = _endpoint()
     body = response.get_data()
-    backend().recorder.record(Exchange(
-        method=request.method, path=request.path, query=request.args.to_dict(flat=False),
-        request_headers={k.lower(): v for k, v in redact(dict(request.headers)).items()},
-        request_json=parse_json(request.get_data()), status=response.status_code,
-        response_headers={k.lower(): v for k, v in response.headers.items()},
-        response_json=parse_json(body) if response.is_json else None, response_bytes=body,
-        operation_id=endpoint.operation_id if endpoint else None,
-        injected=bool(g.get("injected", False))))
+    backend().recorder.record(
+        Exchange(
+            method=request.method,
+            path=request.path,
+            query=request.args.to_dict(flat=False),
+            request_headers={k.lower(): v for k, v in redact(dict(request.headers)).items()},
+            request_json=parse_json(request.get_data()),
+            status=response.status_code,
+            response_headers={k.lower(): v for k, v in response.headers.items()},
+            response_json=parse_json(body) if response.is_json else None,
+            response_bytes=body,
+            operation_id=endpoint.operation_id if endpoint else None,
+            injected=bool(g.get("injected", False)),
+        )
+    )
     return response
 
 
@@ -183,13 +209,16 @@ class _QuietHandler(WSGIRequestHandler):
 class ServerThread:
     """A threaded werkzeug server on 127.0.0.1 (a free port) in a daemon thread."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
-                                                   request_handler=_QuietHandler)
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
         # a short poll interval: shutdown() waits up to one interval (0.5 s by default)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        name="github-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="github-simulator", daemon=True
+        )
         self._running = False
 
     @property

@@ -149,8 +149,7 @@ class World:
         self.accounts: dict[str, Account] = {}
         owner = self.account("morningai-dev", "Organization")
         bot = self.account(f"{app_slug}[bot]", "Bot")
-        self.app = App(app_id, app_slug, app_slug.replace("-", " ").title(), owner, bot,
-                       self.now())
+        self.app = App(app_id, app_slug, app_slug.replace("-", " ").title(), owner, bot, self.now())
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, Token] = {}
         self.repos: dict[tuple[str, str], Repo] = {}
@@ -182,8 +181,7 @@ class World:
     def is_collaborator(self, repo: Repo, login: str) -> bool:
         """An explicit grant, or the owner of a user-owned repo (public read does not count)."""
         explicit = repo.roles.get(login.lower(), "none") != "none"
-        return explicit or (repo.owner.type == "User"
-                            and repo.owner.login.lower() == login.lower())
+        return explicit or (repo.owner.type == "User" and repo.owner.login.lower() == login.lower())
 
     def role(self, repo: Repo, login: str) -> str:
         """A user's role on a repo: explicit grant, owner of a user repo, or public read."""

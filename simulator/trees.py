@@ -36,8 +36,11 @@ def _drop(entries: dict[str, FlatEntry], path: str) -> None:
         entries.pop("/".join(parts[:depth]), None)
 
 
-def apply_changes(base: dict[str, FlatEntry], changes: list[TreeChange],
-                  expand: Callable[[str], dict[str, FlatEntry]]) -> dict[str, FlatEntry]:
+def apply_changes(
+    base: dict[str, FlatEntry],
+    changes: list[TreeChange],
+    expand: Callable[[str], dict[str, FlatEntry]],
+) -> dict[str, FlatEntry]:
     """Apply changes in order; `expand(tree_sha)` flattens a tree given by sha."""
     result = dict(base)
     for change in changes:

@@ -312,7 +312,8 @@ def test_issue_conversation_is_stored(seeded: Seeded) -> None:
 
 
 def test_every_endpoint_matches_githubs_openapi_description(
-    seeded: Seeded, openapi_contract: OpenAPIContract,  # noqa: F811
+    seeded: Seeded,
+    openapi_contract: OpenAPIContract,  # noqa: F811
 ) -> None:
     exercise_app_auth(seeded)
     exercise_repo_reads(seeded)

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.exception import PrimaryRateLimitExceeded, RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract, shapes_issues
+from simulator.auth import new_private_key_pem
 from tests.integration.conftest_simulator import github_sim, openapi_contract  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -118,7 +118,7 @@ def test_bad_jwt_is_rejected(
     installed: Installed, claims: dict[str, Any], foreign_key: bool
 ) -> None:
     sim, inst = installed
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048) if foreign_key else None
+    other = new_private_key_pem() if foreign_key else None
     token = app_jwt(sim, other, **claims)
     for method, path in [("GET", "/app"), ("POST", f"/app/installations/{inst}/access_tokens")]:
         response = httpx.request(
@@ -231,7 +231,8 @@ def test_validation_errors_look_like_githubs(installed: Installed, gh: GitHub[An
 
 
 def test_malformed_requests_are_answered_and_flagged(
-    tmp_path: Path, openapi_contract: OpenAPIContract,  # noqa: F811
+    tmp_path: Path,
+    openapi_contract: OpenAPIContract,  # noqa: F811
 ) -> None:
     with GitHubSimulator(tmp_path) as sim:
         inst = sim.add_installation(OWNER)
@@ -341,7 +342,8 @@ def test_every_answer_carries_rate_limit_and_request_id(
 
 
 def test_contract_check_catches_a_broken_shape(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     openapi_contract: OpenAPIContract,  # noqa: F811
 ) -> None:
     real = shapes_issues.comment
