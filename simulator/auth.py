@@ -55,8 +55,8 @@ def public_key(pem: str) -> rsa.RSAPublicKey:
     return key.public_key()
 
 
-def verify_jwt(token: str, key: rsa.RSAPublicKey, app_id: int, now: datetime) -> None:
-    """Accept an app JWT as GitHub does: RS256, iss = app id, iat/exp sane, at most 10 min."""
+def verify_jwt(token: str, key: rsa.RSAPublicKey, issuers: set[str], now: datetime) -> None:
+    """Accept an app JWT as GitHub does: RS256, iss = app or client id, iat/exp sane, <= 10 min."""
     try:
         claims = jwt.decode(
             token,
@@ -66,7 +66,7 @@ def verify_jwt(token: str, key: rsa.RSAPublicKey, app_id: int, now: datetime) ->
         )
     except jwt.PyJWTError as exc:
         raise AuthError(401, "A JSON web token could not be decoded") from exc
-    if str(claims["iss"]) != str(app_id):
+    if str(claims["iss"]) not in issuers:
         raise AuthError(401, "Integration not found")
     iat, exp = int(claims["iat"]), int(claims["exp"])
     stamp = now.timestamp()

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 
 from simulator import shapes, shapes_git
 from simulator.api import ApiError, not_found, respond
+from simulator.auth import check_repo_access, check_token
 from simulator.gitparse import TreeEntry
 from simulator.lookups import commit_for
 from simulator.routing import current_repo, route, site, world
@@ -98,6 +99,25 @@ def codeload(owner: str, repo: str, ref: str) -> Response:
             "Content-Disposition": f"attachment; filename={name}.tar.gz",
         },
     )
+
+
+@route(bp, "GET", "/_raw/<owner>/<repo>/<path:rest>", "_raw", auth="public")
+def raw(owner: str, repo: str, rest: str) -> Response:
+    """The contents API's `download_url` (raw.githubusercontent.com): `<ref>/<path>`."""
+    found = world().repo(owner, repo)
+    if found is not None and found.private:  # like raw.githubusercontent.com: token needed
+        credential = request.headers.get("Authorization", "").partition(" ")[2]
+        found = check_repo_access(world(), check_token(world(), credential), found)
+    if found is None:
+        raise not_found()
+    parts = rest.split("/")
+    for cut in range(1, len(parts)):  # a ref may contain slashes: try each split
+        commit = found.git.resolve_commit("/".join(parts[:cut]))
+        entry = found.git.entry_at(commit, "/".join(parts[cut:])) if commit else None
+        if entry is not None and entry.type == "blob":
+            data = found.git.read_blob(entry.sha)
+            return Response(data, 200, {"Content-Type": "text/plain; charset=utf-8"})
+    raise not_found()
 
 
 @route(

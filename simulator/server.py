@@ -101,7 +101,8 @@ def _authenticate() -> None:
         raise AuthError(401, "Requires authentication")
     world = backend().world
     if endpoint.auth == "app":
-        verify_jwt(credential, backend().public_key, world.app.id, world.now())
+        issuers = {str(world.app.id), world.app.client_id}
+        verify_jwt(credential, backend().public_key, issuers, world.now())
         g.caller = Caller("app")
     else:
         token = check_token(world, credential)

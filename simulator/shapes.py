@@ -78,7 +78,7 @@ def app(site: Site) -> JSON:
         "id": info.id,
         "slug": info.slug,
         "node_id": node_id("Integration", info.id),
-        "client_id": f"Iv1.{info.id:016x}",
+        "client_id": info.client_id,
         "owner": user(site, info.owner),
         "name": info.name,
         "description": "GitHub App served by the MorningAI GitHub simulator",
@@ -108,7 +108,7 @@ def installation(site: Site, inst: Installation) -> JSON:
     return {
         "id": inst.id,
         "account": user(site, account),
-        "client_id": f"Iv1.{info.id:016x}",
+        "client_id": info.client_id,
         "repository_selection": inst.repository_selection,
         "access_tokens_url": f"{site.api}/app/installations/{inst.id}/access_tokens",
         "repositories_url": f"{site.api}/installation/repositories",

@@ -32,6 +32,10 @@ class App:
     bot: Account
     created_at: datetime
 
+    @property
+    def client_id(self) -> str:
+        return f"Iv1.{self.id:016x}"
+
 
 @dataclass
 class Installation:

@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit.exception import RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract
+from simulator.routing import ENDPOINTS
 from tests.integration.conftest_simulator import github_sim, openapi_contract  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -229,6 +232,8 @@ def exercise_pulls(s: Seeded, head_sha: str) -> int:
     assert "-print(1)" in patch
     assert "+print(2)" in patch
     assert pulls.get(OWNER, REPO, pr.number).parsed_data.requested_reviewers
+    wanted = pulls.list_requested_reviewers(OWNER, REPO, pr.number).parsed_data
+    assert [u.login for u in wanted.users] == ["alice"]
     return pr.number
 
 
@@ -258,6 +263,44 @@ def exercise_issues(s: Seeded) -> None:
     }
     doomed = issues.create_comment(OWNER, REPO, s.issue, body="oops").parsed_data
     assert issues.delete_comment(OWNER, REPO, doomed.id).status_code == 204
+
+
+def exercise_extras(s: Seeded) -> None:
+    """Endpoints beyond the brief: repo listing, issue edits, label removal, raw downloads."""
+    listed = s.gh.rest.apps.list_repos_accessible_to_installation().parsed_data
+    assert [r.name for r in listed.repositories] == [REPO]
+    issues, reactions = s.gh.rest.issues, s.gh.rest.reactions
+    closed = issues.update(OWNER, REPO, s.issue, state="closed", labels=["wontfix"]).parsed_data
+    assert (closed.state, closed.state_reason) == ("closed", "completed")
+    assert [x.name for x in issues.list_labels_on_issue(OWNER, REPO, s.issue).parsed_data] == [
+        "wontfix"
+    ]
+    assert issues.remove_label(OWNER, REPO, s.issue, "wontfix").parsed_data == []
+    comment = issues.create_comment(OWNER, REPO, s.issue, body="Closing").parsed_data
+    reactions.create_for_issue(OWNER, REPO, s.issue, content="+1")
+    reactions.create_for_issue_comment(OWNER, REPO, comment.id, content="heart")
+    on_issue = reactions.list_for_issue(OWNER, REPO, s.issue).parsed_data
+    assert "+1" in [r.content for r in on_issue]
+    on_comment = reactions.list_for_issue_comment(OWNER, REPO, comment.id).parsed_data
+    assert [r.content for r in on_comment] == ["heart"]
+    file = s.gh.rest.repos.get_content(OWNER, REPO, "src/lib/util.py").parsed_data
+    assert not isinstance(file, list)
+    assert file.download_url is not None
+    assert httpx.get(file.download_url).text == "X = 1\n"
+
+
+def revoke_own_token(s: Seeded) -> None:
+    with GitHub(
+        AppInstallationAuthStrategy(
+            s.sim.app_id, s.sim.private_key_pem, s.installation, repositories=[REPO]
+        ),
+        base_url=s.sim.url,
+        auto_retry=False,
+    ) as gh:
+        assert gh.rest.apps.revoke_installation_access_token().status_code == 204
+        with pytest.raises(RequestFailed) as info:
+            gh.rest.repos.get(OWNER, REPO)
+        assert info.value.response.status_code == 401
 
 
 def test_app_authentication_and_tokens(seeded: Seeded) -> None:
@@ -320,11 +363,15 @@ def test_every_endpoint_matches_githubs_openapi_description(
     exercise_tarball(seeded)
     exercise_pulls(seeded, exercise_git_data(seeded))
     exercise_issues(seeded)
+    exercise_extras(seeded)
+    revoke_own_token(seeded)
     exchanges = seeded.sim.requests
-    assert {ex.operation_id for ex in exchanges} >= SERVED
+    exercised = {ex.operation_id for ex in exchanges}
+    assert exercised >= SERVED
+    assert exercised >= {e.operation_id for e in ENDPOINTS.values() if e.operation_id}
     for ex in exchanges:
-        if ex.operation_id is None:  # the codeload download behind the tarball redirect
-            assert ex.path.startswith("/_codeload/")
+        if ex.operation_id is None:  # codeload behind the tarball redirect; raw downloads
+            assert ex.path.startswith(("/_codeload/", "/_raw/"))
             assert ex.status == 200
             continue
         op = openapi_contract.match(ex.method, ex.path)

@@ -363,3 +363,26 @@ def test_contract_check_catches_a_broken_shape(
     assert len(problems) == 1
     assert "issues/create-comment 201 response" in problems[0]
     assert "'user' is a required property" in problems[0]
+
+
+def test_client_id_is_an_accepted_jwt_issuer(installed: Installed) -> None:
+    sim, _ = installed
+    token = app_jwt(sim, iss=sim.world.app.client_id)
+    response = httpx.get(sim.url + "/app", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json()["client_id"] == sim.world.app.client_id
+
+
+def test_raw_download_of_a_private_repo_needs_a_token(
+    github_sim: GitHubSimulator,  # noqa: F811
+) -> None:
+    inst = github_sim.add_installation(OWNER)
+    github_sim.create_repo(OWNER, "secret", installation_id=inst, private=True)
+    with client(github_sim, inst) as gh:
+        readme = gh.rest.repos.get_content(OWNER, "secret", "README.md").parsed_data
+        token = gh.rest.repos.get(OWNER, "secret").raw_request.headers["Authorization"]
+    assert not isinstance(readme, list)
+    assert readme.download_url is not None
+    assert httpx.get(readme.download_url).status_code == 401
+    allowed = httpx.get(readme.download_url, headers={"Authorization": token})
+    assert allowed.text == "# secret\n"
