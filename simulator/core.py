@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +64,8 @@ class GitHubSimulator(Seeding):
             Backend(self.world, self.recorder, self.site, public_key(self.private_key_pem))
         )
         self._started = False
+        # a forgotten stop() must not leak the socket (a ResourceWarning fails the suite)
+        self._release = weakref.finalize(self, self._server.stop)
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -73,9 +76,9 @@ class GitHubSimulator(Seeding):
         return self
 
     def stop(self) -> None:
-        if self._started:
-            self._server.stop()
-            self._started = False
+        """Stop serving and release the port (also for a simulator never started)."""
+        self._release()
+        self._started = False
 
     def __enter__(self) -> GitHubSimulator:
         return self.start()
