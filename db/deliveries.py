@@ -53,6 +53,13 @@ def record_unattributed(conn: psycopg.Connection[Any], d: DeliveryRecord) -> boo
     return bool(row and row[0])
 
 
+def set_outcome(scope: TenantScope, delivery_id: str, outcome: str, detail: str) -> None:
+    scope.conn.execute(
+        "UPDATE webhook_deliveries SET outcome = %s, detail = %s WHERE delivery_id = %s",
+        (outcome, detail, delivery_id),
+    )
+
+
 def link_task(scope: TenantScope, delivery_id: str, task_id: int) -> None:
     scope.conn.execute(
         "UPDATE webhook_deliveries SET task_id = %s WHERE delivery_id = %s",

@@ -171,17 +171,21 @@ def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
     repository_id = repositories.upsert(
         scope, RepoRef(repo.github_id, repo.full_name, repo.private)
     )
-    task = tasks.create(
-        scope,
-        tasks.NewTask(
-            kind=intent.kind,
-            queue=intent.queue,
-            trace_id=uuid.uuid4().hex,
-            subject=intent.subject(),
-            repository_id=repository_id,
-            delivery_id=env.delivery_id,
-        ),
+    new = tasks.NewTask(
+        kind=intent.kind,
+        queue=intent.queue,
+        trace_id=uuid.uuid4().hex,
+        subject=intent.subject(),
+        repository_id=repository_id,
+        delivery_id=env.delivery_id,
     )
+    try:
+        with scope.conn.transaction():  # a savepoint: the delivery stays recorded
+            task = tasks.create(scope, new)
+    except psycopg.errors.UniqueViolation:
+        busy = f"a {intent.kind} task for #{intent.number} is already queued or running"
+        deliveries.set_outcome(scope, env.delivery_id, "ignored", busy)
+        return Outcome(202, "ignored", busy)
     deliveries.link_task(scope, env.delivery_id, task.id)
     queued = QueuedTask(task.id, scope.tenant_id, task.kind, task.queue, task.trace_id)
     return Outcome(202, "accepted", detail, queued)

@@ -14,12 +14,12 @@ log = logging.getLogger("morningai")
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from db.migrate import migrate
     from github_app.config import Settings
+    from morningai.schema import migrate_all
 
     settings = Settings()
     url = settings.database_migration_url or settings.require_database_url()
-    applied = migrate(url)
+    applied = migrate_all(url)
     log.info("migrations applied: %s", ", ".join(applied) if applied else "none (up to date)")
     return 0
 

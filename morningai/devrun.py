@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from db.migrate import migrate
 from morningai.embedded import EmbeddedRedis, provision_database, start_postgres
+from morningai.schema import migrate_all
 
 log = logging.getLogger("morningai.run")
 
@@ -34,7 +34,7 @@ def _services(data_dir: Path, env: dict[str, str]) -> EmbeddedRedis | None:
 def run_all(data_dir: str, config: str) -> int:
     env = dict(os.environ)
     redis = _services(Path(data_dir).resolve(), env)
-    applied = migrate(env.get("DATABASE_MIGRATION_URL") or env["DATABASE_URL"])
+    applied = migrate_all(env.get("DATABASE_MIGRATION_URL") or env["DATABASE_URL"])
     log.info("migrations applied: %s", applied or "none (up to date)")
     exe = Path(sys.executable).parent
     children = [

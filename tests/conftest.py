@@ -12,7 +12,6 @@ import psycopg
 import pytest
 from redis import Redis
 
-from db.migrate import migrate
 from db.pool import Database
 from morningai.embedded import (
     DatabaseUrls,
@@ -21,9 +20,19 @@ from morningai.embedded import (
     provision_database,
     start_postgres,
 )
+from morningai.schema import migrate_all
 
 ROOT = Path(__file__).resolve().parents[1]
-TENANT_TABLES = ("task_events", "tasks", "webhook_deliveries", "repositories", "tenants")
+TENANT_TABLES = (
+    "task_events",
+    "tasks",
+    "webhook_deliveries",
+    "repositories",
+    "tenants",
+    "checkpoints",
+    "checkpoint_blobs",
+    "checkpoint_writes",
+)
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +46,7 @@ def pg_admin_url() -> str:
 def database(pg_admin_url: str) -> Iterator[DatabaseUrls]:
     name = f"morningai_test_{os.getpid()}_{secrets.token_hex(3)}"
     urls = provision_database(pg_admin_url, name)
-    migrate(urls.owner)
+    migrate_all(urls.owner)
     yield urls
     drop_database(pg_admin_url, name)
 

@@ -146,3 +146,29 @@ def test_vector_extension_is_enabled(owner_conn: psycopg.Connection[tuple[object
     row = owner_conn.execute("SELECT '[1,2,3]'::vector <=> '[1,2,4]'::vector").fetchone()
     assert row is not None
     assert 0 < float(str(row[0])) < 0.01
+
+
+def test_checkpoints_are_tenant_scoped(
+    database: DatabaseUrls, owner_conn: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    """LangGraph's checkpoint tables carry tenant_id too, under forced RLS."""
+    from jobs.checkpoints import TABLES, saver_for, thread_id
+
+    flags = owner_conn.execute(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(%s)",
+        (list(TABLES),),
+    ).fetchall()
+    assert sorted(flags) == sorted((t, True, True) for t in TABLES)
+    owner_conn.execute(
+        "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, checkpoint, metadata)"
+        " VALUES (%s, '', 'c1', '{}', '{}'), (%s, '', 'c2', '{}', '{}')",
+        (thread_id(1, 10), thread_id(2, 20)),
+    )
+    with saver_for(database.app, 1) as saver:
+        rows = saver.conn.execute("SELECT thread_id, tenant_id FROM checkpoints").fetchall()
+        assert rows == [{"thread_id": "t1:task10", "tenant_id": 1}]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            saver.conn.execute(
+                "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, checkpoint,"
+                " metadata) VALUES ('t2:task99', '', 'x', '{}', '{}')"
+            )

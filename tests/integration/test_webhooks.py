@@ -375,3 +375,17 @@ def test_database_down_is_503_and_readyz_names_it(
     assert ready.status_code == 503
     assert set(ready.json()["failed"]) == {"postgresql"}
     assert sum(len(ids) for ids in queued_jobs(redis).values()) == 0
+
+
+def test_a_second_request_while_one_is_live_is_not_queued_twice(
+    sender: WebhookSender, owner_conn: Conn, redis: Redis
+) -> None:
+    first = sender.post("issues", labeled_issue())
+    second = sender.post("issues", labeled_issue())  # another delivery, same issue
+    assert first.json()["outcome"] == "accepted"
+    assert second.status_code == 202
+    assert second.json()["outcome"] == "ignored"
+    assert "already queued or running" in second.json()["detail"]
+    assert count(owner_conn, "tasks") == 1
+    assert count(owner_conn, "webhook_deliveries") == 2
+    assert sum(len(ids) for ids in queued_jobs(redis).values()) == 1
