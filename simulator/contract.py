@@ -239,8 +239,15 @@ class OpenAPIContract:
             return [f"{label}: documented body is not JSON"]
         return self._errors(f"{pointer}/content/{_escape(media)}/schema", body, f"{label} body")
 
-    def check_response(self, method: str, path: str, status: int, body: Any) -> list[str]:
-        """Problems with a response: undocumented status, schema violations."""
+    def check_response(
+        self, method: str, path: str, status: int, body: Any, *, is_json: bool = True
+    ) -> list[str]:
+        """Problems with a response: undocumented status, schema violations.
+
+        `is_json=False` is for answers in another media type the client asked for (e.g.
+        `application/vnd.github.raw`): only the status is checked, the description has no
+        schema for them.
+        """
         op = self.match(method, path)
         if op is None:
             return [f"{method.upper()} {path}: no such operation in GitHub's description"]
@@ -251,6 +258,8 @@ class OpenAPIContract:
             return self._undocumented(status, body, label)
         pointer = self._real_pointer(f"{op.pointer}/responses/{key}")
         media = _json_media(self._at(pointer).get("content", {}))
+        if not is_json:
+            return []
         if media is None and status >= 400 and body is not None:
             # e.g. git/delete-ref's 422 documents no body; GitHub still sends an error object
             return self._errors("/components/schemas/basic-error", body, label)
@@ -283,7 +292,11 @@ class OpenAPIContract:
                 exchange.method, exchange.path, exchange.query, exchange.request_json
             ),
             *self.check_response(
-                exchange.method, exchange.path, exchange.status, exchange.response_json
+                exchange.method,
+                exchange.path,
+                exchange.status,
+                exchange.response_json,
+                is_json=_is_json(exchange.response_headers.get("content-type", "json")),
             ),
         ]
         return [f"{where} {p}" for p in dict.fromkeys(problems)]
@@ -307,6 +320,10 @@ def _json_media(content: JSON) -> str | None:
     if "application/json" in content:
         return "application/json"
     return next((m for m in content if m.endswith("json")), None)
+
+
+def _is_json(content_type: str) -> bool:
+    return "json" in content_type.partition(";")[0]
 
 
 def _coerce(raw: str, schema: JSON) -> Any:

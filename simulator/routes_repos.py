@@ -54,6 +54,9 @@ def get_content(owner: str, repo: str, path: str = "") -> Response:
     if entry.type == "commit":
         return respond(shapes_git.content_item(site(), found, entry, ref))
     data = found.git.read_blob(entry.sha)
+    if "application/vnd.github.raw" in request.headers.get("Accept", ""):
+        # the raw media type: the file's bytes instead of the JSON object
+        return Response(data, 200, {"Content-Type": "application/vnd.github.raw"})
     return respond(shapes_git.content_file(site(), found, entry, ref, data))
 
 

@@ -287,6 +287,10 @@ def exercise_extras(s: Seeded) -> None:
     assert not isinstance(file, list)
     assert file.download_url is not None
     assert httpx.get(file.download_url).text == "X = 1\n"
+    raw = s.gh.rest.repos.get_content(
+        OWNER, REPO, "src/lib/util.py", headers={"Accept": "application/vnd.github.raw"}
+    )
+    assert raw.content == b"X = 1\n"
 
 
 def revoke_own_token(s: Seeded) -> None:
