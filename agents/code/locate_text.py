@@ -1,0 +1,112 @@
+"""Words for lexical ranking: identifiers split into their parts, and Okapi BM25 over them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from agents.code.locate_repo import words
+
+IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# camelCase, PascalCase, acronyms, snake_case, digits: "parseHTTPResponse2" -> parse http response2
+_PART_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+
+STOPWORDS = words(
+    """a an and are as at be been but by can could do does did for from had has have he her his
+    how i if in into is it its me my no not of on or our she so such than that the their them then
+    there these they this those to too us was we were what when where which while who why will with
+    would you your also any all some just only very should may might must shall one two get got
+    use used using like want would self cls def class return import none true false elif else try
+    except finally raise pass lambda yield with global nonlocal assert del async await print var let
+    const function new null undefined public private protected static void int str bool float
+    """
+)
+
+
+def _stem(word: str) -> str:
+    """A deliberately light stemmer: plurals and -ing/-ed, so "renders" meets "render"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+class Tokenizer:
+    """Splits text into lower-cased, stemmed terms; caches each identifier's split."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def split_identifier(self, ident: str) -> tuple[str, ...]:
+        cached = self._cache.get(ident)
+        if cached is not None:
+            return cached
+        parts = [p.lower() for p in _PART_RE.findall(ident)]
+        terms = [_stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS]
+        # The whole identifier is a term too: an exact `parse_header` beats `parse` + `header`.
+        whole = ident.lower()
+        if len(parts) > 1 and whole not in STOPWORDS:
+            terms.append(whole)
+        result = tuple(terms)
+        self._cache[ident] = result
+        return result
+
+    def terms(self, text: str) -> list[str]:
+        out: list[str] = []
+        for ident in IDENT_RE.findall(text):
+            out.extend(self.split_identifier(ident))
+        return out
+
+    def counts(self, text: str) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for ident, n in Counter(IDENT_RE.findall(text)).items():
+            for term in self.split_identifier(ident):
+                counts[term] += n
+        return counts
+
+
+class BM25:
+    """Okapi BM25 over bags of terms; only the query's terms are looked at when scoring."""
+
+    def __init__(self, docs: Sequence[Counter[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.docs = docs
+        self.k1 = k1
+        self.b = b
+        self.lengths = [sum(d.values()) for d in docs]
+        self.avg_length = (sum(self.lengths) / len(docs)) if docs else 0.0
+        self.df: Counter[str] = Counter()
+        for doc in docs:
+            self.df.update(doc.keys())
+
+    def idf(self, term: str) -> float:
+        n = len(self.docs)
+        df = self.df.get(term, 0)
+        # The "+1" form (Lucene's) never goes negative for terms in more than half the docs.
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: Mapping[str, float]) -> list[float]:
+        """One score per document; `query` maps a term to its weight (e.g. its count)."""
+        weighted = [(t, w * self.idf(t)) for t, w in query.items() if self.df.get(t)]
+        norm = self.k1 / self.avg_length if self.avg_length else 0.0
+        out = []
+        for doc, length in zip(self.docs, self.lengths, strict=True):
+            k = self.k1 * (1 - self.b) + norm * self.b * length
+            score = 0.0
+            for term, weight in weighted:
+                tf = doc.get(term)
+                if tf:
+                    score += weight * tf * (self.k1 + 1) / (tf + k)
+            out.append(score)
+        return out
+
+
+def query_weights(terms: Iterable[str]) -> dict[str, float]:
+    """Repeated words in an issue matter more, but sub-linearly (a pasted log repeats a lot)."""
+    return {t: 1.0 + math.log(n) for t, n in Counter(terms).items()}

@@ -1,0 +1,228 @@
+"""File-localization benchmark on SWE-bench Lite: issue text -> the files the real fix touched.
+
+    .venv/bin/python -m bench.localization --dataset ../shared/benchdata/swebench/lite_dev.jsonl
+        [--limit N] [--cache .morningai/bench-cache] [--details FILE.jsonl]
+
+For each instance the repository's source is the PyPI sdist of the latest release in the
+instance's `version` series (`pip download --no-deps --no-binary :all: NAME==X.Y.*`), which is
+close to, not at, `base_commit`. Sdists may lack tests, add a `src/` prefix or a `Name-1.2.3/`
+root, so a ranked path and a gold path match when one is a path-suffix of the other. Ranks
+`agents.code.locate.rank_files` and a plain BM25 baseline (whole-file content, the issue as the
+query, nothing else) over the same files, and prints top-1/5/10 accuracy for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.code.locate import rank_files
+from agents.code.locate_repo import read_sources
+from agents.code.locate_text import BM25, Tokenizer, query_weights
+
+PYPI_NAMES = {
+    "astropy/astropy": "astropy",
+    "django/django": "Django",
+    "matplotlib/matplotlib": "matplotlib",
+    "marshmallow-code/marshmallow": "marshmallow",
+    "mwaskom/seaborn": "seaborn",
+    "pallets/flask": "Flask",
+    "psf/requests": "requests",
+    "pvlib/pvlib-python": "pvlib",
+    "pydata/xarray": "xarray",
+    "pydicom/pydicom": "pydicom",
+    "pylint-dev/astroid": "astroid",
+    "pylint-dev/pylint": "pylint",
+    "pytest-dev/pytest": "pytest",
+    "pyvista/pyvista": "pyvista",
+    "scikit-learn/scikit-learn": "scikit-learn",
+    "sphinx-doc/sphinx": "Sphinx",
+    "sqlfluff/sqlfluff": "sqlfluff",
+    "sympy/sympy": "sympy",
+}
+KS = (1, 5, 10)
+DIFF_FILE_RE = re.compile(r"^diff --git a/(\S+) b/", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    instance_id: str
+    gold: tuple[str, ...]
+    ours: tuple[str, ...]
+    baseline: tuple[str, ...]
+    seconds: float
+    gold_in_source: bool
+
+
+def gold_files(instance: dict[str, Any]) -> tuple[str, ...]:
+    given = instance.get("gold_files")
+    if given:
+        return tuple(given)
+    return tuple(dict.fromkeys(DIFF_FILE_RE.findall(instance["patch"])))
+
+
+def same_file(ranked: str, gold: str) -> bool:
+    """Sdist and repository paths differ by a root or `src/`: compare as path suffixes."""
+    return ranked == gold or ranked.endswith("/" + gold) or gold.endswith("/" + ranked)
+
+
+def _extract(archive: Path, dest: Path) -> None:
+    if archive.suffix == ".zip":
+        with zipfile.ZipFile(archive) as z:
+            for member in z.namelist():
+                # zip has no "data" filter: refuse absolute and parent-relative names ourselves
+                if member.startswith("/") or ".." in Path(member).parts:
+                    raise ValueError(f"unsafe path in {archive.name}: {member}")
+            z.extractall(dest)  # noqa: S202 - names checked above
+    else:
+        with tarfile.open(archive) as t:
+            t.extractall(dest, filter="data")
+
+
+def _only_child(directory: Path) -> Path:
+    children = [p for p in directory.iterdir() if not p.name.startswith(".")]
+    return children[0] if len(children) == 1 and children[0].is_dir() else directory
+
+
+def fetch_source(name: str, series: str, cache: Path) -> Path | None:
+    """The unpacked sdist of NAME's latest X.Y.* release, downloaded once into `cache`."""
+    dest = cache / "src" / f"{name}-{series}"
+    if (dest / ".complete").exists():
+        return _only_child(dest / "tree")
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        tree = _pip_download(name, series, Path(tmp))
+        if tree is None:
+            return None
+        shutil.move(str(tree), dest / "tree")
+    (dest / ".complete").write_text("")
+    return _only_child(dest / "tree")
+
+
+def _pip_download(name: str, series: str, tmp: Path) -> Path | None:
+    """Run pip; when the sdist's metadata cannot be built here (old setup.py needing numpy,
+    another build backend), pip has still unpacked it, and `--no-clean` keeps that tree."""
+    archives, scratch = tmp / "archives", tmp / "scratch"
+    archives.mkdir()
+    scratch.mkdir()
+    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary"]
+    cmd += [":all:", "--no-build-isolation", "--no-clean", "-d", str(archives)]
+    cmd.append(f"{name}=={series}.*")
+    env = {**os.environ, "TMPDIR": str(scratch), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=900)
+    for archive in sorted(archives.iterdir()):
+        unpacked = tmp / "unpacked"
+        _extract(archive, unpacked)
+        return unpacked
+    for candidate in sorted(scratch.glob("pip-download-*/*")):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def baseline_bm25(root: Path, issue_text: str, top: int) -> list[str]:
+    """The plain baseline: BM25 over whole files, the issue text as the query, nothing else."""
+    files = read_sources(root)
+    tok = Tokenizer()
+    bm25 = BM25([tok.counts(f.text) for f in files])
+    scores = bm25.scores(query_weights(tok.terms(issue_text)))
+    order = sorted(range(len(files)), key=lambda i: -scores[i])
+    return [files[i].path for i in order[:top]]
+
+
+def run_instance(instance: dict[str, Any], cache: Path) -> Outcome | None:
+    name = PYPI_NAMES.get(instance["repo"])
+    root = fetch_source(name, instance["version"], cache) if name else None
+    if root is None:
+        print(f"  {instance['instance_id']}: no source for {instance['repo']}", file=sys.stderr)
+        return None
+    gold = gold_files(instance)
+    started = time.perf_counter()
+    ours = [r.path for r in rank_files(root, instance["problem_statement"], top=max(KS))]
+    seconds = time.perf_counter() - started
+    base = baseline_bm25(root, instance["problem_statement"], max(KS))
+    present = {f.path for f in read_sources(root)}
+    in_source = all(any(same_file(p, g) for p in present) for g in gold)
+    return Outcome(instance["instance_id"], gold, tuple(ours), tuple(base), seconds, in_source)
+
+
+def hits(ranked: tuple[str, ...], gold: tuple[str, ...], k: int) -> tuple[bool, bool]:
+    """(all gold files in the top k, any gold file in the top k)."""
+    found = [any(same_file(p, g) for p in ranked[:k]) for g in gold]
+    return all(found), any(found)
+
+
+def _instances(path: Path, limit: int | None) -> Iterator[dict[str, Any]]:
+    with path.open() as f:
+        for n, line in enumerate(f):
+            if limit is not None and n >= limit:
+                return
+            yield json.loads(line)
+
+
+def _pct(n: int, total: int) -> str:
+    return f"{100.0 * n / total:5.1f} %" if total else "  n/a"
+
+
+def report(outcomes: list[Outcome]) -> str:
+    n = len(outcomes)
+    lines = [f"instances: {n} (gold files all present in the sdist: "]
+    lines[0] += f"{sum(o.gold_in_source for o in outcomes)})"
+    lines.append(f"{'method':<10}" + "".join(f"  all@{k:<2}    any@{k:<2}  " for k in KS))
+    for label, pick in (("ours", "ours"), ("bm25", "baseline")):
+        row = f"{label:<10}"
+        for k in KS:
+            results = [hits(getattr(o, pick), o.gold, k) for o in outcomes]
+            row += f"  {_pct(sum(a for a, _ in results), n)}  {_pct(sum(b for _, b in results), n)}"
+        lines.append(row)
+    mean = sum(o.seconds for o in outcomes) / n if n else 0.0
+    slowest = max((o.seconds for o in outcomes), default=0.0)
+    lines.append(f"ours: mean {mean:.2f} s per instance, slowest {slowest:.2f} s")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--cache", type=Path, default=Path(".morningai/bench-cache"))
+    parser.add_argument("--details", type=Path, help="write one JSON line per instance here")
+    args = parser.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    outcomes = []
+    for instance in _instances(args.dataset, args.limit):
+        outcome = run_instance(instance, args.cache.resolve())
+        if outcome is not None:
+            outcomes.append(outcome)
+            rank = next(
+                (i + 1 for i, p in enumerate(outcome.ours) if same_file(p, outcome.gold[0])), "-"
+            )
+            print(f"  {outcome.instance_id}: gold rank {rank}, {outcome.seconds:.2f} s")
+    if args.details:
+        with args.details.open("w") as f:
+            for o in outcomes:
+                f.write(json.dumps(_as_dict(o)) + "\n")
+    print(report(outcomes))
+    return 0
+
+
+def _as_dict(o: Outcome) -> dict[str, Any]:
+    return {name: getattr(o, name) for name in Outcome.__slots__}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
