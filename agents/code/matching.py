@@ -1,0 +1,256 @@
+"""Place one replacement in a file's lines: exact first, then looser, never a guess — pure.
+
+The ladder: exact lines, then trailing whitespace ignored, then a uniform indentation shift
+(tabs or spaces), each first with the model's full context and then with up to two context
+lines at either end dropped when they merely resemble the file (drifted context). The first
+step with exactly one match wins. Looser steps only ever add matches, so a second match at
+any step ends the search: the edit is ambiguous and refused, never placed by guesswork.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from agents.code.edits import PatchError
+from agents.code.textfile import TextFile, indent_width, reindent
+
+_Lines = Sequence[str]
+_MAX_TRIM = 2  # context lines dropped per end, as GNU patch's default fuzz
+_MIN_LIKENESS = 0.6  # how close dropped context must still be to the file's lines
+
+
+class MatchError(PatchError):
+    """An edit or hunk matched nowhere or more than once; the message helps the model retry."""
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Replace the lines `search` by `replace`; `hint` is where a diff says `search` starts."""
+
+    search: tuple[str, ...]
+    replace: tuple[str, ...]
+    label: str
+    hint: int | None = None  # 0-based index in the current lines
+    eof_newline: bool | None = None  # a diff's "\ No newline at end of file"; None: keep
+
+
+@dataclass(frozen=True)
+class _Level:
+    name: str
+    key: Callable[[str], str]
+    tabsize: int = 0  # > 0: indentation may differ by a uniform shift
+
+
+_LEVELS = (
+    _Level("exact", lambda line: line),
+    _Level("ignoring trailing whitespace", str.rstrip),
+    _Level("with a uniform indentation shift", str.strip, 4),
+    _Level("with a uniform indentation shift (8-column tabs)", str.strip, 8),
+)
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    shift: int
+
+
+def place(text: TextFile, rep: Replacement, path: str) -> str | None:
+    """Apply `rep` to `text` in place; return a note when a loose step was needed."""
+    if not rep.search:
+        return _insert_at_hint(text, rep, path)
+    for trimmed, top, bottom in _trims(rep):
+        dropped_top = rep.search[:top]
+        dropped_bottom = rep.search[len(rep.search) - bottom :]
+        for level in _LEVELS:
+            matches = _matches(text, trimmed, level, dropped_top, dropped_bottom)
+            match = _unique(matches, trimmed, rep, path, level)
+            if match is not None:
+                _splice(text, match, trimmed, level)
+                return _note(path, rep, level, match, top=top, bottom=bottom)
+    raise MatchError(_not_found(text, rep, path))
+
+
+def _trims(rep: Replacement) -> Iterator[tuple[Replacement, int, int]]:
+    """`rep` itself, then copies without some of the context lines at either end."""
+    yield rep, 0, 0
+    prefix = _common(rep.search, rep.replace)
+    suffix = _common(rep.search[prefix:][::-1], rep.replace[prefix:][::-1])
+    steps = sorted(
+        (
+            (t, b)
+            for t in range(min(prefix, _MAX_TRIM) + 1)
+            for b in range(min(suffix, _MAX_TRIM) + 1)
+        ),
+        key=lambda tb: (max(tb), sum(tb)),
+    )
+    for top, bottom in steps[1:]:
+        search = rep.search[top : len(rep.search) - bottom]
+        if not any(line.strip() for line in search):
+            continue
+        hint = None if rep.hint is None else rep.hint + top
+        yield (
+            replace(
+                rep, search=search, replace=rep.replace[top : len(rep.replace) - bottom], hint=hint
+            ),
+            top,
+            bottom,
+        )
+
+
+def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _matches(
+    text: TextFile, rep: Replacement, level: _Level, top: _Lines, bottom: _Lines
+) -> list[_Match]:
+    keys = [level.key(line) for line in text.lines]
+    wanted = [level.key(line) for line in rep.search]
+    m = len(wanted)
+    found: list[_Match] = []
+    for start in range(len(keys) - m + 1):
+        if keys[start] != wanted[0] or keys[start : start + m] != wanted:
+            continue
+        shift = _shift(text.lines[start : start + m], rep.search, level.tabsize)
+        if shift is None or not _context_resembles(text, start, start + m, top, bottom):
+            continue
+        found.append(_Match(start, shift))
+    return found
+
+
+def _shift(window: list[str], search: tuple[str, ...], tabsize: int) -> int | None:
+    """The uniform indentation difference (file minus search), or None if it varies."""
+    if not tabsize:
+        return 0
+    shifts = {
+        indent_width(have, tabsize) - indent_width(want, tabsize)
+        for have, want in zip(window, search, strict=True)
+        if want.strip()
+    }
+    return shifts.pop() if len(shifts) == 1 else None
+
+
+def _context_resembles(text: TextFile, start: int, end: int, top: _Lines, bottom: _Lines) -> bool:
+    """Dropped context must still be mostly found next to the match: drifted, not unrelated.
+
+    The file region searched is two lines longer than what was dropped, so that a context
+    line the model left out does not count against it.
+    """
+    above = text.lines[max(0, start - len(top) - 2) : start] if top else []
+    below = text.lines[end : end + len(bottom) + 2] if bottom else []
+    return _covered(top, above) and _covered(bottom, below)
+
+
+def _covered(dropped: _Lines, region: _Lines) -> bool:
+    want = _squash(dropped)
+    if not want.strip():
+        return True  # blank lines say nothing about the place
+    matcher = SequenceMatcher(None, want, _squash(region), autojunk=False)
+    found = sum(block.size for block in matcher.get_matching_blocks())
+    return found >= _MIN_LIKENESS * len(want)
+
+
+def _unique(
+    matches: list[_Match], trimmed: Replacement, rep: Replacement, path: str, level: _Level
+) -> _Match | None:
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    exact = [m for m in matches if m.start == trimmed.hint]
+    if len(exact) == 1:  # the diff's own line number names one of them
+        return exact[0]
+    places = ", ".join(str(m.start + 1) for m in matches[:10])
+    raise MatchError(
+        f"{path}: {rep.label} did not apply: the lines to replace match {len(matches)} places"
+        f" ({level.name}; at lines {places}). Include more surrounding lines so that they match"
+        " exactly one place."
+    )
+
+
+def _splice(text: TextFile, match: _Match, rep: Replacement, level: _Level) -> None:
+    window = text.lines[match.start : match.start + len(rep.search)]
+    use_tabs = any(line.startswith("\t") for line in window)
+    lines: list[str] = []
+    kept: list[int | None] = []  # index of the file line kept, None for a new line
+    ops = SequenceMatcher(None, rep.search, rep.replace, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            lines.extend(window[i1:i2])
+            kept.extend(range(match.start + i1, match.start + i2))
+        elif j2 > j1:
+            new = rep.replace[j1:j2]
+            if level.tabsize:
+                new = tuple(reindent(line, match.shift, level.tabsize, use_tabs) for line in new)
+            lines.extend(new)
+            kept.extend([None] * len(new))
+    text.splice(match.start, len(rep.search), lines, kept, rep.eof_newline)
+
+
+def _insert_at_hint(text: TextFile, rep: Replacement, path: str) -> str | None:
+    # A hunk without context or removed lines can only be placed by its line number.
+    if rep.hint is None or not 0 <= rep.hint <= len(text.lines):
+        raise MatchError(
+            f"{path}: {rep.label} did not apply: it has no context lines and no usable line"
+            " number; include a few unchanged lines around the change"
+        )
+    text.splice(rep.hint, 0, list(rep.replace), [None] * len(rep.replace), rep.eof_newline)
+    return None
+
+
+def _note(
+    path: str, rep: Replacement, level: _Level, match: _Match, *, top: int, bottom: int
+) -> str | None:
+    how: list[str] = []
+    if level.name != "exact":
+        how.append(level.name + (f" ({match.shift:+d} columns)" if match.shift else ""))
+    if top or bottom:
+        how.append(f"without {top + bottom} context line(s) that differed from the file")
+    if not how:
+        return None
+    return f"{path}: {rep.label} applied at line {match.start + 1 - top} {' and '.join(how)}"
+
+
+def _not_found(text: TextFile, rep: Replacement, path: str) -> str:
+    parts = [f"{path}: {rep.label} did not apply: the lines to replace were not found."]
+    present = {line.strip() for line in text.lines}
+    missing = [
+        (n, line)
+        for n, line in enumerate(rep.search, 1)
+        if line.strip() and line.strip() not in present
+    ]
+    if missing:
+        parts.append("These lines are not in the file at all:")
+        parts.extend(f"  line {n} of the search: {line.strip()!r}" for n, line in missing[:3])
+    closest = _closest(text.lines, rep.search)
+    if closest is not None:
+        start, ratio = closest
+        end = min(start + len(rep.search), len(text.lines))
+        parts.append(f"The closest lines in the file ({start + 1}-{end}, {ratio:.0%} alike):")
+        parts.extend(f"  {n + 1:>5} | {text.lines[n]}" for n in range(start, end))
+    return "\n".join(parts)
+
+
+def _closest(lines: list[str], search: tuple[str, ...]) -> tuple[int, float] | None:
+    """The window of the file most like `search` (for the error message only)."""
+    m = len(search)
+    if not lines or len(lines) > 50_000:
+        return None
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(_squash(search))
+    best: tuple[float, int] = (0.0, 0)
+    for start in range(max(1, len(lines) - m + 1)):
+        matcher.set_seq1(_squash(lines[start : start + m]))
+        if matcher.real_quick_ratio() > best[0] and matcher.quick_ratio() > best[0]:
+            best = max(best, (matcher.ratio(), -start))
+    ratio, start = best[0], -best[1]
+    return (start, ratio) if ratio >= 0.3 else None
+
+
+def _squash(lines: _Lines) -> str:
+    return "\n".join(re.sub(r"\s+", " ", line.strip()) for line in lines)
