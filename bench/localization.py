@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.code.locate import rank_files
-from agents.code.locate_repo import read_sources
+from agents.code.locate_repo import SourceFile, read_sources
 from agents.code.locate_text import BM25, Tokenizer, query_weights
 
 PYPI_NAMES = {
@@ -65,6 +65,7 @@ class Outcome:
     baseline: tuple[str, ...]
     seconds: float
     gold_in_source: bool
+    source: str  # the sdist ranked, e.g. "Django 3.0.14"
 
 
 def gold_files(instance: dict[str, Any]) -> tuple[str, ...]:
@@ -134,9 +135,8 @@ def _pip_download(name: str, series: str, tmp: Path) -> Path | None:
     return None
 
 
-def baseline_bm25(root: Path, issue_text: str, top: int) -> list[str]:
+def baseline_bm25(files: list[SourceFile], issue_text: str, top: int) -> list[str]:
     """The plain baseline: BM25 over whole files, the issue text as the query, nothing else."""
-    files = read_sources(root)
     tok = Tokenizer()
     bm25 = BM25([tok.counts(f.text) for f in files])
     scores = bm25.scores(query_weights(tok.terms(issue_text)))
@@ -154,10 +154,21 @@ def run_instance(instance: dict[str, Any], cache: Path) -> Outcome | None:
     started = time.perf_counter()
     ours = [r.path for r in rank_files(root, instance["problem_statement"], top=max(KS))]
     seconds = time.perf_counter() - started
-    base = baseline_bm25(root, instance["problem_statement"], max(KS))
-    present = {f.path for f in read_sources(root)}
+    files = read_sources(root)
+    base = baseline_bm25(files, instance["problem_statement"], max(KS))
+    present = {f.path for f in files}
     in_source = all(any(same_file(p, g) for p in present) for g in gold)
-    return Outcome(instance["instance_id"], gold, tuple(ours), tuple(base), seconds, in_source)
+    source = f"{name} {sdist_version(root)}"
+    return Outcome(
+        instance["instance_id"], gold, tuple(ours), tuple(base), seconds, in_source, source
+    )
+
+
+def sdist_version(root: Path) -> str:
+    pkg_info = root / "PKG-INFO"
+    text = pkg_info.read_text(errors="replace") if pkg_info.exists() else ""
+    match = re.search(r"^Version: (\S+)", text, re.M)
+    return match[1] if match else "?"
 
 
 def hits(ranked: tuple[str, ...], gold: tuple[str, ...], k: int) -> tuple[bool, bool]:
@@ -211,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             rank = next(
                 (i + 1 for i, p in enumerate(outcome.ours) if same_file(p, outcome.gold[0])), "-"
             )
-            print(f"  {outcome.instance_id}: gold rank {rank}, {outcome.seconds:.2f} s")
+            print(
+                f"  {outcome.instance_id} ({outcome.source}): gold rank {rank},"
+                f" {outcome.seconds:.2f} s"
+            )
     if args.details:
         with args.details.open("w") as f:
             for o in outcomes:

@@ -54,6 +54,7 @@ class RepoIndex:
     defs: list[list[Definition]]
     is_test: list[bool]
     by_basename: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_stem: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_module: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     # name or "Class.method" -> {file: best kind weight}
     definers: dict[str, dict[int, float]] = field(default_factory=lambda: defaultdict(dict))
@@ -78,7 +79,9 @@ def build_index(files: list[SourceFile]) -> RepoIndex:
         is_test=[is_test_path(f.path) for f in files],
     )
     for i, f in enumerate(files):
-        index.by_basename[f.path.rsplit("/", 1)[-1]].append(i)
+        basename = f.path.rsplit("/", 1)[-1]
+        index.by_basename[basename].append(i)
+        index.by_stem[basename.split(".", 1)[0]].append(i)
         for name in _module_names(f.path):
             index.by_module[name].append(i)
         for d in defs[i]:
@@ -119,6 +122,11 @@ def path_evidence(index: RepoIndex, facts: IssueFacts) -> Evidence:
     for mention in facts.paths:
         for i, conf in resolve_path(index, mention):
             out[i].append((conf, f"mentioned path {mention}"))
+    # A code-like name that is a file's stem (`L060` -> rules/L060.py, `Parser` -> Parser.java)
+    for name, likeness in facts.identifiers.items():
+        files = index.by_stem.get(name, []) if likeness >= 0.8 else []
+        for i in files:
+            out[i].append((0.7 * likeness / len(files), f"mentioned file name {name}"))
     return out
 
 

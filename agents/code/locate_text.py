@@ -64,18 +64,22 @@ class Tokenizer:
             out.extend(self.split_identifier(ident))
         return out
 
-    def counts(self, text: str) -> Counter[str]:
-        counts: Counter[str] = Counter()
+    def counts(self, text: str) -> dict[str, int]:
+        """Term counts of a text; the hot loop of indexing, hence the local-variable style."""
+        cache, split = self._cache, self.split_identifier
+        counts: dict[str, int] = {}
+        get = counts.get
         for ident, n in Counter(IDENT_RE.findall(text)).items():
-            for term in self.split_identifier(ident):
-                counts[term] += n
+            terms = cache.get(ident)
+            for term in split(ident) if terms is None else terms:
+                counts[term] = get(term, 0) + n
         return counts
 
 
 class BM25:
     """Okapi BM25 over bags of terms; only the query's terms are looked at when scoring."""
 
-    def __init__(self, docs: Sequence[Counter[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, docs: Sequence[Mapping[str, int]], k1: float = 1.2, b: float = 0.75) -> None:
         self.docs = docs
         self.k1 = k1
         self.b = b
