@@ -10,7 +10,7 @@ import re
 import shutil
 import tarfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,8 +94,8 @@ def extract_snapshot(
     written unless the whole archive passes; on a failure while writing, `dest` is emptied."""
     with _open_archive(tar_bytes) as archive:
         _check_commit(archive, commit)
-        members = _read_members(archive, limits)
-        plan = plan_extraction(members, limits, _read_gitignores(archive, members))
+        members, gitignores = _read_members(archive, limits)
+        plan = plan_extraction(members, limits, gitignores)
         root = _prepare_dest(dest)
         try:
             written, skipped = _write_all(archive, plan, root)
@@ -245,41 +245,47 @@ def _check_commit(archive: tarfile.TarFile, commit: str | None) -> None:
         raise SnapshotError(f"the archive is of commit {recorded}, not {commit}")
 
 
-def _read_members(archive: tarfile.TarFile, limits: Limits) -> list[tarfile.TarInfo]:
+_Damaged = (tarfile.TarError, EOFError, zlib.error)
+
+
+def _read_members(
+    archive: tarfile.TarFile, limits: Limits
+) -> tuple[list[tarfile.TarInfo], dict[str, str]]:
+    """The members, and each `.gitignore`'s text by folder, read in one forward pass."""
     members: list[tarfile.TarInfo] = []
+    gitignores: dict[str, str] = {}
     declared = 0
+    for member in _iterate(archive):  # lazily: a hostile archive stops at a cap, not at its end
+        members.append(member)
+        declared += member.size if member.isreg() else 0
+        if len(members) > limits.max_entries:
+            raise SnapshotError(f"the archive has more than {limits.max_entries} entries")
+        if declared > limits.max_archive_bytes:
+            raise SnapshotError(f"the archive holds more than {limits.max_archive_bytes} bytes")
+        if member.isreg() and posixpath.basename(member.name) == ".gitignore":
+            path = _relative_path(member.name, _root_folder(members))
+            if path is not None and member.size <= _MAX_GITIGNORE_BYTES:
+                text = _read(archive, member).decode("utf-8", "replace")
+                gitignores[posixpath.dirname(path)] = text
+    return members, gitignores
+
+
+def _iterate(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
     try:
-        for member in archive:  # lazily: a hostile archive is stopped at a cap, not read through
-            members.append(member)
-            declared += member.size if member.isreg() else 0
-            if len(members) > limits.max_entries:
-                raise SnapshotError(f"the archive has more than {limits.max_entries} entries")
-            if declared > limits.max_archive_bytes:
-                raise SnapshotError(f"the archive holds more than {limits.max_archive_bytes} bytes")
-    except (tarfile.TarError, EOFError, zlib.error) as exc:
+        yield from archive
+    except _Damaged as exc:
         raise SnapshotError(f"the archive is damaged ({type(exc).__name__})") from None
-    return members
-
-
-def _read_gitignores(archive: tarfile.TarFile, members: list[tarfile.TarInfo]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    root = _root_folder(members)
-    for member in members:
-        if not member.isreg() or posixpath.basename(member.name) != ".gitignore":
-            continue
-        path = _relative_path(member.name, root)
-        if path is not None and member.size <= _MAX_GITIGNORE_BYTES:
-            data = _read(archive, member)
-            found[posixpath.dirname(path)] = data.decode("utf-8", "replace")
-    return found
 
 
 def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-    stream = archive.extractfile(member)
-    if stream is None:  # pragma: no cover - only regular files are read
-        raise SnapshotError(f"archive member {member.name!r} has no content")
-    with stream:
-        return stream.read()
+    try:
+        stream = archive.extractfile(member)
+        if stream is None:  # pragma: no cover - only regular files are read
+            raise SnapshotError(f"archive member {member.name!r} has no content")
+        with stream:
+            return stream.read()
+    except _Damaged:
+        raise SnapshotError(f"archive member {member.name!r} is damaged") from None
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -298,7 +304,7 @@ def _prepare_dest(dest: Path) -> Path:
     # A fresh directory is the guarantee that no link already in it can redirect a write.
     dest.mkdir(mode=0o755, parents=True, exist_ok=True)
     if dest.is_symlink() or any(dest.iterdir()):
-        raise SnapshotError(f"the snapshot folder {dest} is not empty")
+        raise SnapshotError(f"the snapshot folder {dest} is not an empty folder")
     return dest.resolve()
 
 
@@ -330,9 +336,9 @@ def _write_file(root: Path, item: SafeMember, data: bytes) -> None:
         # O_EXCL and O_NOFOLLOW: never overwrite, never write through a link.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         fd = os.open(target, flags, 0o600)
-    except OSError as exc:  # a duplicate member, or a file where a folder should be
+    except OSError as exc:  # e.g. a duplicate member, or a file where a folder should be
         raise SnapshotError(
-            f"archive member {item.member.name!r} clashes with another ({exc.strerror})"
+            f"archive member {item.member.name!r} cannot be written ({exc.strerror})"
         ) from None
     with os.fdopen(fd, "wb") as out:
         out.write(data)
