@@ -15,12 +15,14 @@ PY_FRAME_RE = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
 # JVM: at com.acme.Foo.bar(Foo.java:12)
 JVM_FRAME_RE = re.compile(r"\bat ((?:[\w$]+\.)+)([\w$<>]+)\(([\w$]+\.\w+):(\d+)\)")
 # Node, Go, Rust, Ruby, compilers: path/to/file.ext:12[:5]
-GENERIC_FRAME_RE = re.compile(rf"((?:[\w.$@~+-]+[/\\])*[\w.$@+-]+\.(?:{_EXTS})):(\d+)")
+GENERIC_FRAME_RE = re.compile(
+    rf"((?:[A-Za-z]:)?[/\\]?(?:[\w.$@~+-]+[/\\])*[\w.$@+-]+\.(?:{_EXTS})):(\d+)"
+)
 DOTTED_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # `from pkg.mod import A, B` and `import pkg.mod` in pasted code
 FROM_IMPORT_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w ,]+)", re.M)
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
-CODE_SPAN_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`|^(?: {4}|\t).+$", re.S | re.M)
+CODE_SPAN_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`|^(?: {4}|\t)[^\n]+$", re.S | re.M)
 TESTS_RE = re.compile(
     r"\b(test[ -]?suite|unit[ -]?tests?|the tests|test (?:file|case|module)s?|conftest|"
     r"tests? (?:fails?|failing|passes)|flaky)\b",
