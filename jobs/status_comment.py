@@ -1,18 +1,28 @@
-"""The one status comment a task keeps on its issue, found again by a hidden marker."""
+"""The one status comment a task keeps on its issue, found again by a hidden marker.
+
+Created once, then edited in place as the task moves through its stages, and always left in
+a final state — a 👀 and then silence is what users of these tools complain about most.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from github_app.client import RepoClient
 
-STAGES = {
-    "queued": "⏳ Queued",
-    "running": "🏃 Working on it",
-    "succeeded": "✅ Done",
-    "failed": "❌ Failed",
-    "cancelled": "🛑 Cancelled",
-}
+STAGES = (
+    ("queued", "Queued"),
+    ("reading", "Reading the repository"),
+    ("locating", "Locating the relevant files"),
+    ("planning", "Planning"),
+    ("editing", "Editing"),
+    ("validating", "Validating"),
+    ("publishing", "Opening the pull request"),
+)
+FINAL = {"succeeded": "✅ Done", "failed": "❌ Failed", "cancelled": "🛑 Cancelled"}
+_ORDER = {name: i for i, (name, _) in enumerate(STAGES)}
+# the graph's step names, mapped to the stage a person reads
+ALIASES = {"applying": "editing", "finishing": "publishing"}
 
 
 def marker(task_id: int) -> str:
@@ -23,28 +33,83 @@ def marker(task_id: int) -> str:
 class Status:
     task_id: int
     trace_id: str
-    state: str
-    detail: str
+    stage: str = "queued"
+    detail: str = ""
+    final: str | None = None  # succeeded | failed | cancelled
+    tokens: int = 0
+    cost_usd: float | None = None
+    model: str | None = None
+    link: str | None = None
+
+
+def _checklist(status: Status) -> list[str]:
+    current = _ORDER.get(status.stage, 0)
+    lines = []
+    for i, (name, label) in enumerate(STAGES):
+        if i < current or (i == current and status.final == "succeeded"):
+            lines.append(f"- [x] {label}")
+        elif i == current:
+            mark = "❌" if status.final == "failed" else "⏳"
+            lines.append(
+                f"- [ ] {mark} **{label}**" if status.final != "cancelled" else f"- [ ] {label}"
+            )
+        else:
+            lines.append(f"- [ ] {label}")
+    return lines
 
 
 def render(status: Status) -> str:
     """Markdown for the comment — pure, so a test can read exactly what people will."""
-    title = STAGES.get(status.state, status.state)
-    return (
-        f"{marker(status.task_id)}\n"
-        f"**MorningAI** — {title}\n\n"
-        f"{status.detail}\n\n"
-        f"<sub>task {status.task_id} · trace `{status.trace_id}`</sub>"
-    )
+    title = FINAL.get(status.final or "", "🏃 Working on it")
+    cost = "unknown price" if status.cost_usd is None else f"~${status.cost_usd:.4f}"
+    usage = f"{status.tokens:,} tokens ({cost})" if status.tokens else "no model calls yet"
+    lines = [marker(status.task_id), f"**MorningAI** — {title}", ""]
+    if status.detail:
+        lines += [status.detail, ""]
+    if status.link:
+        lines += [f"➡️ {status.link}", ""]
+    lines += _checklist(status)
+    model = f" · model `{status.model}`" if status.model else ""
+    lines += ["", f"<sub>task {status.task_id} · trace `{status.trace_id}`{model} · {usage}</sub>"]
+    return "\n".join(lines)
 
 
-def publish(client: RepoClient, number: int, status: Status) -> int:
-    """Create the status comment, or edit the one an earlier run left. Returns its id."""
-    body = render(status)
-    tag = marker(status.task_id)
-    for comment in client.comments(number):
-        if comment.body.startswith(tag):
-            if comment.body != body:
-                client.update_comment(comment.id, body)
-            return comment.id
-    return client.create_comment(number, body).id
+class StatusComment:
+    """Publishes a task's status to its issue, remembering the comment it made."""
+
+    def __init__(
+        self, client: RepoClient, number: int, status: Status, comment_id: int | None = None
+    ) -> None:
+        self.client = client
+        self.number = number
+        self.status = status
+        self.comment_id = comment_id
+        self._last: str | None = None
+
+    def set(self, **changes: object) -> None:
+        """Change what the next update shows, without publishing now."""
+        self.status = replace(self.status, **changes)  # type: ignore[arg-type]
+
+    def update(self, **changes: object) -> None:
+        self.set(**changes)
+        body = render(self.status)
+        if body == self._last:
+            return
+        if self.comment_id is None:
+            self.comment_id = self._find()
+        if self.comment_id is None:
+            self.comment_id = self.client.create_comment(self.number, body).id
+        else:
+            self.client.update_comment(self.comment_id, body)
+        self._last = body
+
+    def stage(self, name: str, detail: str) -> None:
+        """The graph's progress port: one edit per stage."""
+        self.update(stage=ALIASES.get(name, name), detail=detail)
+
+    def _find(self) -> int | None:
+        tag = marker(self.status.task_id)
+        for comment in self.client.comments(self.number):
+            if comment.body.startswith(tag):
+                return comment.id
+        return None
