@@ -183,6 +183,8 @@ def _apply_file_patch(work: _Workspace, patch: FilePatch) -> None:
         )
     if patch.hunks:
         text = work.text(old_key, data)
+        if not any(text.eols):  # no ending to follow in the file: follow the diff
+            text.newline = patch.newline
         _apply_hunks(work, old_key, text, patch.hunks)
         data = text.render().encode("utf-8")
         if patch.new_path is None and any(line.strip() for line in text.lines):
@@ -207,7 +209,7 @@ def _create_from_patch(work: _Workspace, patch: FilePatch) -> None:
         raise MatchError(f"{key}: the diff at line {patch.line} creates this file, but it exists")
     if any(hunk.old_lines() for hunk in patch.hunks):
         raise MatchError(f"{key}: the diff creates this file, yet its hunks remove lines from it")
-    text = TextFile([], [])
+    text = TextFile([], [], patch.newline)
     for hunk in patch.hunks:
         lines = hunk.new_lines()
         text.splice(len(text.lines), 0, lines, [None] * len(lines), _eof_newline(hunk))

@@ -87,10 +87,9 @@ def validate_diff(diff: str, files: Sequence[FileChange]) -> None:
 
 def _check_file(patched: PatchedFile, change: FileChange) -> None:
     path = change.path
-    if (patched.is_added_file, patched.is_removed_file) != (
-        change.kind == "created",
-        change.kind == "deleted",
-    ):
+    # not is_added_file/is_removed_file: those also call a file emptied or filled "removed"
+    sides = (patched.source_file == "/dev/null", patched.target_file == "/dev/null")
+    if sides != (change.kind == "created", change.kind == "deleted"):
         raise DiffCheckError(f"{path}: the diff does not say the file is {change.kind}")
     before, after = _text_lines(change.before), _text_lines(change.after)
     if before is None or after is None:

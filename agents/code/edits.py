@@ -79,6 +79,7 @@ class FilePatch:
     new_path: str | None
     hunks: tuple[Hunk, ...]
     line: int = 0
+    newline: str = "\n"  # the diff's own line ending: used only for a new or empty file
 
     @property
     def path(self) -> str:
@@ -102,7 +103,8 @@ _PATH_DECORATION = "`*'\":# \t"
 
 def parse_edits(text: str) -> tuple[Edit, ...]:
     """Parse a reply in either format; blocks win, since a block may quote a diff as content."""
-    if any(_SEARCH.match(line) or _DELETE.match(line) for line in text.splitlines()):
+    markers = (_SEARCH, _REPLACE, _DELETE)
+    if any(marker.match(line) for line in text.splitlines() for marker in markers):
         return parse_search_replace(text)
     if _DIFF_START.search(text):
         from agents.code.unified import parse_unified_diff  # unified imports this module

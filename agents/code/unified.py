@@ -33,18 +33,16 @@ _GIT_EXTENDED = (
 
 def parse_unified_diff(text: str) -> tuple[FilePatch, ...]:
     """Parse a (possibly sloppy) unified or git diff; prose and fences around it are skipped."""
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    raw = text.removesuffix("\n").split("\n")
+    lines = [line.removesuffix("\r") for line in raw]
     patches: list[FilePatch] = []
     i = 0
     while i < len(lines):
-        line = lines[i]
+        start, line = i, lines[i]
         if line.startswith("diff --git "):
             patch, i = _read_git_file(lines, i)
-            if patch is not None:
-                patches.append(patch)
         elif _is_file_header(lines, i):
             patch, i = _read_file(lines, i, _GitInfo())
-            patches.append(patch)
         elif line.startswith("@@"):
             raise EditFormatError(
                 f"line {i + 1}: a hunk comes before any file header ('--- a/path', '+++ b/path')"
@@ -53,9 +51,25 @@ def parse_unified_diff(text: str) -> tuple[FilePatch, ...]:
             raise EditFormatError(f"line {i + 1}: binary patches are not supported")
         else:
             i += 1
+            continue
+        if patch is not None:
+            patches.append(replace(patch, newline=_newline(raw[start:i])))
     if not patches:
         raise EditFormatError("no file headers ('--- a/path' then '+++ b/path') in the diff")
     return tuple(patches)
+
+
+def _newline(raw: list[str]) -> str:
+    """CRLF if most added and context lines end in CR (a new file then gets CRLF too)."""
+    # a line before "\ No newline at end of file" has no ending at all: it does not count
+    ends = [*raw[1:], ""]
+    body = [
+        line
+        for line, after in zip(raw, ends, strict=True)
+        if line[:1] in ("+", " ") and not line.startswith("+++ ") and not after.startswith("\\")
+    ]
+    crlf = sum(1 for line in body if line.endswith("\r"))
+    return "\r\n" if body and crlf * 2 > len(body) else "\n"
 
 
 @dataclass(frozen=True)
