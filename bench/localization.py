@@ -66,6 +66,8 @@ class Outcome:
     seconds: float
     gold_in_source: bool
     source: str  # the sdist ranked, e.g. "Django 3.0.14"
+    files: int  # files read and ranked
+    megabytes: float
 
 
 def gold_files(instance: dict[str, Any]) -> tuple[str, ...]:
@@ -160,7 +162,15 @@ def run_instance(instance: dict[str, Any], cache: Path) -> Outcome | None:
     in_source = all(any(same_file(p, g) for p in present) for g in gold)
     source = f"{name} {sdist_version(root)}"
     return Outcome(
-        instance["instance_id"], gold, tuple(ours), tuple(base), seconds, in_source, source
+        instance["instance_id"],
+        gold,
+        tuple(ours),
+        tuple(base),
+        seconds,
+        in_source,
+        source,
+        len(files),
+        sum(len(f.text) for f in files) / 1e6,
     )
 
 
@@ -203,7 +213,20 @@ def report(outcomes: list[Outcome]) -> str:
     mean = sum(o.seconds for o in outcomes) / n if n else 0.0
     slowest = max((o.seconds for o in outcomes), default=0.0)
     lines.append(f"ours: mean {mean:.2f} s per instance, slowest {slowest:.2f} s")
+    lines.extend(_speed_by_source(outcomes))
     return "\n".join(lines)
+
+
+def _speed_by_source(outcomes: list[Outcome]) -> list[str]:
+    """Ranking time against repository size, one line per sdist, largest first."""
+    by_source: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        by_source.setdefault(o.source, []).append(o)
+    lines = ["sdist                      files      MB   mean s"]
+    for source, group in sorted(by_source.items(), key=lambda kv: -kv[1][0].files):
+        mean = sum(o.seconds for o in group) / len(group)
+        lines.append(f"{source:<25} {group[0].files:>6} {group[0].megabytes:>7.1f} {mean:>8.2f}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                 (i + 1 for i, p in enumerate(outcome.ours) if same_file(p, outcome.gold[0])), "-"
             )
             print(
-                f"  {outcome.instance_id} ({outcome.source}): gold rank {rank},"
-                f" {outcome.seconds:.2f} s"
+                f"  {outcome.instance_id} ({outcome.source}, {outcome.files} files):"
+                f" gold rank {rank}, {outcome.seconds:.2f} s"
             )
     if args.details:
         with args.details.open("w") as f:

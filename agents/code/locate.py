@@ -22,6 +22,7 @@ from agents.code.locate_signals import (
     Evidence,
     RepoIndex,
     build_index,
+    is_test_path,
     module_evidence,
     path_evidence,
     resolve_path,
@@ -44,6 +45,7 @@ WEIGHTS = {
 }
 TEST_FACTOR = 0.3  # tests are rarely what a fix changes, unless the issue is about tests
 DOC_FACTOR = 0.3
+EXAMPLE_FACTOR = 0.5  # examples/, docs/, benchmarks/: code that shows, rarely what a fix changes
 CONFIG_FACTOR = 0.6
 SHORTLIST = 50  # candidates whose chunks the embedder sees
 CHUNK_LINES = 60
@@ -105,20 +107,21 @@ def _normalised(scores: Sequence[float]) -> list[float]:
 
 def _factor(index: RepoIndex, facts: IssueFacts, i: int) -> tuple[float, str]:
     """Down-weighting of tests, docs and configuration, with the reason shown."""
-    if index.is_test[i] and not _about_tests(index, facts):
+    if index.is_test[i] and not _about_tests(facts):
         return TEST_FACTOR, "test file (de-weighted)"
     kind = index.files[i].kind
     if kind == "doc" and not facts.about_docs:
         return DOC_FACTOR, "documentation (de-weighted)"
+    if index.is_example[i] and not facts.about_docs:
+        return EXAMPLE_FACTOR, "example or documentation code (de-weighted)"
     if kind == "config":
         return CONFIG_FACTOR, "configuration (de-weighted)"
     return 1.0, ""
 
 
-def _about_tests(index: RepoIndex, facts: IssueFacts) -> bool:
-    if facts.about_tests:
-        return True
-    return any(index.is_test[i] for p in facts.paths for i, _ in resolve_path(index, p))
+def _about_tests(facts: IssueFacts) -> bool:
+    # Judged on the mention itself: `models.py` also names many files under tests/.
+    return facts.about_tests or any(is_test_path(p.replace("\\", "/")) for p in facts.paths)
 
 
 def _fuse(index: RepoIndex, facts: IssueFacts, issue_text: str) -> list[_Candidate]:

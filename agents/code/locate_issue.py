@@ -20,7 +20,9 @@ GENERIC_FRAME_RE = re.compile(
 )
 DOTTED_RE = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # `from pkg.mod import A, B` and `import pkg.mod` in pasted code
-FROM_IMPORT_RE = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w ,]+)", re.M)
+FROM_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:>>>|\.\.\.|In \[\d+\]:)?[ \t]*from\s+([\w.]+)\s+import\s+\(?([\w ,]+)", re.M
+)
 IDENT_RE = re.compile(r"[A-Za-z_]\w*")
 CODE_SPAN_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]+`|^(?: {4}|\t)[^\n]+$", re.S | re.M)
 TESTS_RE = re.compile(
@@ -93,7 +95,9 @@ def _identifiers(text: str) -> dict[str, float]:
         in_code = span_i < len(spans) and spans[span_i][0] <= m.start()
         called = text.startswith("(", m.end())
         w = _code_likeness(m[0], in_code, called)
-        if len(m[0]) > 2 and w > weights.get(m[0], 0.0):
+        # One- and two-letter names count only as capitals in code (`Q`, `F` in Django).
+        short = len(m[0]) <= 2 and not (in_code and m[0][0].isupper())
+        if not short and w > weights.get(m[0], 0.0):
             weights[m[0]] = w
     return weights
 

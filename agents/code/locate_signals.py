@@ -17,6 +17,10 @@ from agents.code.locate_text import BM25, Tokenizer
 # Directories that hold a package's code without being part of its import name.
 LAYOUT_DIRS = frozenset({"src", "lib", "python", "source", "pkg", "app"})
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "unittests"})
+# Code that is shown rather than shipped: examples, benchmarks, documentation sources.
+EXAMPLE_DIRS = frozenset(
+    {"examples", "example", "docs", "doc", "benchmarks", "benchmark", "asv_bench", "galleries"}
+)
 TEST_NAME_RE = re.compile(
     r"^(test_.*\.py|.*_tests?\.py|tests?\.py|conftest\.py|.*\.(test|spec)\.[jt]sx?|"
     r".*Tests?\.(java|kt|cs|scala)|.*_test\.(go|rb|rs|cc|cpp)|.*_spec\.rb)$"
@@ -31,6 +35,10 @@ Evidence = dict[int, list[tuple[float, str]]]
 def is_test_path(path: str) -> bool:
     parts = path.split("/")
     return any(p in TEST_DIRS for p in parts[:-1]) or bool(TEST_NAME_RE.match(parts[-1]))
+
+
+def is_example_path(path: str) -> bool:
+    return any(p in EXAMPLE_DIRS for p in path.split("/")[:-1])
 
 
 def _module_names(path: str) -> list[str]:
@@ -53,6 +61,7 @@ class RepoIndex:
     names: BM25
     defs: list[list[Definition]]
     is_test: list[bool]
+    is_example: list[bool]
     by_basename: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_stem: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_module: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -77,6 +86,7 @@ def build_index(files: list[SourceFile]) -> RepoIndex:
         names=BM25([_name_terms(tok, f.path, d) for f, d in zip(files, defs, strict=True)]),
         defs=defs,
         is_test=[is_test_path(f.path) for f in files],
+        is_example=[is_example_path(f.path) for f in files],
     )
     for i, f in enumerate(files):
         basename = f.path.rsplit("/", 1)[-1]
@@ -122,9 +132,11 @@ def path_evidence(index: RepoIndex, facts: IssueFacts) -> Evidence:
     for mention in facts.paths:
         for i, conf in resolve_path(index, mention):
             out[i].append((conf, f"mentioned path {mention}"))
-    # A code-like name that is a file's stem (`L060` -> rules/L060.py, `Parser` -> Parser.java)
+    # A code-like name that is a file's stem (`L060` -> rules/L060.py, `Parser` -> Parser.java);
+    # plain lower-case words (`filter`, `models`) are calls and prose far more often than files.
     for name, likeness in facts.identifiers.items():
-        files = index.by_stem.get(name, []) if likeness >= 0.8 else []
+        plain = name.isalpha() and name.islower()
+        files = index.by_stem.get(name, []) if likeness >= 0.8 and not plain else []
         for i in files:
             out[i].append((0.7 * likeness / len(files), f"mentioned file name {name}"))
     return out
@@ -188,7 +200,7 @@ def symbol_evidence(index: RepoIndex, facts: IssueFacts) -> Evidence:
     n_files = max(len(index.files), 2)
     for name, likeness in wanted.items():
         owners = index.definers.get(name)
-        if not owners or name in NOISE_NAMES:
+        if not owners or name in NOISE_NAMES or name.startswith("__"):
             continue
         rarity = math.log(n_files / len(owners)) / math.log(n_files)
         for i, kind_weight in owners.items():
