@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
@@ -35,6 +36,13 @@ class Task:
     started_at: datetime | None
     heartbeat_at: datetime | None
     finished_at: datetime | None
+    model: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    base_sha: str | None = None
+    branch: str | None = None
+    pr_number: int | None = None
+    pr_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,22 @@ class ReconcileCandidate:
 _COLUMNS = (
     "id, tenant_id, repository_id, kind, queue, status, subject, delivery_id, trace_id,"
     " attempts, max_attempts, error, worker, created_at, enqueued_at, started_at, heartbeat_at,"
-    " finished_at"
+    " finished_at, model, prompt_tokens, completion_tokens, base_sha, branch, pr_number, pr_url"
+)
+# what a job may record about its results (column names are never taken from input)
+RESULT_COLUMNS = frozenset(
+    {
+        "model",
+        "prompt_hash",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+        "base_sha",
+        "branch",
+        "pr_number",
+        "pr_url",
+        "status_comment_id",
+    }
 )
 
 
@@ -124,6 +147,21 @@ def heartbeat(scope: TenantScope, task_id: int, worker: str) -> bool:
         (task_id, worker),
     )
     return cur.rowcount == 1
+
+
+def record_results(scope: TenantScope, task_id: int, **columns: object) -> None:
+    unknown = set(columns) - RESULT_COLUMNS
+    if unknown:
+        raise ValueError(f"not result columns: {sorted(unknown)}")
+    if not columns:
+        return
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(name), sql.Placeholder(name)) for name in columns
+    )
+    query = sql.SQL("UPDATE tasks SET {}, updated_at = now() WHERE id = {}").format(
+        assignments, sql.Placeholder("task_id")
+    )
+    scope.conn.execute(query, {**columns, "task_id": task_id})
 
 
 def finish(scope: TenantScope, task_id: int, status: str, error: str | None = None) -> None:

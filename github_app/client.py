@@ -23,6 +23,16 @@ class Comment:
     body: str
 
 
+@dataclass(frozen=True)
+class IssueInfo:
+    number: int
+    title: str
+    body: str
+    state: str
+    locked: bool
+    is_pull_request: bool
+
+
 class RepoClient:
     """GitHub as one installation sees one repository."""
 
@@ -55,6 +65,33 @@ class RepoClient:
             self.owner, self.repo, comment_id, body=body
         ).parsed_data
         return Comment(made.id, made.body or "")
+
+    def issue(self, number: int) -> IssueInfo:
+        found = self.gh.rest.issues.get(self.owner, self.repo, number).parsed_data
+        return IssueInfo(
+            number=found.number,
+            title=found.title,
+            body=found.body or "",
+            state=found.state,
+            locked=bool(found.locked),
+            is_pull_request=bool(found.pull_request),
+        )
+
+    def file_text(self, path: str, ref: str) -> str | None:
+        """A file's text at `ref`, or None when it does not exist there."""
+        try:
+            found = self.gh.rest.repos.get_content(
+                self.owner,
+                self.repo,
+                path,
+                ref=ref,
+                headers={"Accept": "application/vnd.github.raw+json"},
+            )
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
+        return found.text
 
     def permission(self, username: str) -> str:
         """The user's permission on the repository; 'none' for strangers."""

@@ -45,7 +45,7 @@ class Status:
 def _checklist(status: Status) -> list[str]:
     current = _ORDER.get(status.stage, 0)
     lines = []
-    for i, (name, label) in enumerate(STAGES):
+    for i, (_name, label) in enumerate(STAGES):
         if i < current or (i == current and status.final == "succeeded"):
             lines.append(f"- [x] {label}")
         elif i == current:

@@ -14,12 +14,17 @@ import pytest
 from redis import Redis
 
 from github_app import create_app
-from jobs.code_task import NOT_BUILT
 from morningai.embedded import DatabaseUrls, drop_database, provision_database
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.integration.conftest import SECRET
-from tests.integration.test_code_task import labeled, status_comments, task_row
+from tests.integration.test_code_task import (
+    STOPS_WITH,
+    broken_config,  # noqa: F401 - autouse fixture, applies here too
+    labeled,
+    status_comments,
+    task_row,
+)
 
 MORNINGAI = str(Path(sys.executable).parent / "morningai")
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -93,7 +98,8 @@ def test_forking_worker_runs_a_task(
     result = run_cli("worker", "--burst", env=env)
     assert result.returncode == 0, result.stderr
     _, status, error, attempts, _ = task_row(owner_conn)
-    assert (status, error, attempts) == ("failed", NOT_BUILT, 1)
+    assert (status, attempts) == ("failed", 1)
+    assert error.startswith(STOPS_WITH)
     assert len(status_comments(sim, installed["number"])) == 1
     # the private key never reaches the logs
     assert "PRIVATE KEY" not in result.stderr + result.stdout

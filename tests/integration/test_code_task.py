@@ -1,7 +1,9 @@
-"""A `code` request end to end: signed webhook → task → RQ job → GitHub (the simulator).
+"""The task plumbing around a `code` request: who may ask, acknowledging, the status
+comment, retries, recovery — against the GitHub simulator, with no model involved.
 
-The code agent itself is issue #3; what runs today must still check who asked, acknowledge,
-and leave one status comment in a final state that says why.
+Each repository here carries an invalid `.github/morningai.yml`, so a task that gets past the
+permission check stops right after acknowledging, with a known reason. The agent itself is
+tested in test_code_agent.py.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from rq import SimpleWorker
 from github_app import create_app
 from github_app.config import Settings
 from jobs import context
-from jobs.code_task import NOT_BUILT
 from jobs.queues import QUEUE_NAMES, queue
 from jobs.reconciler import reconcile
 from jobs.status_comment import marker
@@ -57,6 +58,14 @@ def task_row(owner_conn: Conn) -> tuple[Any, ...]:
     return rows[0]
 
 
+STOPS_WITH = "`.github/morningai.yml` is invalid: .github/morningai.yml, line 1: unknown key"
+
+
+@pytest.fixture(autouse=True)
+def broken_config(sim: GitHubSimulator, installed: dict[str, Any]) -> None:
+    sim.push(OWNER, REPO, "main", {".github/morningai.yml": "max_atempts: 2\n"})
+
+
 def status_comments(sim: GitHubSimulator, number: int) -> list[dict[str, Any]]:
     return [
         c
@@ -76,7 +85,8 @@ def test_request_is_acknowledged_and_ends_with_a_reason(
     assert sender.post("issues", labeled(installed)).status_code == 202
     drain(redis)
     task_id, status, error, attempts, trace_id = task_row(owner_conn)
-    assert (status, error, attempts) == ("failed", NOT_BUILT, 1)
+    assert (status, attempts) == ("failed", 1)
+    assert error.startswith(STOPS_WITH)
     number = installed["number"]
     assert [r["content"] for r in sim.reactions(OWNER, REPO, number)] == ["eyes"]
     comments = status_comments(sim, number)
@@ -84,10 +94,10 @@ def test_request_is_acknowledged_and_ends_with_a_reason(
     body = comments[0]["body"]
     assert body.startswith(marker(task_id))
     assert "❌ Failed" in body
-    assert NOT_BUILT in body
+    assert STOPS_WITH in body
     assert trace_id in body
     assert comments[0]["body_history"]  # created while running, then edited in place
-    assert "Working on it" in comments[0]["body_history"][0]
+    assert "Reading the repository" in comments[0]["body_history"][0]
     kinds = [
         r[0]
         for r in owner_conn.execute(
