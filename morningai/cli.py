@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from morningai.logs import configure_logging
 
@@ -54,6 +55,29 @@ def _reconcile(_: argparse.Namespace) -> int:
     return 0
 
 
+def _locate(args: argparse.Namespace) -> int:
+    from agents.code.locate import locate_main
+
+    for path in locate_main(Path(args.repo), Path(args.issue_file), args.top):
+        print(path)
+    return 0
+
+
+def _apply_patch(args: argparse.Namespace) -> int:
+    from agents.code.apply import apply_patch_file
+    from agents.code.edits import PatchError
+
+    text = Path(args.patch_file).read_text(encoding="utf-8")
+    try:
+        change = apply_patch_file(Path(args.repo), text, tuple(args.forbid))
+    except PatchError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path in change.paths:
+        print(path)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from morningai.devrun import run_all
 
@@ -71,6 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     worker.set_defaults(func=_worker)
     sub.add_parser("reconcile", help="enqueue tasks RQ lost").set_defaults(func=_reconcile)
+    locate = sub.add_parser("locate", help="rank a repository's files for an issue")
+    locate.add_argument("--repo", required=True, help="repository directory")
+    locate.add_argument("--issue-file", required=True, help="file with the issue's text")
+    locate.add_argument("--top", type=int, default=10)
+    locate.set_defaults(func=_locate)
+    patch = sub.add_parser("apply-patch", help="apply a unified diff or SEARCH/REPLACE blocks")
+    patch.add_argument("--repo", required=True, help="repository directory")
+    patch.add_argument("--forbid", action="append", default=[], help="forbidden glob")
+    patch.add_argument("patch_file")
+    patch.set_defaults(func=_apply_patch)
     run = sub.add_parser("run", help="web app + worker, with embedded services when unset")
     run.add_argument("--data-dir", default=".morningai")
     run.add_argument("--config", default="gunicorn_config.py")
