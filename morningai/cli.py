@@ -78,6 +78,19 @@ def _apply_patch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve(args: argparse.Namespace) -> int:
+    from morningai.solve import SolveError, solve
+
+    try:
+        result = solve(Path(args.repo), args.issue, diff_only=args.diff)
+    except SolveError as exc:
+        log.error("no change made: %s", exc)
+        return 1
+    if not args.diff:
+        print(f"committed on branch {result}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from morningai.devrun import run_all
 
@@ -105,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     patch.add_argument("--forbid", action="append", default=[], help="forbidden glob")
     patch.add_argument("patch_file")
     patch.set_defaults(func=_apply_patch)
+    solve = sub.add_parser("solve", help="run the code agent on a local git checkout")
+    solve.add_argument("--repo", required=True, help="git checkout to change")
+    solve.add_argument("--diff", action="store_true", help="print the diff instead of committing")
+    solve.add_argument("issue", help="the issue text: a title line, then the body")
+    solve.set_defaults(func=_solve)
     run = sub.add_parser("run", help="web app + worker, with embedded services when unset")
     run.add_argument("--data-dir", default=".morningai")
     run.add_argument("--config", default="gunicorn_config.py")
