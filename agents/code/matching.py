@@ -50,6 +50,7 @@ _LEVELS = (
     _Level("with a uniform indentation shift", str.strip, 4),
     _Level("with a uniform indentation shift (8-column tabs)", str.strip, 8),
 )
+_DRIFT = _Level("with context lines that differ from the file", str.strip, 4)
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,65 @@ def place(text: TextFile, rep: Replacement, path: str) -> str | None:
     """Apply `rep` to `text` in place; return a note when a loose step was needed."""
     if not rep.search:
         return _insert_at_hint(text, rep, path)
+    keys = {level.key: [level.key(line) for line in text.lines] for level in _LEVELS}
     for trimmed, top, bottom in _trims(rep):
-        dropped_top = rep.search[:top]
-        dropped_bottom = rep.search[len(rep.search) - bottom :]
+        dropped = (rep.search[:top], rep.search[len(rep.search) - bottom :])
         for level in _LEVELS:
-            matches = _matches(text, trimmed, level, dropped_top, dropped_bottom)
-            match = _unique(matches, trimmed, rep, path, level)
-            if match is not None:
-                _splice(text, match, trimmed, level)
-                return _note(path, rep, level, match, top=top, bottom=bottom)
+            matches = _pick(_matches(text, keys[level.key], trimmed, level, dropped), trimmed.hint)
+            if len(matches) == 1:
+                _splice(text, matches[0], trimmed, level)
+                return _note(path, rep, level, matches[0], top=top, bottom=bottom)
+            if len(matches) > 1:
+                if top or bottom:
+                    break  # less context made it ambiguous: try keeping other context lines
+                raise MatchError(_ambiguous(matches, rep, path, level))
+    matches = _pick(_drifted(text, keys[str.strip], rep), rep.hint)
+    if len(matches) > 1:
+        raise MatchError(_ambiguous(matches, rep, path, _DRIFT))
+    if matches:
+        _splice(text, matches[0], rep, _DRIFT)
+        return _note(path, rep, _DRIFT, matches[0], top=0, bottom=0)
     raise MatchError(_not_found(text, rep, path))
+
+
+def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
+    """Matches where a few context lines differ a little from the file (misremembered).
+
+    Only context lines (kept by the replacement) may differ, at most one in four, each
+    still mostly alike; the replacement then keeps the file's version of those lines.
+    """
+    context = _context_mask(rep)
+    allowed = max(1, sum(context) // 4)
+    wanted = [line.strip() for line in rep.search]
+    found: list[_Match] = []
+    for start in range(len(keys) - len(wanted) + 1):
+        window = keys[start : start + len(wanted)]
+        differing = [
+            j for j, (have, want) in enumerate(zip(window, wanted, strict=True)) if have != want
+        ]
+        if not differing or len(differing) > allowed:
+            continue
+        if not all(context[j] and _alike(window[j], wanted[j]) for j in differing):
+            continue
+        same = [j for j in range(len(wanted)) if j not in differing]
+        lines = text.lines[start : start + len(wanted)]
+        shift = _shift([lines[j] for j in same], tuple(rep.search[j] for j in same), _DRIFT.tabsize)
+        if shift is not None:
+            found.append(_Match(start, shift))
+    return found
+
+
+def _context_mask(rep: Replacement) -> list[bool]:
+    mask = [False] * len(rep.search)
+    matcher = SequenceMatcher(None, rep.search, rep.replace, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag == "equal":
+            mask[i1:i2] = [True] * (i2 - i1)
+    return mask
+
+
+def _alike(have: str, want: str) -> bool:
+    return bool(have and want) and SequenceMatcher(None, have, want).ratio() >= _MIN_LIKENESS
 
 
 def _trims(rep: Replacement) -> Iterator[tuple[Replacement, int, int]]:
@@ -109,9 +159,12 @@ def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
 
 
 def _matches(
-    text: TextFile, rep: Replacement, level: _Level, top: _Lines, bottom: _Lines
+    text: TextFile,
+    keys: list[str],
+    rep: Replacement,
+    level: _Level,
+    dropped: tuple[_Lines, _Lines],
 ) -> list[_Match]:
-    keys = [level.key(line) for line in text.lines]
     wanted = [level.key(line) for line in rep.search]
     m = len(wanted)
     found: list[_Match] = []
@@ -119,7 +172,7 @@ def _matches(
         if keys[start] != wanted[0] or keys[start : start + m] != wanted:
             continue
         shift = _shift(text.lines[start : start + m], rep.search, level.tabsize)
-        if shift is None or not _context_resembles(text, start, start + m, top, bottom):
+        if shift is None or not _context_resembles(text, start, start + m, *dropped):
             continue
         found.append(_Match(start, shift))
     return found
@@ -157,16 +210,15 @@ def _covered(dropped: _Lines, region: _Lines) -> bool:
     return found >= _MIN_LIKENESS * len(want)
 
 
-def _unique(
-    matches: list[_Match], trimmed: Replacement, rep: Replacement, path: str, level: _Level
-) -> _Match | None:
-    if len(matches) <= 1:
-        return matches[0] if matches else None
-    exact = [m for m in matches if m.start == trimmed.hint]
-    if len(exact) == 1:  # the diff's own line number names one of them
-        return exact[0]
-    places = ", ".join(str(m.start + 1) for m in matches[:10])
-    raise MatchError(
+def _pick(matches: list[_Match], hint: int | None) -> list[_Match]:
+    """Of several matches, the one at the diff's own line number, if it names one."""
+    at_hint = [match for match in matches if match.start == hint]
+    return at_hint if len(matches) > 1 and len(at_hint) == 1 else matches
+
+
+def _ambiguous(matches: list[_Match], rep: Replacement, path: str, level: _Level) -> str:
+    places = ", ".join(str(match.start + 1) for match in matches[:10])
+    return (
         f"{path}: {rep.label} did not apply: the lines to replace match {len(matches)} places"
         f" ({level.name}; at lines {places}). Include more surrounding lines so that they match"
         " exactly one place."
