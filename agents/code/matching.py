@@ -9,12 +9,12 @@ any step ends the search: the edit is ambiguous and refused, never placed by gue
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from agents.code.edits import PatchError
+from agents.code.nearest import not_found, squash
 from agents.code.textfile import TextFile, indent_width, reindent
 
 _Lines = Sequence[str]
@@ -81,7 +81,7 @@ def place(text: TextFile, rep: Replacement, path: str) -> str | None:
     if matches:
         _splice(text, matches[0], rep, _DRIFT)
         return _note(path, rep, _DRIFT, matches[0], top=0, bottom=0)
-    raise MatchError(_not_found(text, rep, path))
+    raise MatchError(not_found(text.lines, rep.search, f"{path}: {rep.label}"))
 
 
 def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
@@ -202,10 +202,10 @@ def _context_resembles(text: TextFile, start: int, end: int, top: _Lines, bottom
 
 
 def _covered(dropped: _Lines, region: _Lines) -> bool:
-    want = _squash(dropped)
+    want = squash(dropped)
     if not want.strip():
         return True  # blank lines say nothing about the place
-    matcher = SequenceMatcher(None, want, _squash(region), autojunk=False)
+    matcher = SequenceMatcher(None, want, squash(region), autojunk=False)
     found = sum(block.size for block in matcher.get_matching_blocks())
     return found >= _MIN_LIKENESS * len(want)
 
@@ -266,43 +266,3 @@ def _note(
     if not how:
         return None
     return f"{path}: {rep.label} applied at line {match.start + 1 - top} {' and '.join(how)}"
-
-
-def _not_found(text: TextFile, rep: Replacement, path: str) -> str:
-    parts = [f"{path}: {rep.label} did not apply: the lines to replace were not found."]
-    present = {line.strip() for line in text.lines}
-    missing = [
-        (n, line)
-        for n, line in enumerate(rep.search, 1)
-        if line.strip() and line.strip() not in present
-    ]
-    if missing:
-        parts.append("These lines are not in the file at all:")
-        parts.extend(f"  line {n} of the search: {line.strip()!r}" for n, line in missing[:3])
-    closest = _closest(text.lines, rep.search)
-    if closest is not None:
-        start, ratio = closest
-        end = min(start + len(rep.search), len(text.lines))
-        parts.append(f"The closest lines in the file ({start + 1}-{end}, {ratio:.0%} alike):")
-        parts.extend(f"  {n + 1:>5} | {text.lines[n]}" for n in range(start, end))
-    return "\n".join(parts)
-
-
-def _closest(lines: list[str], search: tuple[str, ...]) -> tuple[int, float] | None:
-    """The window of the file most like `search` (for the error message only)."""
-    m = len(search)
-    if not lines or len(lines) > 50_000:
-        return None
-    matcher = SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(_squash(search))
-    best: tuple[float, int] = (0.0, 0)
-    for start in range(max(1, len(lines) - m + 1)):
-        matcher.set_seq1(_squash(lines[start : start + m]))
-        if matcher.real_quick_ratio() > best[0] and matcher.quick_ratio() > best[0]:
-            best = max(best, (matcher.ratio(), -start))
-    ratio, start = best[0], -best[1]
-    return (start, ratio) if ratio >= 0.3 else None
-
-
-def _squash(lines: _Lines) -> str:
-    return "\n".join(re.sub(r"\s+", " ", line.strip()) for line in lines)
