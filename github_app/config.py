@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_webhook_bytes: int = 25 * 1024 * 1024
     reconcile_interval_seconds: int = 30
+    task_stale_seconds: int = 60
 
     @model_validator(mode="after")
     def _load_private_key_file(self) -> Settings:

@@ -13,8 +13,7 @@ from db.pool import Database
 from github_app.client import RepoClient, repo_client
 from github_app.config import Settings
 
-HEARTBEAT_EVERY = timedelta(seconds=10)
-STALE_AFTER = timedelta(seconds=60)
+STALE_AFTER = timedelta(seconds=60)  # the default of TASK_STALE_SECONDS
 
 
 @dataclass
@@ -23,6 +22,16 @@ class JobContext:
     db: Database
     redis: Redis
     worker_name: str
+
+    @property
+    def stale_after(self) -> timedelta:
+        """How long a running task may go without a heartbeat before it counts as orphaned."""
+        return timedelta(seconds=self.settings.task_stale_seconds)
+
+    @property
+    def heartbeat_every(self) -> timedelta:
+        # several beats per stale window, so one slow beat does not orphan a live task
+        return min(timedelta(seconds=10), self.stale_after / 4)
 
     def repo(self, installation_id: int, full_name: str) -> RepoClient:
         return repo_client(self.settings, self.redis, installation_id, full_name)

@@ -12,7 +12,7 @@ from db import task_events, tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from jobs import context
-from jobs.context import HEARTBEAT_EVERY, STALE_AFTER, JobContext
+from jobs.context import JobContext
 from jobs.errors import Verdict, classify
 from jobs.queues import enqueue_task
 from morningai.logs import log_context
@@ -49,11 +49,11 @@ def _claim(ctx: JobContext, task_id: int) -> Task | None:
         log.warning("task %s does not exist; dropping its job", task_id)
         return None
     with tenant_transaction(ctx.db, tenant_id) as scope:
-        return tasks.claim(scope, task_id, ctx.worker_name, STALE_AFTER)
+        return tasks.claim(scope, task_id, ctx.worker_name, ctx.stale_after)
 
 
 def _beat(ctx: JobContext, task: Task, stop: threading.Event) -> None:
-    while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+    while not stop.wait(ctx.heartbeat_every.total_seconds()):
         try:
             with tenant_transaction(ctx.db, task.tenant_id) as scope:
                 tasks.heartbeat(scope, task.id, ctx.worker_name)

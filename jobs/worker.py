@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from redis import Redis
 from rq import Worker
@@ -16,10 +17,12 @@ from jobs.reconciler import reconcile
 log = logging.getLogger(__name__)
 
 
-def _reconcile_forever(db: Database, redis: Redis, every: float, stop: threading.Event) -> None:
-    while not stop.wait(every):
+def _reconcile_forever(
+    db: Database, redis: Redis, settings: Settings, stop: threading.Event
+) -> None:
+    while not stop.wait(float(settings.reconcile_interval_seconds)):
         try:
-            reconcile(db, redis)
+            reconcile(db, redis, stale_after=timedelta(seconds=settings.task_stale_seconds))
         except Exception:  # the next pass tries again; a worker must not die of this
             log.warning("reconciler pass failed", exc_info=True)
 
@@ -34,11 +37,11 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()
     try:
-        recovered = reconcile(db, redis)
+        recovered = reconcile(db, redis, stale_after=timedelta(seconds=settings.task_stale_seconds))
         log.info("worker start: reconciler enqueued %d task(s)", len(recovered))
         thread = threading.Thread(
             target=_reconcile_forever,
-            args=(db, redis, float(settings.reconcile_interval_seconds), stop),
+            args=(db, redis, settings, stop),
             daemon=True,
             name="reconciler",
         )

@@ -124,13 +124,19 @@ class ScriptedModelServer:
         model: str | None = None,
         finish_reason: str | None = None,
         times: int = 1,
+        delay: float = 0.0,
     ) -> None:
-        """Script the next chat completion(s); a status >= 400 answers an OpenAI error instead."""
+        """Script the next chat completion(s); a status >= 400 answers an OpenAI error instead.
+
+        `delay` holds the answer back that many seconds (a slow model: time to kill a worker).
+        """
         if status < 400 and reply is None and not tool_calls:
             raise ValueError("expect_chat needs a reply or tool_calls (or an error status)")
         calls = [_tool_call(call, n) for n, call in enumerate(tool_calls or ())]
 
         def answer(body: dict[str, Any]) -> Response:
+            if delay > 0:
+                time.sleep(delay)
             if status >= 400:
                 return _error_response(status, error, headers)
             completion = _chat_completion(

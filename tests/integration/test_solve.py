@@ -11,7 +11,8 @@ import pytest
 from github_app.config import Settings
 from morningai.solve import SolveError, solve
 from simulator.openai_server import ScriptedModelServer
-from tests.integration.test_code_agent import APP, EDIT, PLAN
+from tests.integration.conftest import APP
+from tests.integration.test_code_agent import EDIT, PLAN
 
 
 def git(repo: Path, *args: str) -> str:
