@@ -19,6 +19,7 @@ from agents.code.textfile import TextFile, indent_width, reindent
 
 _Lines = Sequence[str]
 _MAX_TRIM = 2  # context lines dropped per end, as GNU patch's default fuzz
+_PIECE_SLACK = 2  # lines a piece may sit away from where the previous one puts it
 _MIN_LIKENESS = 0.6  # how close dropped context must still be to the file's lines
 
 
@@ -59,18 +60,38 @@ class _Match:
     shift: int
 
 
+@dataclass(frozen=True)
+class _Found:
+    match: _Match
+    rep: Replacement  # as matched: maybe without some context lines
+    level: _Level
+    top: int = 0  # context lines dropped at the start
+    bottom: int = 0
+
+
 def place(text: TextFile, rep: Replacement, path: str) -> str | None:
     """Apply `rep` to `text` in place; return a note when a loose step was needed."""
     if not rep.search:
         return _insert_at_hint(text, rep, path)
+    found = _locate(text, rep, path)
+    if found is None:
+        note = _place_in_pieces(text, rep, path)
+        if note is None:
+            raise MatchError(not_found(text.lines, rep.search, f"{path}: {rep.label}"))
+        return note
+    _splice(text, found)
+    return _note(path, rep, found)
+
+
+def _locate(text: TextFile, rep: Replacement, path: str) -> _Found | None:
+    """Climb the ladder; None if nothing matched, MatchError if a step matched twice."""
     keys = {level.key: [level.key(line) for line in text.lines] for level in _LEVELS}
     for trimmed, top, bottom in _trims(rep):
         dropped = (rep.search[:top], rep.search[len(rep.search) - bottom :])
         for level in _LEVELS:
             matches = _pick(_matches(text, keys[level.key], trimmed, level, dropped), trimmed.hint)
             if len(matches) == 1:
-                _splice(text, matches[0], trimmed, level)
-                return _note(path, rep, level, matches[0], top=top, bottom=bottom)
+                return _Found(matches[0], trimmed, level, top, bottom)
             if len(matches) > 1:
                 if top or bottom:
                     break  # less context made it ambiguous: try keeping other context lines
@@ -78,10 +99,62 @@ def place(text: TextFile, rep: Replacement, path: str) -> str | None:
     matches = _pick(_drifted(text, keys[str.strip], rep), rep.hint)
     if len(matches) > 1:
         raise MatchError(_ambiguous(matches, rep, path, _DRIFT))
-    if matches:
-        _splice(text, matches[0], rep, _DRIFT)
-        return _note(path, rep, _DRIFT, matches[0], top=0, bottom=0)
-    raise MatchError(not_found(text.lines, rep.search, f"{path}: {rep.label}"))
+    return _Found(matches[0], rep, _DRIFT) if matches else None
+
+
+def _place_in_pieces(text: TextFile, rep: Replacement, path: str) -> str | None:
+    """Last resort for a hunk with several changes: place each with its own context.
+
+    Every piece must match once, in order, each where the one before it says it should be
+    (give or take the lines a model drops or adds); otherwise nothing is changed.
+    """
+    pieces = _pieces(rep)
+    if len(pieces) < 2 or not all(piece.search for _, piece in pieces):
+        return None
+    trial = TextFile(list(text.lines), list(text.eols), text.newline, text.bom)
+    expected = rep.hint
+    for n, (offset, piece) in enumerate(pieces):
+        try:
+            found = _locate(trial, replace(piece, hint=expected), path)
+        except MatchError:
+            return None
+        if found is None:
+            return None
+        start = found.match.start - found.top
+        if n and expected is not None and abs(start - expected) > _PIECE_SLACK:
+            return None
+        _splice(trial, found)
+        if n + 1 < len(pieces):  # where the next piece's search should begin
+            expected = start + pieces[n + 1][0] - offset + len(piece.replace) - len(piece.search)
+    text.lines, text.eols = trial.lines, trial.eols
+    return f"{path}: {rep.label} applied in {len(pieces)} pieces (its context did not match whole)"
+
+
+def _pieces(rep: Replacement) -> list[tuple[int, Replacement]]:
+    """Each run of changes with the unchanged lines around it, and where it starts in search."""
+    ops = SequenceMatcher(None, rep.search, rep.replace, autojunk=False).get_opcodes()
+    groups: list[list[int]] = []
+    for k, op in enumerate(ops):
+        if op[0] == "equal":
+            continue
+        if groups and groups[-1][-1] == k - 1:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    pieces = []
+    for n, group in enumerate(groups):
+        first = group[0] - 1 if group[0] > 0 else group[0]
+        last = group[-1] + 1 if group[-1] + 1 < len(ops) else group[-1]
+        i1, i2, j1, j2 = ops[first][1], ops[last][2], ops[first][3], ops[last][4]
+        piece = replace(
+            rep,
+            search=rep.search[i1:i2],
+            replace=rep.replace[j1:j2],
+            label=f"{rep.label}, piece {n + 1}",
+            eof_newline=rep.eof_newline if n + 1 == len(groups) else None,
+        )
+        pieces.append((i1, piece))
+    return pieces
 
 
 def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
@@ -225,7 +298,8 @@ def _ambiguous(matches: list[_Match], rep: Replacement, path: str, level: _Level
     )
 
 
-def _splice(text: TextFile, match: _Match, rep: Replacement, level: _Level) -> None:
+def _splice(text: TextFile, found: _Found) -> None:
+    match, rep, level = found.match, found.rep, found.level
     window = text.lines[match.start : match.start + len(rep.search)]
     use_tabs = any(line.startswith("\t") for line in window)
     lines: list[str] = []
@@ -255,14 +329,15 @@ def _insert_at_hint(text: TextFile, rep: Replacement, path: str) -> str | None:
     return None
 
 
-def _note(
-    path: str, rep: Replacement, level: _Level, match: _Match, *, top: int, bottom: int
-) -> str | None:
+def _note(path: str, rep: Replacement, found: _Found) -> str | None:
     how: list[str] = []
-    if level.name != "exact":
-        how.append(level.name + (f" ({match.shift:+d} columns)" if match.shift else ""))
-    if top or bottom:
-        how.append(f"without {top + bottom} context line(s) that differed from the file")
+    if found.level.name != "exact":
+        shift = found.match.shift
+        how.append(found.level.name + (f" ({shift:+d} columns)" if shift else ""))
+    if found.top or found.bottom:
+        dropped = found.top + found.bottom
+        how.append(f"without {dropped} context line(s) that differed from the file")
     if not how:
         return None
-    return f"{path}: {rep.label} applied at line {match.start + 1 - top} {' and '.join(how)}"
+    start = found.match.start + 1 - found.top
+    return f"{path}: {rep.label} applied at line {start} {' and '.join(how)}"
