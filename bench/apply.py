@@ -14,6 +14,8 @@ context lines dropped or drifted, trailing whitespace, blank context lines witho
 space — and applied to a fresh copy of "old" by our applier, `git apply --recount` and
 `patch --fuzz=3`. A result is correct when every file equals "new", wrong when the tool
 succeeded with other content. Our applier must also leave every file untouched on failure.
+(Dropping all context is not among the damages: it changes what a diff means, e.g. a line
+moved into a `try:` becomes a line re-indented in place, so no result could be judged.)
 """
 
 from __future__ import annotations
@@ -146,14 +148,14 @@ def _hunk_edit(patch: str, edit: Callable[[list[str]], list[str]]) -> str:
     """Apply `edit` to the body lines of every hunk (the lines after each @@ header)."""
     out: list[str] = []
     body: list[str] = []
-    for line in [*patch.split("\n"), "@@END"]:
+    for line in [*patch.removesuffix("\n").split("\n"), "@@END"]:
         if line[:1] in (" ", "+", "-", "\\", "") and out and not line.startswith(("---", "+++")):
             body.append(line)
             continue
         out.extend(edit(body) if body else body)
         body = []
         out.append(line)
-    return "\n".join(out[:-1])
+    return "\n".join(out[:-1]) + "\n"
 
 
 def damages(rng: random.Random) -> dict[str, Callable[[str], str]]:

@@ -222,10 +222,9 @@ def _apply_hunks(work: _Workspace, key: str, text: TextFile, hunks: Sequence[Hun
     for number, hunk in enumerate(hunks, 1):
         section = f" {hunk.section}" if hunk.section else ""
         label = f"hunk {number} of {len(hunks)} ({hunk.header}{section})"
-        hint = None
-        if hunk.old_start is not None:  # "-5,0" means after line 5, "-5,3" from line 5
-            hint = (hunk.old_start if hunk.old_len == 0 else hunk.old_start - 1) + offset
-        rep = Replacement(hunk.old_lines(), hunk.new_lines(), label, hint, _eof_newline(hunk))
+        rep = Replacement(
+            hunk.old_lines(), hunk.new_lines(), label, _hint(hunk, offset), _eof_newline(hunk)
+        )
         try:
             note = place(text, rep, key)
         except MatchError as error:
@@ -234,6 +233,17 @@ def _apply_hunks(work: _Workspace, key: str, text: TextFile, hunks: Sequence[Hun
         offset += len(rep.replace) - len(rep.search)
         if note:
             work.notes.append(note)
+
+
+def _hint(hunk: Hunk, offset: int) -> int | None:
+    """Where the hunk says its old lines start (0-based), moved by the hunks before it."""
+    if hunk.old_start is None:
+        return None
+    if hunk.old_len == 0:  # "-5,0" means after line 5
+        return hunk.old_start + offset
+    if not hunk.old_lines():
+        return None  # "-5,3" with no old lines: the header and body disagree, trust neither
+    return hunk.old_start - 1 + offset
 
 
 def _eof_newline(hunk: Hunk) -> bool | None:
