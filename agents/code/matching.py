@@ -89,13 +89,16 @@ def _locate(text: TextFile, rep: Replacement, path: str) -> _Found | None:
     for trimmed, top, bottom in _trims(rep):
         dropped = (rep.search[:top], rep.search[len(rep.search) - bottom :])
         for level in _LEVELS:
-            matches = _pick(_matches(text, keys[level.key], trimmed, level, dropped), trimmed.hint)
-            if len(matches) == 1:
-                return _Found(matches[0], trimmed, level, top, bottom)
-            if len(matches) > 1:
-                if top or bottom:
-                    break  # less context made it ambiguous: try keeping other context lines
+            matches = _pick(_matches(text, keys[level.key], trimmed, level), trimmed.hint)
+            if len(matches) > 1 and not (top or bottom):
                 raise MatchError(_ambiguous(matches, rep, path, level))
+            if len(matches) > 1:
+                break  # less context made it ambiguous: try keeping other context lines
+            if matches:  # one match: the dropped context must still resemble the file there
+                end = matches[0].start + len(trimmed.search)
+                if not _context_resembles(text, matches[0].start, end, *dropped):
+                    break
+                return _Found(matches[0], trimmed, level, top, bottom)
     matches = _pick(_drifted(text, keys[str.strip], rep), rep.hint)
     if len(matches) > 1:
         raise MatchError(_ambiguous(matches, rep, path, _DRIFT))
@@ -231,13 +234,7 @@ def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return n
 
 
-def _matches(
-    text: TextFile,
-    keys: list[str],
-    rep: Replacement,
-    level: _Level,
-    dropped: tuple[_Lines, _Lines],
-) -> list[_Match]:
+def _matches(text: TextFile, keys: list[str], rep: Replacement, level: _Level) -> list[_Match]:
     wanted = [level.key(line) for line in rep.search]
     m = len(wanted)
     found: list[_Match] = []
@@ -245,9 +242,8 @@ def _matches(
         if keys[start] != wanted[0] or keys[start : start + m] != wanted:
             continue
         shift = _shift(text.lines[start : start + m], rep.search, level.tabsize)
-        if shift is None or not _context_resembles(text, start, start + m, *dropped):
-            continue
-        found.append(_Match(start, shift))
+        if shift is not None:
+            found.append(_Match(start, shift))
     return found
 
 

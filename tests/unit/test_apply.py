@@ -282,6 +282,95 @@ def test_a_zero_context_hunk_goes_where_its_number_says(tmp_path: Path) -> None:
     assert "it has no context lines and no usable line number" in message
 
 
+def test_a_misremembered_context_line_inside_the_search(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"src/L060.py": RULE})
+    search = (
+        "        # Only care if the function is ``IFNULL`` or ``NVL``.\n"
+        '        if context.segment.raw_upper not in {"IFNULL", "NVL"}:\n'
+        "            return None\n"
+        "\n"
+        "        # Create a fix to replace IFNULL or NVL with COALESCE.\n"  # misremembered
+        "        fix = LintFix.replace(\n"
+        "            context.segment,\n"
+    )
+    replace = search.replace("return None", "return LintResult()")
+    change = apply_patch_file(tmp_path, block("src/L060.py", search, replace))
+    text = (tmp_path / "src/L060.py").read_text()
+    assert "        # Create fix to replace ``IFNULL`` or ``NVL`` with ``COALESCE``.\n" in text
+    assert '"NVL"}:\n            return LintResult()\n' in text
+    assert "with context lines that differ from the file" in change.notes[0]
+
+
+def test_drift_is_refused_in_a_changed_line_or_when_it_is_too_much(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"src/L060.py": RULE})
+    changed_line_drifted = block(
+        "src/L060.py",
+        '        if context.segment.raw_lower not in {"IFNULL", "NVL"}:\n            return None\n',
+        "        pass\n",
+    )
+    assert "were not found" in failure(tmp_path, changed_line_drifted)
+    search = (
+        "        # Only care if the function is ``IFNULL`` or ``NVL``.\n"
+        '        if context.segment.raw_upper not in {"IFNULL", "NVL", "ISNULL"}:\n'
+        "            return None\n"
+        "\n"
+        "        # Create a fix to replace IFNULL or NVL with COALESCE.\n"
+    )
+    two_of_four = block("src/L060.py", search, search.replace("return None", "return 1"))
+    assert "were not found" in failure(tmp_path, two_of_four)
+
+
+CONFIG = "".join(f"setting_{n} = {n}\n" for n in range(1, 30))
+
+
+def test_a_hunk_missing_a_middle_context_line_applies_in_pieces(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"conf.py": CONFIG})
+    diff = """\
+--- a/conf.py
++++ b/conf.py
+@@ -10,9 +10,9 @@
+ setting_10 = 10
+ setting_11 = 11
+-setting_12 = 12
++setting_12 = 120
+ setting_13 = 13
+ setting_15 = 15
+-setting_16 = 16
++setting_16 = 160
+ setting_17 = 17
+ setting_18 = 18
+"""
+    change = apply_patch_file(tmp_path, diff)  # "setting_14" was left out between the changes
+    expected = CONFIG.replace("setting_12 = 12\n", "setting_12 = 120\n")
+    assert (tmp_path / "conf.py").read_text() == expected.replace("= 16\n", "= 160\n")
+    assert "hunk 1 of 1 (@@ -10,9 +10,9 @@) applied in 2 pieces" in change.notes[0]
+
+
+def test_pieces_far_apart_are_refused(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"conf.py": CONFIG})
+    diff = """\
+--- a/conf.py
++++ b/conf.py
+@@ -10,9 +10,9 @@
+ setting_10 = 10
+ setting_11 = 11
+-setting_12 = 12
++setting_12 = 120
+ setting_13 = 13
+ setting_25 = 25
+-setting_26 = 26
++setting_26 = 260
+ setting_27 = 27
+"""
+    assert "were not found" in failure(tmp_path, diff)
+
+
+def test_a_header_that_disagrees_with_an_insert_only_body_is_not_trusted(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"a.txt": "a\nb\nc\n"})
+    message = failure(tmp_path, "--- a/a.txt\n+++ b/a.txt\n@@ -2,3 +2,4 @@\n+new\n")
+    assert "no context lines and no usable line number" in message
+
+
 # --- never in the wrong place -------------------------------------------------------------
 
 TWINS = """\
