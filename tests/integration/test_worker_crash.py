@@ -92,7 +92,14 @@ def test_killed_worker_task_completes_once(
             os.kill(proc.pid, signal.SIGKILL)
         first.wait(10)
     assert task_row(owner_conn)[1] == "running"  # nobody recorded anything
-    time.sleep(2.5)  # the heartbeat goes stale
+
+    def stale() -> bool:
+        row = owner_conn.execute(
+            "SELECT heartbeat_at < now() - interval '2.5 seconds' FROM tasks"
+        ).fetchone()
+        return bool(row and row[0])
+
+    wait_for(stale, 30, "the dead worker's heartbeat to go stale")
 
     second = subprocess.run(
         [MORNINGAI, "worker", "--burst"],
