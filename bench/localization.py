@@ -117,14 +117,25 @@ def fetch_source(name: str, series: str, cache: Path) -> Path | None:
 
 
 def _pip_download(name: str, series: str, tmp: Path) -> Path | None:
+    """The latest X.Y.* release, or, for a series never released (pytest 6.3 became 7.0), the
+    latest release before it: the code the instance's development series started from."""
+    for spec in (f"{name}=={series}.*", f"{name}<{series}"):
+        tree = _pip_download_spec(spec, tmp)
+        if tree is not None:
+            return tree
+    return None
+
+
+def _pip_download_spec(spec: str, tmp: Path) -> Path | None:
     """Run pip; when the sdist's metadata cannot be built here (old setup.py needing numpy,
     another build backend), pip has still unpacked it, and `--no-clean` keeps that tree."""
     archives, scratch = tmp / "archives", tmp / "scratch"
+    shutil.rmtree(archives, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     archives.mkdir()
     scratch.mkdir()
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary"]
-    cmd += [":all:", "--no-build-isolation", "--no-clean", "-d", str(archives)]
-    cmd.append(f"{name}=={series}.*")
+    cmd += [":all:", "--no-build-isolation", "--no-clean", "-d", str(archives), spec]
     env = {**os.environ, "TMPDIR": str(scratch), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=900)
     for archive in sorted(archives.iterdir()):

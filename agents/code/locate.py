@@ -29,18 +29,19 @@ from agents.code.locate_signals import (
     symbol_evidence,
     trace_evidence,
 )
-from agents.code.locate_text import query_weights
+from agents.code.locate_text import best_chunk_scores, query_weights
 
 # Weights of each signal in the fused score; lexical ones are normalised to [0, 1] by the best
 # file, structural ones squashed to [0, 1) by 1 - exp(-evidence). Tuned on SWE-bench Lite dev
 # (see bench/results/localization.md), checked on the 145 public instances.
 WEIGHTS = {
-    "path": 2.0,
-    "trace": 1.2,
+    "path": 3.0,
+    "trace": 2.0,
     "module": 0.8,
     "symbol": 1.2,
     "content": 1.0,
     "names": 0.5,
+    "window": 1.0,
     "embedding": 1.0,
 }
 TEST_FACTOR = 0.3  # tests are rarely what a fix changes, unless the issue is about tests
@@ -48,6 +49,8 @@ DOC_FACTOR = 0.3
 EXAMPLE_FACTOR = 0.5  # examples/, docs/, benchmarks/: code that shows, rarely what a fix changes
 CONFIG_FACTOR = 0.6
 SHORTLIST = 50  # candidates whose chunks the embedder sees
+WINDOW_SHORTLIST = 100  # candidates whose best 60-line window is scored (cheap, but not free)
+WINDOW_LINES = 60
 CHUNK_LINES = 60
 MAX_CHUNKS_PER_FILE = 8
 SYMBOLS_PER_FILE = 5
@@ -73,6 +76,7 @@ class RankedFile:
 class _Candidate:
     index: int
     score: float
+    factor: float  # the test/doc/config down-weighting, applied to every later signal too
     reasons: list[str]
 
 
@@ -84,7 +88,8 @@ def rank_files(
     if not index.files:
         return []
     facts = read_issue(issue_text)
-    ranked = _fuse(index, facts, issue_text)
+    query = query_weights(index.tokenizer.terms(issue_text))
+    ranked = _add_windows(index, _fuse(index, facts, query), query)
     if embedder is not None:
         ranked = _add_embeddings(index, ranked, issue_text, embedder)
     return [_finish(index, facts, issue_text, c) for c in ranked[:top]]
@@ -124,8 +129,7 @@ def _about_tests(facts: IssueFacts) -> bool:
     return facts.about_tests or any(is_test_path(p.replace("\\", "/")) for p in facts.paths)
 
 
-def _fuse(index: RepoIndex, facts: IssueFacts, issue_text: str) -> list[_Candidate]:
-    query = query_weights(index.tokenizer.terms(issue_text))
+def _fuse(index: RepoIndex, facts: IssueFacts, query: dict[str, float]) -> list[_Candidate]:
     lexical = {
         "content": _normalised(index.content.scores(query)),
         "names": _normalised(index.names.scores(query)),
@@ -147,9 +151,28 @@ def _fuse(index: RepoIndex, facts: IssueFacts, issue_text: str) -> list[_Candida
         factor, why = _factor(index, facts, i)
         if why:
             reasons.append(why)
-        out.append(_Candidate(i, score * factor, reasons))
-    out.sort(key=lambda c: (-c.score, index.files[c.index].path))
-    return out
+        out.append(_Candidate(i, score * factor, factor, reasons))
+    return _resorted(index, out)
+
+
+def _add_windows(
+    index: RepoIndex, ranked: list[_Candidate], query: dict[str, float]
+) -> list[_Candidate]:
+    """Add the shortlist's best-window BM25, normalised by the best file's."""
+    shortlist, rest = ranked[:WINDOW_SHORTLIST], ranked[WINDOW_SHORTLIST:]
+    texts = [index.files[c.index].text for c in shortlist]
+    scores = _normalised(
+        best_chunk_scores(index.content, index.tokenizer, texts, query, WINDOW_LINES)
+    )
+    for c, score in zip(shortlist, scores, strict=True):
+        c.score += WEIGHTS["window"] * score * c.factor
+        if score >= 0.3:
+            c.reasons.append(f"bm25 best window {score:.2f}")
+    return _resorted(index, shortlist) + rest
+
+
+def _resorted(index: RepoIndex, candidates: list[_Candidate]) -> list[_Candidate]:
+    return sorted(candidates, key=lambda c: (-c.score, index.files[c.index].path))
 
 
 def _chunks(path: str, text: str) -> list[str]:
@@ -187,10 +210,9 @@ def _add_embeddings(
     low, high = min(best), max(best)
     for c, sim in zip(shortlist, best, strict=True):
         norm = (sim - low) / (high - low) if high > low else 0.0
-        c.score += WEIGHTS["embedding"] * norm
+        c.score += WEIGHTS["embedding"] * norm * c.factor
         c.reasons.append(f"embedding {sim:.2f}")
-    shortlist.sort(key=lambda c: (-c.score, index.files[c.index].path))
-    return shortlist + rest
+    return _resorted(index, shortlist) + rest
 
 
 def _finish(index: RepoIndex, facts: IssueFacts, issue_text: str, c: _Candidate) -> RankedFile:

@@ -79,8 +79,17 @@ class Tokenizer:
 class BM25:
     """Okapi BM25 over bags of terms; only the query's terms are looked at when scoring."""
 
-    def __init__(self, docs: Sequence[Mapping[str, int]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(
+        self,
+        docs: Sequence[Mapping[str, int]],
+        k1: float = 1.2,
+        b: float = 0.75,
+        idf_from: BM25 | None = None,
+    ) -> None:
+        """`idf_from`: take term rarity from another corpus (the whole repository for chunks
+        of a few files, whose own document frequencies would say little)."""
         self.docs = docs
+        self.idf_from = idf_from
         self.k1 = k1
         self.b = b
         self.lengths = [sum(d.values()) for d in docs]
@@ -90,6 +99,8 @@ class BM25:
             self.df.update(doc.keys())
 
     def idf(self, term: str) -> float:
+        if self.idf_from is not None:
+            return self.idf_from.idf(term)
         n = len(self.docs)
         df = self.df.get(term, 0)
         # The "+1" form (Lucene's) never goes negative for terms in more than half the docs.
@@ -97,7 +108,7 @@ class BM25:
 
     def scores(self, query: Mapping[str, float]) -> list[float]:
         """One score per document; `query` maps a term to its weight (e.g. its count)."""
-        weighted = [(t, w * self.idf(t)) for t, w in query.items() if self.df.get(t)]
+        weighted = [(t, w * self.idf(t)) for t, w in query.items() if t in self.df]
         norm = self.k1 / self.avg_length if self.avg_length else 0.0
         out = []
         for doc, length in zip(self.docs, self.lengths, strict=True):
@@ -109,6 +120,27 @@ class BM25:
                     score += weight * tf * (self.k1 + 1) / (tf + k)
             out.append(score)
         return out
+
+
+def best_chunk_scores(
+    corpus: BM25, tok: Tokenizer, texts: Sequence[str], query: Mapping[str, float], lines: int
+) -> list[float]:
+    """For each text, the BM25 score of its best window of `lines` lines.
+
+    File-level BM25 divides by length, so a long module holding the one matching function
+    loses to a short one that mentions the words in passing; its best window does not.
+    """
+    owners: list[int] = []
+    chunks: list[dict[str, int]] = []
+    for i, text in enumerate(texts):
+        split = text.split("\n")
+        for start in range(0, len(split), lines):
+            chunks.append(tok.counts("\n".join(split[start : start + lines])))
+            owners.append(i)
+    best = [0.0] * len(texts)
+    for owner, score in zip(owners, BM25(chunks, idf_from=corpus).scores(query), strict=True):
+        best[owner] = max(best[owner], score)
+    return best
 
 
 def query_weights(terms: Iterable[str]) -> dict[str, float]:

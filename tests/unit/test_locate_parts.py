@@ -10,7 +10,7 @@ from agents.code.locate_defs import definitions, other_definitions, python_defin
 from agents.code.locate_issue import read_issue
 from agents.code.locate_repo import SourceFile, read_sources
 from agents.code.locate_signals import build_index, is_test_path, resolve_path
-from agents.code.locate_text import BM25, Tokenizer, query_weights
+from agents.code.locate_text import BM25, Tokenizer, best_chunk_scores, query_weights
 
 
 @pytest.mark.parametrize(
@@ -185,3 +185,15 @@ def test_read_sources_kinds_and_skips(tmp_path: Path) -> None:
     (tmp_path / "keep.py").write_text("ignored by the pattern\n")
     kinds = {f.path: f.kind for f in read_sources(tmp_path)}
     assert kinds == {"app.py": "code", "docs/guide.md": "doc", "setup.cfg": "config"}
+
+
+def test_best_window_finds_a_match_inside_a_long_file() -> None:
+    tok = Tokenizer()
+    long_file = "filler line\n" * 500 + "timezone offset daylight\n" + "filler line\n" * 500
+    short_file = "timezone\nunrelated words\n"
+    corpus = BM25([tok.counts(long_file), tok.counts(short_file)])
+    query = query_weights(tok.terms("daylight timezone offset"))
+    whole = corpus.scores(query)
+    windows = best_chunk_scores(corpus, tok, [long_file, short_file], query, lines=60)
+    assert windows[0] > windows[1]
+    assert windows[0] / windows[1] > whole[0] / whole[1]  # length no longer drowns the match
