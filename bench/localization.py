@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.code.locate import rank_files
+from agents.code.locate import RankedFile, rank_files
 from agents.code.locate_repo import SourceFile, read_sources
 from agents.code.locate_text import BM25, Tokenizer, query_weights
 
@@ -55,6 +55,8 @@ PYPI_NAMES = {
 }
 KS = (1, 5, 10)
 DIFF_FILE_RE = re.compile(r"^diff --git a/(\S+) b/", re.M)
+# git names the enclosing top-level definition after a hunk's line numbers
+HUNK_DEF_RE = re.compile(r"^@@ [^@]* @@.*?\b(?:def|class)\s+(\w+)", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,10 @@ class Outcome:
     source: str  # the sdist ranked, e.g. "Django 3.0.14"
     files: int  # files read and ranked
     megabytes: float
+    # gold files in our top 10 whose patched definition (from the hunk headers) is known,
+    # and how many of those had it among their five ranked symbols
+    symbol_cases: int
+    symbol_hits: int
 
 
 def gold_files(instance: dict[str, Any]) -> tuple[str, ...]:
@@ -165,7 +171,8 @@ def run_instance(instance: dict[str, Any], cache: Path) -> Outcome | None:
         return None
     gold = gold_files(instance)
     started = time.perf_counter()
-    ours = [r.path for r in rank_files(root, instance["problem_statement"], top=max(KS))]
+    ranked = rank_files(root, instance["problem_statement"], top=max(KS))
+    ours = [r.path for r in ranked]
     seconds = time.perf_counter() - started
     files = read_sources(root)
     base = baseline_bm25(files, instance["problem_statement"], max(KS))
@@ -182,7 +189,30 @@ def run_instance(instance: dict[str, Any], cache: Path) -> Outcome | None:
         source,
         len(files),
         sum(len(f.text) for f in files) / 1e6,
+        *symbol_hits(ranked, gold_definitions(instance["patch"])),
     )
+
+
+def gold_definitions(patch: str) -> dict[str, set[str]]:
+    """Per patched file, the top-level definitions its hunk headers name."""
+    found: dict[str, set[str]] = {}
+    for section in re.split(r"^(?=diff --git )", patch, flags=re.M):
+        path = DIFF_FILE_RE.search(section)
+        names = set(HUNK_DEF_RE.findall(section))
+        if path and names:
+            found[path[1]] = names
+    return found
+
+
+def symbol_hits(ranked: list[RankedFile], gold: dict[str, set[str]]) -> tuple[int, int]:
+    cases = hit = 0
+    for r in ranked:
+        for path, names in gold.items():
+            if same_file(r.path, path):
+                cases += 1
+                # methods rank as Class.method; the header names the class
+                hit += any(q.split(".")[0] in names or q.split(".")[-1] in names for q in r.symbols)
+    return cases, hit
 
 
 def sdist_version(root: Path) -> str:
@@ -224,6 +254,12 @@ def report(outcomes: list[Outcome]) -> str:
     mean = sum(o.seconds for o in outcomes) / n if n else 0.0
     slowest = max((o.seconds for o in outcomes), default=0.0)
     lines.append(f"ours: mean {mean:.2f} s per instance, slowest {slowest:.2f} s")
+    cases = sum(o.symbol_cases for o in outcomes)
+    found = sum(o.symbol_hits for o in outcomes)
+    lines.append(
+        f"symbols: the patched definition is among the file's 5 ranked symbols in {found} of"
+        f" {cases} gold files found in the top 10 ({_pct(found, cases).strip()})"
+    )
     lines.extend(_speed_by_source(outcomes))
     return "\n".join(lines)
 
