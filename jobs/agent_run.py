@@ -1,0 +1,160 @@
+"""What every agent task shares: who asked, the status comment, the repository's rules,
+running a graph under its tenant's checkpointer, and the final report on GitHub."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+
+from agents import prompts
+from agents.code import graph as code_graph
+from agents.code.context import CodeContext
+from agents.code.nodes import PACKAGE, PROMPTS
+from agents.code.state import CodeState
+from agents.llm import OpenAIChatModel, estimated_cost
+from agents.ports import Usage
+from db import tasks, tenants
+from db.tenancy import tenant_transaction
+from github_app.client import WRITE_PERMISSIONS, RepoClient
+from github_app.publish import default_branch
+from jobs.checkpoints import saver_for, thread_id
+from jobs.errors import Cancelled, PermanentError
+from jobs.repo_config import RepoConfig, RepoConfigError, parse_repo_config
+from jobs.runner import TaskRun
+from jobs.status_comment import Status, StatusComment
+
+CONFIG_PATH = ".github/morningai.yml"
+
+
+@dataclass(frozen=True)
+class Request:
+    installation_id: int
+    repository: str
+    number: int
+    requester: str
+    instructions: str
+
+
+def load_request(run: TaskRun) -> Request:
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        tenant = tenants.get(scope)
+    if tenant is None:
+        raise PermanentError("the installation is gone")
+    s = run.task.subject
+    return Request(
+        int(tenant["installation_id"]),
+        str(s["repository"]),
+        int(s["number"]),
+        str(s["requested_by"]),
+        str(s.get("instructions") or ""),
+    )
+
+
+# the status comment of each task this process is running, so the final report keeps the
+# stage the task reached
+_live: dict[int, StatusComment] = {}
+
+
+def status_for(run: TaskRun, client: RepoClient, number: int) -> StatusComment:
+    if run.task.id not in _live:
+        model = run.ctx.settings.morningai_model
+        status = Status(run.task.id, run.task.trace_id, model=model)
+        _live[run.task.id] = StatusComment(client, number, status)
+    return _live[run.task.id]
+
+
+def require_writer(client: RepoClient, req: Request) -> None:
+    """Only people with write access may ask; others get one polite answer."""
+    if client.permission(req.requester) not in WRITE_PERMISSIONS:
+        client.create_comment(
+            req.number,
+            f"@{req.requester} MorningAI takes requests only "
+            "from people with write access to this repository.",
+        )
+        raise Cancelled(f"@{req.requester} lacks write access")
+
+
+def load_config(client: RepoClient) -> RepoConfig:
+    default = default_branch(client)
+    try:
+        return parse_repo_config(client.file_text(CONFIG_PATH, default))
+    except RepoConfigError as exc:
+        raise PermanentError(f"`{CONFIG_PATH}` is invalid: {exc}") from exc
+
+
+def remember(run: TaskRun, **columns: Any) -> None:
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        tasks.record_results(scope, run.task.id, **columns)
+
+
+def run_graph(
+    run: TaskRun, status: StatusComment, config: RepoConfig, root: Path, request: CodeState
+) -> CodeState:
+    settings = run.ctx.settings
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    model = OpenAIChatModel.connect(settings.morningai_model, api_key, settings.openai_base_url)
+    context = CodeContext(
+        model=model,
+        progress=status,
+        repo_root=root,
+        repository=status.client.full_name,
+        forbidden_paths=config.forbidden_paths,
+        max_attempts=config.max_attempts,
+        token_budget=config.token_budget,
+        test_command=config.test_command,
+        test_timeout_seconds=config.test_timeout_seconds,
+    )
+    remember(run, model=settings.morningai_model, prompt_hash=prompts.prompt_hash(PACKAGE, PROMPTS))
+    thread: RunnableConfig = {
+        "configurable": {"thread_id": thread_id(run.task.tenant_id, run.task.id)}
+    }
+    with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
+        graph = code_graph.build(saver)
+        # a rerun after a crash resumes from the last completed step, paying no model call twice
+        resume = bool(graph.get_state(thread).next)
+        if resume:
+            run.event("resumed", "resuming the graph from its last checkpoint")
+        result = graph.invoke(None if resume else request, thread, context=context)
+    return cast(CodeState, result)
+
+
+def record_usage(run: TaskRun, status: StatusComment, state: CodeState) -> tuple[int, str]:
+    usage = Usage(state.get("prompt_tokens", 0), state.get("completion_tokens", 0))
+    model = run.ctx.settings.morningai_model
+    cost = estimated_cost(model, usage)
+    remember(
+        run,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost_usd=cost or 0,
+    )
+    status.set(tokens=usage.total, cost_usd=cost)
+    return usage.total, ("unknown price" if cost is None else f"~${cost:.4f}")
+
+
+def executable(path: Path) -> bool:
+    """Keep a script's executable bit: the tree entry's mode is ours to give."""
+    return path.is_file() and bool(path.stat().st_mode & 0o111)
+
+
+def report(run: TaskRun, state: str, reason: str) -> None:
+    """Leave the status comment in its final state, whatever ended the task."""
+    if state == "cancelled":
+        return  # the requester was already answered
+    req = load_request(run)
+    client = run.ctx.repo(req.installation_id, req.repository)
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        task = tasks.get(scope, run.task.id)
+    status = status_for(run, client, req.number)
+    _live.pop(run.task.id, None)
+    changes: dict[str, Any] = {"final": state}
+    if task is not None:
+        changes.update(link=task.pr_url, tokens=task.prompt_tokens + task.completion_tokens)
+    if state == "failed":
+        changes["detail"] = f"I could not finish: {reason}."
+    else:
+        changes.update(stage="publishing", detail="The pull request is ready for review.")
+    status.update(**changes)
