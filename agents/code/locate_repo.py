@@ -130,12 +130,14 @@ class _Ignores:
             self._specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
-        for base, spec in self._specs:
+        # As in git, the deepest .gitignore with a matching pattern decides (`!x` re-includes).
+        for base, spec in reversed(self._specs):
             if base and not rel_path.startswith(base + "/"):
                 continue
             sub = rel_path[len(base) + 1 :] if base else rel_path
-            if spec.match_file(sub + "/" if is_dir else sub):
-                return True
+            decision = spec.check_file(sub + "/" if is_dir else sub).include
+            if decision is not None:
+                return decision
         return False
 
 

@@ -183,8 +183,17 @@ def test_read_sources_kinds_and_skips(tmp_path: Path) -> None:
     (tmp_path / "link.py").symlink_to(tmp_path / "app.py")
     (tmp_path / ".gitignore").write_text("*.py\n!app.py\n")
     (tmp_path / "keep.py").write_text("ignored by the pattern\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub/.gitignore").write_text("!kept.py\n")
+    (tmp_path / "sub/kept.py").write_text("re-included below\n")
+    (tmp_path / "sub/other.py").write_text("still ignored from the root\n")
     kinds = {f.path: f.kind for f in read_sources(tmp_path)}
-    assert kinds == {"app.py": "code", "docs/guide.md": "doc", "setup.cfg": "config"}
+    assert kinds == {
+        "app.py": "code",
+        "docs/guide.md": "doc",
+        "setup.cfg": "config",
+        "sub/kept.py": "code",
+    }
 
 
 def test_best_window_finds_a_match_inside_a_long_file() -> None:
