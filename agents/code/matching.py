@@ -95,8 +95,7 @@ def _locate(text: TextFile, rep: Replacement, path: str) -> _Found | None:
             if len(matches) > 1:
                 break  # less context made it ambiguous: try keeping other context lines
             if matches:  # one match: the dropped context must still resemble the file there
-                end = matches[0].start + len(trimmed.search)
-                if not _context_resembles(text, matches[0].start, end, *dropped):
+                if not _context_resembles(text, matches[0].start, trimmed, dropped):
                     break
                 return _Found(matches[0], trimmed, level, top, bottom)
     matches = _pick(_drifted(text, keys[str.strip], rep), rep.hint)
@@ -259,15 +258,33 @@ def _shift(window: list[str], search: tuple[str, ...], tabsize: int) -> int | No
     return shifts.pop() if len(shifts) == 1 else None
 
 
-def _context_resembles(text: TextFile, start: int, end: int, top: _Lines, bottom: _Lines) -> bool:
-    """Dropped context must still be mostly found next to the match: drifted, not unrelated.
+def _context_resembles(
+    text: TextFile, start: int, rep: Replacement, dropped: tuple[_Lines, _Lines]
+) -> bool:
+    """Dropped context must still be found next to the match: drifted, not unrelated.
 
     The file region searched is two lines longer than what was dropped, so that a context
-    line the model left out does not count against it.
+    line the model left out does not count against it — except where the change inserts
+    lines right at the cut: only the dropped lines placed those, so they must be the file's
+    adjacent lines, one for one.
     """
-    above = text.lines[max(0, start - len(top) - 2) : start] if top else []
-    below = text.lines[end : end + len(bottom) + 2] if bottom else []
-    return _covered(top, above) and _covered(bottom, below)
+    top, bottom = dropped
+    end = start + len(rep.search)
+    ops = SequenceMatcher(None, rep.search, rep.replace, autojunk=False).get_opcodes()
+    if top and ops[0][0] == "insert":
+        top_ok = _one_for_one(top, text.lines[max(0, start - len(top)) : start])
+    else:
+        top_ok = _covered(top, text.lines[max(0, start - len(top) - 2) : start])
+    if bottom and ops[-1][0] == "insert":
+        return top_ok and _one_for_one(bottom, text.lines[end : end + len(bottom)])
+    return top_ok and _covered(bottom, text.lines[end : end + len(bottom) + 2])
+
+
+def _one_for_one(dropped: _Lines, lines: _Lines) -> bool:
+    return len(lines) == len(dropped) and all(
+        want.strip() == have.strip() or _alike(have.strip(), want.strip())
+        for want, have in zip(dropped, lines, strict=True)
+    )
 
 
 def _covered(dropped: _Lines, region: _Lines) -> bool:

@@ -229,6 +229,33 @@ def test_drifted_context_applies_when_it_still_resembles_the_file(tmp_path: Path
     assert "without 1 context line(s) that differed from the file" in change.notes[0]
 
 
+def test_an_insertion_at_a_cut_in_the_context_is_not_guessed(tmp_path: Path) -> None:
+    # the model left out the second import: insert before or after it? Refuse to guess.
+    source = "from django.conf import settings\nfrom .trans import code_re\n\nfrom . import Error\n"
+    make_repo(tmp_path, {"checks.py": source})
+    diff = """\
+--- a/checks.py
++++ b/checks.py
+@@ -1,3 +1,4 @@
+ from django.conf import settings
++from django.utils.translation import get_supported_language_variant
+
+ from . import Error
+"""
+    assert "were not found" in failure(tmp_path, diff)
+    # with the neighbour only drifted (not missing), the insertion point is certain
+    drifted = diff.replace(" from django.conf import settings", " from django.conf import setting")
+    drifted = drifted.replace("\n\n from . import Error", "\n from .trans import code_re\n")
+    apply_patch_file(tmp_path, drifted)
+    assert (
+        (tmp_path / "checks.py")
+        .read_text()
+        .startswith(
+            "from django.conf import settings\nfrom django.utils.translation import get_supported"
+        )
+    )
+
+
 def test_unrelated_context_is_not_fuzzed_away(tmp_path: Path) -> None:
     make_repo(tmp_path, {"src/L060.py": RULE})
     diff = """\
