@@ -1,0 +1,387 @@
+"""`morningai demo`: the whole product offline — GitHub simulator, app, worker, model replay."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+from pydantic import SecretStr
+from redis import Redis
+from rq import SimpleWorker
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from github_app import create_app
+from github_app.config import Settings
+from github_app.signature import sign
+from jobs import context
+from jobs.context import JobContext
+from jobs.queues import QUEUE_NAMES, queue
+from morningai.embedded import (
+    EmbeddedRedis,
+    drop_database,
+    provision_database,
+    start_postgres,
+)
+from morningai.schema import migrate_all
+from simulator import GitHubSimulator
+from simulator.openai_server import ScriptedModelServer
+from simulator.shapes import repository
+
+OWNER, REPO, REQUESTER, LABEL = "acme", "thermo", "alice", "morningai"
+SECRET = b"morningai-demo-webhook-secret"  # throwaway: the app listens on loopback only
+DATA = files("morningai") / "demo_data"
+NOTICE = (
+    "The model's replies are a recording (morningai/demo_data/transcript.json); "
+    "set OPENAI_API_KEY or OPENAI_BASE_URL to use a real model."
+)
+STATUS_TAG = "<!-- morningai:status"
+# Loggers that would otherwise interleave request and job lines with what the demo prints.
+QUIET = ("", "werkzeug", "rq", "rq.worker", "httpx", "morningai", "github_app", "jobs", "agents")
+
+
+class DemoError(Exception):
+    """A step of the demo went wrong; the message says which, in plain words."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the demo put into the simulated GitHub."""
+
+    installation_id: int
+    repository: dict[str, Any]
+    issue: dict[str, Any]
+
+
+def wants_real_model(env: Mapping[str, str]) -> bool:
+    return bool(env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL"))
+
+
+def run_demo(
+    data_dir: Path,
+    *,
+    use_real_model: bool | None = None,
+    out: TextIO = sys.stdout,
+    admin_url: str | None = None,
+    redis_url: str | None = None,
+) -> int:
+    """Run one issue → pull request round offline and print what a user would see.
+
+    `admin_url` / `redis_url` reuse running servers (a fresh database is made and dropped);
+    without them embedded ones start under `data_dir`.
+    """
+    real = wants_real_model(os.environ) if use_real_model is None else use_real_model
+    try:
+        with _quiet_logs(), ExitStack() as stack:
+            _demo(
+                stack,
+                data_dir.resolve(),
+                real=real,
+                out=out,
+                admin_url=admin_url,
+                redis_url=redis_url,
+            )
+    except DemoError as exc:
+        print(f"\nThe demo failed: {exc}", file=out)
+        return 1
+    except Exception as exc:  # a clear line instead of a traceback; the cause is named
+        print(f"\nThe demo failed: {type(exc).__name__}: {exc}", file=out)
+        return 1
+    print("\nEverything ran on this machine, and has been stopped and removed.", file=out)
+    return 0
+
+
+def _demo(
+    stack: ExitStack,
+    data_dir: Path,
+    *,
+    real: bool,
+    out: TextIO,
+    admin_url: str | None,
+    redis_url: str | None,
+) -> None:
+    transcript = json.loads((DATA / "transcript.json").read_text(encoding="utf-8"))
+    print(_model_notice(real), file=out, flush=True)
+    database_url, redis_url = _services(stack, data_dir, admin_url, redis_url)
+    print("PostgreSQL and Redis are up, migrations applied.", file=out, flush=True)
+    sim, seeded = _github(stack, transcript["issue"])
+    model_url, key, model = _model(stack, real, transcript)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        redis_url=redis_url,
+        github_webhook_secret=SecretStr(SECRET.decode()),
+        github_app_id=str(sim.app_id),
+        github_private_key=SecretStr(sim.private_key_pem),
+        github_api_url=sim.url,
+        openai_api_key=SecretStr(key) if key else None,
+        openai_base_url=model_url,
+        morningai_model=model,
+        morningai_trigger_label=LABEL,
+    )
+    _deliver(stack, settings, seeded, out)
+    _work(stack, settings, sim, seeded, out)
+    _report(sim, out)
+
+
+def _model_notice(real: bool) -> str:
+    if not real:
+        return NOTICE
+    where = os.environ.get("OPENAI_BASE_URL") or "OpenAI"
+    model = os.environ.get("MORNINGAI_MODEL") or "gpt-4.1-mini"
+    return f"Using a real model: {model} at {where} (OPENAI_API_KEY / OPENAI_BASE_URL are set)."
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    saved = {name: logging.getLogger(name).level for name in QUIET}
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _services(
+    stack: ExitStack, data_dir: Path, admin_url: str | None, redis_url: str | None
+) -> tuple[str, str]:
+    """A fresh, migrated database and a Redis; returns (app database URL, Redis URL)."""
+    if admin_url is None:
+        admin_url, name = start_postgres(data_dir / "postgres"), "morningai_demo"
+    else:  # a shared server: a name of our own, so parallel runs never meet
+        name = f"morningai_demo_{os.getpid()}_{secrets.token_hex(3)}"
+    drop_database(admin_url, name)
+    urls = provision_database(admin_url, name)
+    stack.callback(drop_database, admin_url, name)
+    migrate_all(urls.owner)
+    if redis_url is None:
+        shutil.rmtree(data_dir / "redis", ignore_errors=True)  # no job left from a past run
+        redis = EmbeddedRedis(data_dir / "redis")
+        redis_url = redis.start()
+        stack.callback(redis.stop)
+    return urls.app, redis_url
+
+
+def _github(stack: ExitStack, issue: Mapping[str, str]) -> tuple[GitHubSimulator, Seeded]:
+    """The simulator with the sample repository and its issue, git repos in a temp dir."""
+    root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="morningai-demo-")))
+    sim = stack.enter_context(GitHubSimulator(root / "github"))
+    installation = sim.add_installation(OWNER)
+    repo = sim.create_repo(OWNER, REPO, installation_id=installation, files=sample_files())
+    sim.set_permission(OWNER, REPO, REQUESTER, "write")
+    number = sim.add_issue(
+        OWNER, REPO, issue["title"], issue["body"], user=REQUESTER, labels=[LABEL]
+    )
+    seeded = Seeded(installation, repository(sim.site, repo), sim.issue(OWNER, REPO, number))
+    return sim, seeded
+
+
+def sample_files() -> dict[str, str]:
+    """The sample repository shipped in `demo_data/repo/`, path → text."""
+    return dict(_tree(DATA / "repo"))
+
+
+def _tree(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, str]]:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        if entry.is_dir():
+            yield from _tree(entry, f"{prefix}{entry.name}/")
+        elif not entry.name.endswith((".pyc", ".pyo")):
+            yield f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def _model(
+    stack: ExitStack, real: bool, transcript: Mapping[str, Any]
+) -> tuple[str | None, str | None, str]:
+    """(base URL, key, model name): the real one from the environment, or the replay."""
+    if real:
+        model = os.environ.get("MORNINGAI_MODEL") or "gpt-4.1-mini"
+        return os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY"), model
+    server = ScriptedModelServer().start()
+    stack.callback(server.stop)
+    for step in transcript["replies"]:
+        usage = step["usage"]
+        server.expect_chat(
+            step["reply"],
+            match=step["match"],
+            usage=(usage["prompt_tokens"], usage["completion_tokens"]),
+        )
+    return server.base_url, "demo-key-not-a-secret", str(transcript["model"])
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No access log: the demo prints what matters itself."""
+
+
+def _deliver(stack: ExitStack, settings: Settings, seeded: Seeded, out: TextIO) -> None:
+    """Serve the app on loopback and send it a signed `issues.labeled`, as GitHub would."""
+    ctx = context.build(settings)
+    stack.callback(ctx.close)
+    stack.enter_context(_installed(ctx))
+    app = create_app(settings)
+    stack.callback(app.extensions["morningai"].close)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    stack.callback(thread.join, 5)
+    stack.callback(server.shutdown)
+    body = json.dumps(_labeled(seeded), separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/morningai-demo",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": secrets.token_hex(16),
+        "X-Hub-Signature-256": sign(SECRET, body),
+    }
+    url = f"http://127.0.0.1:{server.server_port}/api/github/webhooks"
+    answer = httpx.post(url, content=body, headers=headers, timeout=30.0)
+    if answer.status_code != 202:
+        raise DemoError(f"the app answered the webhook with {answer.status_code}: {answer.text}")
+    issue = seeded.issue
+    print(f"\n@{REQUESTER} labeled {OWNER}/{REPO}#{issue['number']} `{LABEL}`:", file=out)
+    print(f"  “{issue['title']}”", file=out)
+    print("The app verified the signed webhook and queued a task (202).\n", file=out, flush=True)
+
+
+@contextmanager
+def _installed(ctx: JobContext) -> Iterator[None]:
+    """Jobs in this process use `ctx`; afterwards whatever was installed before is back."""
+    # jobs.context keeps one context per process and has no uninstall: restore it by hand, so
+    # nothing is left pointing at servers this demo stops
+    pid = os.getpid()
+    previous = context._contexts.get(pid)
+    context.install(ctx)
+    try:
+        yield
+    finally:
+        if previous is None:
+            context._contexts.pop(pid, None)
+        else:
+            context._contexts[pid] = previous
+
+
+def _labeled(seeded: Seeded) -> dict[str, Any]:
+    """An `issues.labeled` payload from the simulator's own issue and repository JSON."""
+    issue = seeded.issue
+    label = next(lbl for lbl in issue["labels"] if lbl["name"] == LABEL)
+    return {
+        "action": "labeled",
+        "issue": issue,
+        "label": label,
+        "repository": seeded.repository,
+        "sender": issue["user"],
+        "installation": {"id": seeded.installation_id},
+    }
+
+
+class _StatusWatcher:
+    """Prints each version of the status comment: it is edited in place as the task moves."""
+
+    def __init__(self, sim: GitHubSimulator, number: int, out: TextIO) -> None:
+        self.sim, self.number, self.out = sim, number, out
+        self.shown = 0
+        self.latest = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="demo-status", daemon=True)
+
+    def __enter__(self) -> _StatusWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.poll()  # whatever came after the last look
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.05):
+            self.poll()
+
+    def poll(self) -> None:
+        for comment in self.sim.comments(OWNER, REPO, self.number):
+            if str(comment["body"]).startswith(STATUS_TAG):
+                versions = [*comment["body_history"], comment["body"]]
+                for body in versions[self.shown :]:
+                    verb = "posted" if self.shown == 0 else "edited"
+                    print(f"  status comment {verb}: {summary(body)}", file=self.out, flush=True)
+                    self.shown += 1
+                self.latest = versions[-1]
+
+
+def summary(body: str) -> str:
+    """One line for a version of the status comment: title, stage, detail, link and usage."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    title = next((x for x in lines if x.startswith("**MorningAI**")), "")
+    stage = next((x for x in lines if "⏳" in x or "❌" in x), "")
+    stage = stage.removeprefix("- [ ] ").replace("⏳ ", "").replace("❌ ", "").strip("*")
+    notes = [x for x in lines if not x.startswith(("<", "-", "**MorningAI**"))]
+    usage = next((x for x in lines if x.startswith("<sub>")), "").removesuffix("</sub>")
+    parts = (title.removeprefix("**MorningAI** — "), stage, *notes, usage.rpartition(" · ")[2])
+    return " · ".join(part for part in parts if part)
+
+
+def _work(
+    stack: ExitStack, settings: Settings, sim: GitHubSimulator, seeded: Seeded, out: TextIO
+) -> None:
+    """Drain the queues in this process (as `morningai worker --burst`), watching the issue."""
+    redis = Redis.from_url(settings.require_redis_url())
+    stack.callback(redis.close)
+    worker = SimpleWorker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
+    print("A worker runs the task; the issue's status comment, as it changes:", file=out)
+    with _StatusWatcher(sim, seeded.issue["number"], out) as watcher:
+        worker.work(burst=True, logging_level="WARNING")
+    if "✅ Done" not in watcher.latest:
+        reason = summary(watcher.latest) if watcher.latest else "no status comment was posted"
+        raise DemoError(f"the task did not succeed: {reason}")
+    print("\nThe final status comment:\n", file=out)
+    print(_indent(_plain(watcher.latest)), file=out, flush=True)
+
+
+def _plain(markdown: str) -> str:
+    """The comment without its hidden marker and HTML tags, as a reader sees it."""
+    lines = [line for line in markdown.splitlines() if not line.startswith(STATUS_TAG)]
+    text = "\n".join(lines).replace("<sub>", "").replace("</sub>", "")
+    return text.replace("**", "").strip()
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+
+
+def _report(sim: GitHubSimulator, out: TextIO) -> None:
+    """The pull request as a reviewer meets it: title, branch, body, then the diff."""
+    pulls = sim.pulls(OWNER, REPO)
+    if not pulls:
+        raise DemoError("the task succeeded but no pull request was opened")
+    pr = pulls[-1]
+    base, head = pr["base"]["sha"], pr["head"]["sha"]
+    print(f"\nPull request #{pr['number']}: {pr['title']}", file=out)
+    print(f"  {pr['head']['ref']} → {pr['base']['ref']}, {pr['html_url']}\n", file=out)
+    print(_indent(pr["body"]), file=out)
+    git = ["git", "--git-dir", str(sim.git_dir(OWNER, REPO))]
+    diff = subprocess.run(
+        [*git, "diff", "--no-color", "--no-ext-diff", base, head],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    print(f"\nThe diff ({base[:7]}..{head[:7]}):\n", file=out)
+    print(_indent(diff.rstrip("\n")), file=out, flush=True)

@@ -1,0 +1,166 @@
+"""`morningai demo` end to end: embedded-style services (the session's), the simulator, the app
+over HTTP, a burst worker and the replayed model — judged by what it prints."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from redis import Redis
+
+from jobs import context
+from morningai import demo
+from simulator.openai_server import ScriptedModelServer
+
+REPLIES = demo.DATA / "transcript.json"
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Temporary directories land here, so a test can see that the demo removed its own."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+@pytest.fixture
+def no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MORNINGAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def model() -> Iterator[ScriptedModelServer]:
+    server = ScriptedModelServer().start()
+    yield server
+    server.stop()
+
+
+def run(
+    tmp_path: Path, pg_admin_url: str, redis_url: str, use_real_model: bool | None = None
+) -> tuple[int, str]:
+    out = io.StringIO()
+    code = demo.run_demo(
+        tmp_path / "demo",
+        use_real_model=use_real_model,
+        out=out,
+        admin_url=pg_admin_url,
+        redis_url=redis_url,
+    )
+    return code, out.getvalue()
+
+
+def demo_databases(pg_admin_url: str) -> list[str]:
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (f"morningai_demo_{os.getpid()}_%",),
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+@pytest.mark.usefixtures("no_model_env")
+def test_the_demo_turns_the_issue_into_a_pull_request(
+    tmp_path: Path, pg_admin_url: str, redis_url: str, redis: Redis, private_tmp: Path
+) -> None:
+    installed = context._contexts.get(os.getpid())
+    code, text = run(tmp_path, pg_admin_url, redis_url)
+    assert code == 0, text
+    assert demo.NOTICE in text
+    stages = [line for line in text.splitlines() if line.startswith("  status comment")]
+    assert stages[0].startswith("  status comment posted: 🏃 Working on it")
+    for stage in ("Locating the relevant files", "Planning", "Editing", "Validating"):
+        assert any(f"· {stage} ·" in line for line in stages), stage
+    assert "✅ Done" in stages[-1]
+    assert "Pull request #2: Fix fahrenheit_to_celsius: subtract 32 before scaling" in text
+    assert "morningai/issue-1 → main" in text
+    assert "Fixes #1" in text
+    assert "✅ `python3 -m unittest -q`: exit 0" in text
+    assert "-    return fahrenheit - 32 * 5 / 9" in text
+    assert "+    return (fahrenheit - 32) * 5 / 9" in text
+    assert "1,920 tokens" in text
+    # everything it started is gone: temp dirs, its database; the job context is as before
+    assert list(private_tmp.iterdir()) == []
+    assert demo_databases(pg_admin_url) == []
+    assert context._contexts.get(os.getpid()) is installed
+
+
+def test_with_a_model_server_set_it_asks_that_model(
+    tmp_path: Path,
+    pg_admin_url: str,
+    redis_url: str,
+    redis: Redis,
+    model: ScriptedModelServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("MORNINGAI_MODEL", "gpt-4.1-mini")
+    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
+    model.expect_chat(replies[0]["reply"], usage=(1000, 100))
+    model.expect_chat(replies[1]["reply"], usage=(1200, 200))
+    code, text = run(tmp_path, pg_admin_url, redis_url)
+    model.assert_done()
+    assert code == 0, text
+    assert demo.NOTICE not in text
+    assert f"Using a real model: gpt-4.1-mini at {model.base_url}" in text
+    assert "2,500 tokens (~$0.0014)" in text
+
+
+@pytest.mark.usefixtures("no_model_env")
+def test_a_task_that_fails_makes_the_demo_fail_with_the_reason(
+    tmp_path: Path,
+    pg_admin_url: str,
+    redis_url: str,
+    redis: Redis,
+    model: ScriptedModelServer,
+    private_tmp: Path,
+) -> None:
+    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
+    model.expect_chat(replies[0]["reply"])
+    model.expect_chat(
+        "nothing.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n", times=3
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_BASE_URL", model.base_url)
+        code, text = run(tmp_path, pg_admin_url, redis_url, use_real_model=True)
+    assert code == 1
+    assert "The demo failed: the task did not succeed: ❌ Failed" in text
+    assert "after 3 attempts" in text
+    assert list(private_tmp.iterdir()) == []
+    assert demo_databases(pg_admin_url) == []
+
+
+def test_the_sample_repository_is_broken_before_and_fixed_after(tmp_path: Path) -> None:
+    """The recorded edit applies to the sample and its tests pass — checked without the app."""
+    from agents.code.change import compute_change
+
+    repo = tmp_path / "repo"
+    for rel, content in demo.sample_files().items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(content, encoding="utf-8")
+    edit = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"][1]["reply"]
+    change = compute_change(repo, edit, ())
+    for rel, new in change.new_contents.items():
+        assert new is not None
+        (repo / rel).write_text(new, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "unittest", "-v"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Ran 5 tests" in done.stderr
+    shutil.rmtree(repo)
