@@ -158,58 +158,75 @@ def _hunk_edit(patch: str, edit: Callable[[list[str]], list[str]]) -> str:
     return "\n".join(out[:-1]) + "\n"
 
 
+def shift_numbers(rng: random.Random, patch: str) -> str:
+    def header(m: re.Match[str]) -> str:
+        k = rng.choice([-1, 1]) * rng.randint(3, 40)
+        old, new = max(1, int(m[1]) + k), max(1, int(m[3]) + k)
+        return f"@@ -{old},{m[2] or 1} +{new},{m[4] or 1} @@{m[5]}"
+
+    return "\n".join(HUNK.sub(header, line) for line in patch.split("\n"))
+
+
+def wrong_counts(patch: str) -> str:
+    return "\n".join(
+        HUNK.sub(lambda m: f"@@ -{m[1]},{int(m[2] or 1) + 2} +{m[3]},{m[4] or 1} @@", line)
+        for line in patch.split("\n")
+    )
+
+
+def no_numbers(patch: str) -> str:
+    return "\n".join("@@ ... @@" if HUNK.match(line) else line for line in patch.split("\n"))
+
+
+def _pick(rng: random.Random, lines: list[str], cond: Callable[[str], bool]) -> int | None:
+    spots = [i for i, line in enumerate(lines) if cond(line)]
+    return rng.choice(spots) if spots else None
+
+
+def drop_context(rng: random.Random, body: list[str]) -> list[str]:
+    i = _pick(rng, body, lambda line: line.startswith(" "))
+    return body if i is None else body[:i] + body[i + 1 :]
+
+
+def drift_context(rng: random.Random, body: list[str]) -> list[str]:
+    """Misremember the last word of one context line."""
+    i = _pick(rng, body, lambda line: line.startswith(" ") and len(line.split()) >= 2)
+    if i is None:
+        return body
+    words = body[i].split(" ")
+    j = max(k for k, w in enumerate(words) if w)
+    words[j] = words[j][:-1] + "_x" if len(words[j]) > 1 else words[j] + "_x"
+    return [*body[:i], " ".join(words), *body[i + 1 :]]
+
+
+def trailing_spaces(rng: random.Random, body: list[str]) -> list[str]:
+    return [line + "  " if line[:1] in " -" and rng.random() < 0.4 else line for line in body]
+
+
+def bare_blanks(_: random.Random, body: list[str]) -> list[str]:
+    return ["" if line == " " else line for line in body]
+
+
 def damages(rng: random.Random) -> dict[str, Callable[[str], str]]:
-    def shift(patch: str) -> str:
-        def header(m: re.Match[str]) -> str:
-            k = rng.choice([-1, 1]) * rng.randint(3, 40)
-            old, new = max(1, int(m[1]) + k), max(1, int(m[3]) + k)
-            return f"@@ -{old},{m[2] or 1} +{new},{m[4] or 1} @@{m[5]}"
-
-        return "\n".join(HUNK.sub(header, line) for line in patch.split("\n"))
-
-    def counts(patch: str) -> str:
-        return "\n".join(
-            HUNK.sub(lambda m: f"@@ -{m[1]},{int(m[2] or 1) + 2} +{m[3]},{m[4] or 1} @@", line)
-            for line in patch.split("\n")
-        )
-
-    def no_numbers(patch: str) -> str:
-        return "\n".join("@@ ... @@" if HUNK.match(line) else line for line in patch.split("\n"))
-
-    def pick(lines: list[str], cond: Callable[[str], bool]) -> int | None:
-        spots = [i for i, line in enumerate(lines) if cond(line)]
-        return rng.choice(spots) if spots else None
-
-    def drop_context(body: list[str]) -> list[str]:
-        i = pick(body, lambda line: line.startswith(" "))
-        return body if i is None else body[:i] + body[i + 1 :]
-
-    def drift_context(body: list[str]) -> list[str]:
-        i = pick(body, lambda line: line.startswith(" ") and len(line.split()) >= 2)
-        if i is None:
+    def hunks(*edits: Callable[[random.Random, list[str]], list[str]]) -> Callable[[str], str]:
+        def edit(body: list[str]) -> list[str]:
+            for one in edits:
+                body = one(rng, body)
             return body
-        words = body[i].split(" ")
-        j = max(k for k, w in enumerate(words) if w)
-        words[j] = words[j][:-1] + "_x" if len(words[j]) > 1 else words[j] + "_x"
-        return [*body[:i], " ".join(words), *body[i + 1 :]]
 
-    def trailing(body: list[str]) -> list[str]:
-        return [line + "  " if line[:1] in " -" and rng.random() < 0.4 else line for line in body]
-
-    def bare_blanks(body: list[str]) -> list[str]:
-        return ["" if line == " " else line for line in body]
+        return lambda patch: _hunk_edit(patch, edit)
 
     return {
         "none": lambda p: p,
-        "shifted line numbers": shift,
-        "wrong line counts": counts,
+        "shifted line numbers": lambda p: shift_numbers(rng, p),
+        "wrong line counts": wrong_counts,
         "no line numbers": no_numbers,
-        "a context line dropped": lambda p: _hunk_edit(p, drop_context),
-        "a context line drifted": lambda p: _hunk_edit(p, drift_context),
-        "trailing whitespace": lambda p: _hunk_edit(p, trailing),
-        "blank context w/o space": lambda p: _hunk_edit(p, bare_blanks),
-        "shift+drift+whitespace": lambda p: _hunk_edit(
-            shift(p), lambda b: trailing(drift_context(b))
+        "a context line dropped": hunks(drop_context),
+        "a context line drifted": hunks(drift_context),
+        "trailing whitespace": hunks(trailing_spaces),
+        "blank context w/o space": hunks(bare_blanks),
+        "shift+drift+whitespace": lambda p: hunks(drift_context, trailing_spaces)(
+            shift_numbers(rng, p)
         ),
     }
 
