@@ -164,21 +164,23 @@ def record_results(scope: TenantScope, task_id: int, **columns: object) -> None:
     scope.conn.execute(query, {**columns, "task_id": task_id})
 
 
-def finish(scope: TenantScope, task_id: int, status: str, error: str | None = None) -> None:
+def finish(scope: TenantScope, task_id: int, status: str, error: str | None = None) -> bool:
     if status not in FINAL_STATES:
         raise ValueError(f"{status!r} is not a final state")
-    scope.conn.execute(
+    # a task stopped by someone meanwhile stays cancelled: False tells the caller
+    cur = scope.conn.execute(
         "UPDATE tasks SET status = %s, error = %s, finished_at = now(), updated_at = now()"
-        " WHERE id = %s",
+        " WHERE id = %s AND status IN ('queued', 'running')",
         (status, error, task_id),
     )
+    return cur.rowcount == 1
 
 
 def requeue(scope: TenantScope, task_id: int, error: str) -> None:
     """Back to queued after a transient failure; the reconciler or a retry picks it up."""
     scope.conn.execute(
         "UPDATE tasks SET status = 'queued', error = %s, worker = NULL, enqueued_at = NULL,"
-        " updated_at = now() WHERE id = %s",
+        " updated_at = now() WHERE id = %s AND status = 'running'",
         (error, task_id),
     )
 
@@ -192,3 +194,16 @@ def to_reconcile(
         (queued_for, stale_after),
     ).fetchall()
     return [ReconcileCandidate(*row) for row in rows]
+
+
+def live_for_subject(
+    scope: TenantScope, repository_id: int | None, number: int, kinds: tuple[str, ...]
+) -> list[Task]:
+    """Queued or running tasks of `kinds` on one issue or pull request."""
+    cur = scope.conn.cursor(row_factory=class_row(Task))
+    return cur.execute(
+        f"SELECT {_COLUMNS} FROM tasks WHERE repository_id IS NOT DISTINCT FROM %s"
+        " AND subject ->> 'number' = %s AND kind = ANY(%s)"
+        " AND status IN ('queued', 'running') ORDER BY id",
+        (repository_id, str(number), list(kinds)),
+    ).fetchall()

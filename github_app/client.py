@@ -33,6 +33,19 @@ class IssueInfo:
     is_pull_request: bool
 
 
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    title: str
+    body: str
+    state: str
+    url: str
+    head_ref: str
+    head_sha: str
+    head_repo: str | None
+    base_ref: str
+
+
 class RepoClient:
     """GitHub as one installation sees one repository."""
 
@@ -75,6 +88,21 @@ class RepoClient:
             state=found.state,
             locked=bool(found.locked),
             is_pull_request=bool(found.pull_request),
+        )
+
+    def pull(self, number: int) -> PullInfo:
+        found = self.gh.rest.pulls.get(self.owner, self.repo, number).parsed_data
+        head_repo = found.head.repo.full_name if found.head.repo else None
+        return PullInfo(
+            number=found.number,
+            title=found.title,
+            body=found.body or "",
+            state=found.state,
+            url=found.html_url,
+            head_ref=found.head.ref,
+            head_sha=found.head.sha,
+            head_repo=head_repo,
+            base_ref=found.base.ref,
         )
 
     def file_text(self, path: str, ref: str) -> str | None:

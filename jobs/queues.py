@@ -29,6 +29,8 @@ class JobSpec:
 
 JOBS: dict[str, JobSpec] = {
     "code": JobSpec("jobs.code_task.run", timeout=30 * 60),
+    "revise": JobSpec("jobs.revise_task.run", timeout=30 * 60),
+    "stop": JobSpec("jobs.stop_task.run", timeout=60),
 }
 
 

@@ -112,9 +112,13 @@ def _run_claimed(
 
 def _finish(run: TaskRun, status: str, reason: str) -> None:
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
-        tasks.finish(scope, run.task.id, status, None if status == "succeeded" else reason)
-        task_events.add(scope, run.task.id, status, reason)
-    _notify(run, status, reason)
+        ended = tasks.finish(scope, run.task.id, status, None if status == "succeeded" else reason)
+        if ended:
+            task_events.add(scope, run.task.id, status, reason)
+    if ended:
+        _notify(run, status, reason)
+    else:
+        log.info("task %s was stopped meanwhile; leaving it cancelled", run.task.id)
 
 
 def _failed(run: TaskRun, verdict: Verdict) -> None:

@@ -91,6 +91,12 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from morningai.demo import run_demo
+
+    return run_demo(Path(args.data_dir))
+
+
 def _run(args: argparse.Namespace) -> int:
     from morningai.devrun import run_all
 
@@ -123,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--diff", action="store_true", help="print the diff instead of committing")
     solve.add_argument("issue", help="the issue text: a title line, then the body")
     solve.set_defaults(func=_solve)
+    demo = sub.add_parser("demo", help="issue → pull request, offline, in one command")
+    demo.add_argument("--data-dir", default=".morningai/demo")
+    demo.set_defaults(func=_demo)
     run = sub.add_parser("run", help="web app + worker, with embedded services when unset")
     run.add_argument("--data-dir", default=".morningai")
     run.add_argument("--config", default="gunicorn_config.py")

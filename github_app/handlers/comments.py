@@ -11,8 +11,9 @@ from github_app.events import Envelope
 from github_app.handlers.issues import workable
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
-# verbs that become tasks, with the queue they run on
-TASK_VERBS = {"code": "default"}
+# verb → (task kind, queue), on issues and on pull requests
+ISSUE_VERBS = {"code": ("code", "default"), "retry": ("code", "default"), "stop": ("stop", "high")}
+PULL_VERBS = {"revise": ("revise", "default"), "stop": ("stop", "high")}
 
 
 def on_issue_comment(env: Envelope) -> Intent:
@@ -28,22 +29,23 @@ def on_issue_comment(env: Envelope) -> Intent:
     command = parse_command(body if isinstance(body, str) else None)
     if command is None:
         return Ignore("no command")
-    if command.verb not in TASK_VERBS:
-        return Ignore(f"command {command.verb!r} is not available")
-    if "pull_request" in issue:
-        return Ignore(f"/morningai {command.verb} works on issues, not pull requests")
+    verbs = PULL_VERBS if "pull_request" in issue else ISSUE_VERBS
+    if command.verb not in verbs:
+        where = "pull requests" if "pull_request" in issue else "issues"
+        return Ignore(f"/morningai {command.verb} is not available on {where}")
+    kind, queue = verbs[command.verb]
     blocked = workable(issue)
-    if blocked:
+    if blocked and kind != "stop":
         return Ignore(blocked)
     if env.repository is None or env.installation_id is None or not env.sender_login:
         return Reject("repository, installation and sender are required")
     return RequestTask(
-        kind=command.verb,
+        kind=kind,
         installation_id=env.installation_id,
         repository=env.repository,
         number=issue["number"],
         requested_by=env.sender_login,
-        trigger=f"comment:{comment.get('id')}",
+        trigger=f"comment:{comment.get('id')}:{command.verb}",
         instructions=command.argument,
-        queue=TASK_VERBS[command.verb],
+        queue=queue,
     )

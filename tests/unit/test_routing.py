@@ -76,7 +76,7 @@ def test_comment_command_requests_code() -> None:
     intent = route(_env("issue_comment", payload), trigger_label=LABEL)
     assert isinstance(intent, RequestTask)
     assert intent.instructions == "keep it small"
-    assert intent.trigger == f"comment:{payload['comment']['id']}"
+    assert intent.trigger == f"comment:{payload['comment']['id']}:code"
 
 
 def test_edited_comment_never_counts() -> None:
@@ -124,3 +124,43 @@ def test_installation_without_account_is_rejected() -> None:
     payload = webhook_example("installation", "created")
     del payload["installation"]["account"]
     assert isinstance(route(_env("installation", payload), trigger_label=LABEL), Reject)
+
+
+def _comment(body: str, *, on_pull: bool, state: str = "open") -> dict[str, Any]:
+    payload = webhook_example("issue_comment", "created")
+    payload["issue"].pop("pull_request", None)
+    if on_pull:
+        payload["issue"]["pull_request"] = {"url": "https://api.github.com/repos/o/r/pulls/1"}
+    payload["issue"].update(state=state, locked=False)
+    payload["comment"]["body"] = body
+    payload["installation"] = {"id": 7}
+    payload["sender"]["type"] = "User"
+    return payload
+
+
+def test_verbs_by_where_they_are_said() -> None:
+    revise = route(
+        _env("issue_comment", _comment("/morningai revise shorter", on_pull=True)),
+        trigger_label=LABEL,
+    )
+    assert isinstance(revise, RequestTask)
+    assert (revise.kind, revise.instructions, revise.queue) == ("revise", "shorter", "default")
+    code_on_pull = route(
+        _env("issue_comment", _comment("/morningai code", on_pull=True)), trigger_label=LABEL
+    )
+    assert code_on_pull == Ignore("/morningai code is not available on pull requests")
+    retry = route(
+        _env("issue_comment", _comment("/morningai retry", on_pull=False)), trigger_label=LABEL
+    )
+    assert isinstance(retry, RequestTask)
+    assert retry.kind == "code"
+    stop = route(
+        _env("issue_comment", _comment("/morningai stop", on_pull=False, state="closed")),
+        trigger_label=LABEL,
+    )
+    assert isinstance(stop, RequestTask)
+    assert (stop.kind, stop.queue) == ("stop", "high")
+    unknown = route(
+        _env("issue_comment", _comment("/morningai dance", on_pull=False)), trigger_label=LABEL
+    )
+    assert isinstance(unknown, Ignore)

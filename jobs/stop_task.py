@@ -1,0 +1,61 @@
+"""Job entry point for `stop` tasks: `/morningai stop` cancels the work running on an issue
+or pull request, and leaves its status comment saying so."""
+
+from __future__ import annotations
+
+import contextlib
+
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+
+from db import tasks
+from db.tasks import Task
+from db.tenancy import tenant_transaction
+from jobs.agent_run import load_request, require_writer
+from jobs.queues import job_id
+from jobs.runner import TaskRun, run_task
+from jobs.status_comment import Status, StatusComment
+
+STOPPABLE = ("code", "revise")
+
+
+def run(task_id: int) -> None:
+    """RQ entry point: the argument is the task id, nothing else."""
+    run_task(task_id, _work, lambda *_: None)
+
+
+def _work(run: TaskRun) -> str:
+    req = load_request(run)
+    client = run.ctx.repo(req.installation_id, req.repository)
+    require_writer(client, req)
+    reason = f"stopped by @{req.requester}"
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        live = tasks.live_for_subject(scope, run.task.repository_id, req.number, STOPPABLE)
+        for task in live:
+            tasks.finish(scope, task.id, "cancelled", reason)
+    if not live:
+        client.create_comment(req.number, f"@{req.requester} nothing is running here.")
+        return "nothing to stop"
+    for task in live:
+        _stop_job(run, task)
+        status = Status(
+            task.id,
+            task.trace_id,
+            detail=f"Stopped by @{req.requester}.",
+            final="cancelled",
+            model=task.model,
+        )
+        StatusComment(client, req.number, status).update()
+    return f"stopped task(s) {', '.join(str(t.id) for t in live)}"
+
+
+def _stop_job(run: TaskRun, task: Task) -> None:
+    """Kill the running work-horse, or take the waiting job off its queue."""
+    redis = run.ctx.redis
+    if task.status == "running":
+        with contextlib.suppress(InvalidJobOperation, NoSuchJobError):
+            send_stop_job_command(redis, job_id(task.id, task.attempts - 1))
+        return
+    with contextlib.suppress(NoSuchJobError, InvalidJobOperation):
+        Job.fetch(job_id(task.id, task.attempts), connection=redis).cancel()
