@@ -2,9 +2,10 @@
 
 The ladder: exact lines, then trailing whitespace ignored, then a uniform indentation shift
 (tabs or spaces), each first with the model's full context and then with up to two context
-lines at either end dropped when they merely resemble the file (drifted context). The first
-step with exactly one match wins. Looser steps only ever add matches, so a second match at
-any step ends the search: the edit is ambiguous and refused, never placed by guesswork.
+lines at either end dropped when they still resemble the file; then up to one context line
+in four misremembered (same length, still alike); last, a hunk with several changes placed
+change by change, in order. The first step with exactly one match wins. Looser steps only
+add matches, so a second match ends the search: the edit is refused, never placed by guess.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from agents.code.edits import PatchError
-from agents.code.nearest import not_found, squash
+from agents.code.nearest import alike, context_mask, context_resembles, not_found
 from agents.code.textfile import TextFile, indent_width, reindent
 
 _Lines = Sequence[str]
 _MAX_TRIM = 2  # context lines dropped per end, as GNU patch's default fuzz
 _PIECE_SLACK = 2  # lines a piece may sit away from where the previous one puts it
-_MIN_LIKENESS = 0.6  # how close dropped context must still be to the file's lines
 
 
 class MatchError(PatchError):
@@ -95,7 +95,9 @@ def _locate(text: TextFile, rep: Replacement, path: str) -> _Found | None:
             if len(matches) > 1:
                 break  # less context made it ambiguous: try keeping other context lines
             if matches:  # one match: the dropped context must still resemble the file there
-                if not _context_resembles(text, matches[0].start, trimmed, dropped):
+                if not context_resembles(
+                    text.lines, matches[0].start, trimmed.search, trimmed.replace, dropped
+                ):
                     break
                 return _Found(matches[0], trimmed, level, top, bottom)
     matches = _pick(_drifted(text, keys[str.strip], rep), rep.hint)
@@ -165,7 +167,7 @@ def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
     Only context lines (kept by the replacement) may differ, at most one in four, each
     still mostly alike; the replacement then keeps the file's version of those lines.
     """
-    context = _context_mask(rep)
+    context = context_mask(rep.search, rep.replace)
     allowed = max(1, sum(context) // 4)
     wanted = [line.strip() for line in rep.search]
     found: list[_Match] = []
@@ -176,7 +178,7 @@ def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
         ]
         if not differing or len(differing) > allowed:
             continue
-        if not all(context[j] and _alike(window[j], wanted[j]) for j in differing):
+        if not all(context[j] and alike(window[j], wanted[j]) for j in differing):
             continue
         same = [j for j in range(len(wanted)) if j not in differing]
         lines = text.lines[start : start + len(wanted)]
@@ -184,19 +186,6 @@ def _drifted(text: TextFile, keys: list[str], rep: Replacement) -> list[_Match]:
         if shift is not None:
             found.append(_Match(start, shift))
     return found
-
-
-def _context_mask(rep: Replacement) -> list[bool]:
-    mask = [False] * len(rep.search)
-    matcher = SequenceMatcher(None, rep.search, rep.replace, autojunk=False)
-    for tag, i1, i2, _, _ in matcher.get_opcodes():
-        if tag == "equal":
-            mask[i1:i2] = [True] * (i2 - i1)
-    return mask
-
-
-def _alike(have: str, want: str) -> bool:
-    return bool(have and want) and SequenceMatcher(None, have, want).ratio() >= _MIN_LIKENESS
 
 
 def _trims(rep: Replacement) -> Iterator[tuple[Replacement, int, int]]:
@@ -256,44 +245,6 @@ def _shift(window: list[str], search: tuple[str, ...], tabsize: int) -> int | No
         if want.strip()
     }
     return shifts.pop() if len(shifts) == 1 else None
-
-
-def _context_resembles(
-    text: TextFile, start: int, rep: Replacement, dropped: tuple[_Lines, _Lines]
-) -> bool:
-    """Dropped context must still be found next to the match: drifted, not unrelated.
-
-    The file region searched is two lines longer than what was dropped, so that a context
-    line the model left out does not count against it — except where the change inserts
-    lines right at the cut: only the dropped lines placed those, so they must be the file's
-    adjacent lines, one for one.
-    """
-    top, bottom = dropped
-    end = start + len(rep.search)
-    ops = SequenceMatcher(None, rep.search, rep.replace, autojunk=False).get_opcodes()
-    if top and ops[0][0] == "insert":
-        top_ok = _one_for_one(top, text.lines[max(0, start - len(top)) : start])
-    else:
-        top_ok = _covered(top, text.lines[max(0, start - len(top) - 2) : start])
-    if bottom and ops[-1][0] == "insert":
-        return top_ok and _one_for_one(bottom, text.lines[end : end + len(bottom)])
-    return top_ok and _covered(bottom, text.lines[end : end + len(bottom) + 2])
-
-
-def _one_for_one(dropped: _Lines, lines: _Lines) -> bool:
-    return len(lines) == len(dropped) and all(
-        want.strip() == have.strip() or _alike(have.strip(), want.strip())
-        for want, have in zip(dropped, lines, strict=True)
-    )
-
-
-def _covered(dropped: _Lines, region: _Lines) -> bool:
-    want = squash(dropped)
-    if not want.strip():
-        return True  # blank lines say nothing about the place
-    matcher = SequenceMatcher(None, want, squash(region), autojunk=False)
-    found = sum(block.size for block in matcher.get_matching_blocks())
-    return found >= _MIN_LIKENESS * len(want)
 
 
 def _pick(matches: list[_Match], hint: int | None) -> list[_Match]:
