@@ -47,6 +47,8 @@ class ChatModel(Protocol):
 
 
 class Progress(Protocol):
-    """Where a graph reports the stage it reached (the status comment, a log)."""
+    """Where a graph reports the stage it reached and what it spent so far."""
 
     def stage(self, name: str, detail: str) -> None: ...
+
+    def spent(self, usage: Usage) -> None: ...

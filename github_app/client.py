@@ -54,6 +54,14 @@ class RepoClient:
         self.full_name = full_name
         self.owner, self.repo = full_name.split("/", 1)
 
+    def __enter__(self) -> RepoClient:
+        # one HTTP client (and TLS set-up) for the whole job instead of one per call
+        self.gh.__enter__()  # type: ignore[no-untyped-call]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.gh.__exit__(*exc)  # type: ignore[arg-type]
+
     def react(self, number: int, content: Reaction) -> None:
         self.gh.rest.reactions.create_for_issue(self.owner, self.repo, number, content=content)
 

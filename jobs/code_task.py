@@ -49,7 +49,11 @@ def run(task_id: int) -> None:
 
 def _work(run: TaskRun) -> str:
     req = load_request(run)
-    client = run.ctx.repo(req.installation_id, req.repository)
+    with run.ctx.repo(req.installation_id, req.repository) as client:
+        return _act(run, req, client)
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     require_writer(client, req)
     client.react(req.number, "eyes")
     status = status_for(run, client, req.number)

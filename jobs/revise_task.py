@@ -9,6 +9,7 @@ from pathlib import Path
 from github_app.client import PullInfo, RepoClient
 from github_app.publish import FileChange, commit, download_tarball, point_branch
 from jobs.agent_run import (
+    Request,
     executable,
     load_config,
     load_request,
@@ -46,7 +47,11 @@ def _own_pull(client: RepoClient, number: int) -> PullInfo:
 
 def _work(run: TaskRun) -> str:
     req = load_request(run)
-    client = run.ctx.repo(req.installation_id, req.repository)
+    with run.ctx.repo(req.installation_id, req.repository) as client:
+        return _act(run, req, client)
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     require_writer(client, req)
     if not req.instructions.strip():
         client.create_comment(req.number, "Say what to change: `/morningai revise <what>`.")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from agents.llm import estimated_cost
+from agents.ports import Usage
 from github_app.client import RepoClient
 
 STAGES = (
@@ -106,6 +108,11 @@ class StatusComment:
     def stage(self, name: str, detail: str) -> None:
         """The graph's progress port: one edit per stage."""
         self.update(stage=ALIASES.get(name, name), detail=detail)
+
+    def spent(self, usage: Usage) -> None:
+        """The graph's progress port: tokens so far, shown with the next update."""
+        model = self.status.model or ""
+        self.set(tokens=usage.total, cost_usd=estimated_cost(model, usage))
 
     def _find(self) -> int | None:
         tag = marker(self.status.task_id)

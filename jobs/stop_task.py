@@ -12,7 +12,8 @@ from rq.job import Job
 from db import tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
-from jobs.agent_run import load_request, require_writer
+from github_app.client import RepoClient
+from jobs.agent_run import Request, load_request, require_writer
 from jobs.queues import job_id
 from jobs.runner import TaskRun, run_task
 from jobs.status_comment import Status, StatusComment
@@ -27,7 +28,11 @@ def run(task_id: int) -> None:
 
 def _work(run: TaskRun) -> str:
     req = load_request(run)
-    client = run.ctx.repo(req.installation_id, req.repository)
+    with run.ctx.repo(req.installation_id, req.repository) as client:
+        return _act(run, req, client)
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     require_writer(client, req)
     reason = f"stopped by @{req.requester}"
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:

@@ -17,6 +17,7 @@ from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.state import CodeState
 from agents.llm import OpenAIChatModel
+from agents.ports import Usage
 from github_app.config import Settings
 from jobs.repo_config import RepoConfigError, parse_repo_config
 
@@ -31,6 +32,9 @@ class PrintProgress:
 
     def stage(self, name: str, detail: str) -> None:
         print(f"[{name}] {detail}", file=self.out)
+
+    def spent(self, usage: Usage) -> None:
+        print(f"[tokens] {usage.total:,} so far", file=self.out)
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -12,7 +12,7 @@ from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
 from agents.code.locate_context import file_context
 from agents.code.state import CheckResult, CodeState
-from agents.ports import Message
+from agents.ports import Message, Usage
 from agents.untrusted import fence
 
 PACKAGE = "agents.code"
@@ -28,6 +28,11 @@ def _system(ctx: CodeContext) -> Message:
 
 def _used(state: CodeState) -> int:
     return state.get("prompt_tokens", 0) + state.get("completion_tokens", 0)
+
+
+def _report_spend(ctx: CodeContext, state: CodeState, latest: Usage) -> None:
+    so_far = Usage(state.get("prompt_tokens", 0), state.get("completion_tokens", 0))
+    ctx.progress.spent(so_far + latest)
 
 
 def gather_context(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
@@ -59,6 +64,7 @@ def plan(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     reply = ctx.model.complete(
         [_system(ctx), Message("user", text)], max_tokens=ctx.max_output_tokens
     )
+    _report_spend(ctx, state, reply.usage)
     match = _TITLE.search(reply.text)
     title = match.group(1)[:72] if match else state.get("issue_title", "Update")[:72]
     body = _TITLE.sub("", reply.text).strip()
@@ -79,6 +85,7 @@ def edit(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     text = prompts.render(PACKAGE, "edit", plan=state.get("plan", ""), feedback=notes)
     messages = [_system(ctx), Message("user", state.get("context", "")), Message("user", text)]
     reply = ctx.model.complete(messages, max_tokens=ctx.max_output_tokens)
+    _report_spend(ctx, state, reply.usage)
     return {
         "edits_text": reply.text,
         "attempt": attempt,
