@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install fixtures run test lint bench-webhooks clean
+.PHONY: install fixtures run test lint bench-webhooks demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -23,6 +23,8 @@ run: install
 	$(BIN)/morningai run
 
 test: install fixtures
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -32,6 +34,9 @@ lint: install
 
 bench-webhooks: install fixtures
 	$(BIN)/python -m bench.webhooks
+
+demo: install
+	$(BIN)/morningai demo
 
 clean:
 	rm -rf $(VENV) .morningai .pytest_cache .mypy_cache .ruff_cache
