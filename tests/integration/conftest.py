@@ -3,6 +3,7 @@ repository, settings pointing at it, a job context, and a webhook sender over re
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,13 @@ def agent(agent_settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
         yield WebhookSender(url, SECRET.encode())
     app.extensions["morningai"].close()
     ctx.close()
+
+
+def git(sim: GitHubSimulator, *args: str) -> str:
+    """Run git on the simulator's bare repository of OWNER/REPO."""
+    return subprocess.run(
+        ["git", "--git-dir", str(sim.git_dir(OWNER, REPO)), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

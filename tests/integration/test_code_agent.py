@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from jobs import code_task
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO
+from tests.integration.conftest import OWNER, REPO, git
 from tests.integration.test_code_task import drain, labeled, status_comments, task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -29,15 +28,6 @@ EDIT = """app.py
 """
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-def git(sim: GitHubSimulator, *args: str) -> str:
-    return subprocess.run(
-        ["git", "--git-dir", str(sim.git_dir(OWNER, REPO)), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def test_issue_becomes_a_pull_request(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import psycopg
@@ -16,7 +15,7 @@ from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
 from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.conftest import OWNER, REPO
+from tests.integration.conftest import OWNER, REPO, git
 from tests.integration.test_code_agent import EDIT, PLAN
 from tests.integration.test_code_task import drain, labeled, status_comments
 
@@ -54,15 +53,6 @@ def comment(
 
 def tasks(owner_conn: Conn) -> list[tuple[Any, ...]]:
     return owner_conn.execute("SELECT id, kind, status, error FROM tasks ORDER BY id").fetchall()
-
-
-def git(sim: GitHubSimulator, *args: str) -> str:
-    return subprocess.run(
-        ["git", "--git-dir", str(sim.git_dir(OWNER, REPO)), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def test_revise_pushes_a_follow_up_commit(

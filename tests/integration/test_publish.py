@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
 import tarfile
 from typing import Any
 
@@ -23,16 +22,7 @@ from github_app.publish import (
     request_review,
 )
 from simulator import GitHubSimulator
-from tests.integration.conftest import OWNER, REPO
-
-
-def git(sim: GitHubSimulator, *args: str) -> str:
-    return subprocess.run(
-        ["git", "--git-dir", str(sim.git_dir(OWNER, REPO)), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+from tests.integration.conftest import OWNER, REPO, git
 
 
 @pytest.fixture
