@@ -1,6 +1,6 @@
 """How often real patches, damaged the way models damage diffs, still apply correctly.
 
-    .venv/bin/python -m bench.apply --dataset ../shared/benchdata/swebench/lite_public.jsonl
+    .venv/bin/python -m bench.patch_apply --dataset ../shared/benchdata/swebench/lite_public.jsonl
         [--cache ~/.cache/morningai/bench-sources] [--seed 1] [--limit N]
 
 For each SWE-bench task, the files its gold patch touches are taken from the registry's wheel

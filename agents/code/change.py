@@ -41,5 +41,11 @@ def compute_change(root: Path, reply: str, forbidden: Sequence[str] = ()) -> Cha
         planned = plan_edits(root, parse_edits(reply), PathPolicy(tuple(forbidden)))
     except PatchError as exc:
         raise ChangeError(str(exc), _reason(exc)) from exc
-    contents = {f.path: None if f.after is None else f.after.decode("utf-8") for f in planned.files}
+    contents: dict[str, str | None] = {}
+    for f in planned.files:
+        try:
+            contents[f.path] = None if f.after is None else f.after.decode("utf-8")
+        except UnicodeDecodeError as exc:  # e.g. a renamed binary file: not ours to carry
+            why = f"{f.path} is not UTF-8 text; binary files cannot be changed"
+            raise ChangeError(why, f"the model's edit touches a binary file ({f.path})") from exc
     return Change(contents, planned.diff)
