@@ -171,3 +171,25 @@ def test_invalid_repository_config_is_reported_with_its_line(
     assert status == "failed"
     assert "max_atempts" in error
     assert "line 2" in error
+
+
+def test_a_second_request_after_success_updates_the_same_pull_request(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    for _ in range(2):  # labeled twice: two tasks, one after the other
+        model.expect_chat(PLAN)
+        model.expect_chat(EDIT)
+        assert agent.post("issues", labeled(repo)).json()["outcome"] == "accepted"
+        drain(redis)
+    model.assert_done()
+    statuses = owner_conn.execute("SELECT status, pr_number FROM tasks ORDER BY id").fetchall()
+    assert [s for s, _ in statuses] == ["succeeded", "succeeded"]
+    assert statuses[0][1] == statuses[1][1]
+    assert len(sim.pulls(OWNER, REPO)) == 1
+    heads = git(sim, "branch", "--list", "morningai/*").split()
+    assert heads == [f"morningai/issue-{repo['number']}"]
