@@ -13,26 +13,27 @@ from agents.code.locate_repo import words
 _PY_DEF_RE = re.compile(r"\n([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)")
 
 # One family of patterns for the C-like, ML-like and scripting languages: good enough to name the
-# classes and functions an issue mentions, which is all ranking needs from them.
+# classes and functions an issue mentions, which is all ranking needs from them. Each starts at
+# a "\n" (the text gets one in front) rather than `^` with re.M: about twice as fast.
 _TYPE_RE = re.compile(
-    r"^[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:pub(?:\([\w:]+\))?[ \t]+)?"
+    r"\n[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:pub(?:\([\w:]+\))?[ \t]+)?"
     r"(?:(?:public|private|protected|internal|abstract|final|sealed|static|data|open)[ \t]+)*"
     r"(class|interface|struct|enum|trait|module|object|record|protocol|impl|type)[ \t]+(\w+)",
     re.M,
 )
 _FUNC_RE = re.compile(
-    r"^[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:pub(?:\([\w:]+\))?[ \t]+)?(?:async[ \t]+)?"
+    r"\n[ \t]*(?:export[ \t]+)?(?:default[ \t]+)?(?:pub(?:\([\w:]+\))?[ \t]+)?(?:async[ \t]+)?"
     r"(?:function\*?|func(?:[ \t]*\([^)]*\))?|fn|def|sub|proc)[ \t]+(?:self\.)?(\w+)",
     re.M,
 )
 _ARROW_RE = re.compile(
-    r"^[ \t]*(?:export[ \t]+)?(?:const|let|var)[ \t]+(\w+)[ \t]*=[ \t]*(?:async[ \t]*)?"
+    r"\n[ \t]*(?:export[ \t]+)?(?:const|let|var)[ \t]+(\w+)[ \t]*=[ \t]*(?:async[ \t]*)?"
     r"(?:function\b|\([^)]*\)[ \t]*=>|\w+[ \t]*=>)",
     re.M,
 )
 # Java/C#/C++/JS class members: words, then `name(...)` and an opening brace at the line's end.
 _METHOD_RE = re.compile(
-    r"^[ \t]*(?:[\w$<>\[\]*&:,.?]+[ \t]+){0,6}[*&]?(\w+)[ \t]*\([^;\n]*\)[^;\n=]*\{[ \t]*$", re.M
+    r"\n[ \t]*(?:[\w$<>\[\]*&:,.?]+[ \t]+){0,6}[*&]?(\w+)[ \t]*\([^;\n]*\)[^;\n=]*\{[ \t]*$", re.M
 )
 _NOT_NAMES = words(
     "if for while switch catch return else do try synchronized foreach elif when with new func fn"
@@ -114,12 +115,13 @@ def _collect(node: ast.AST, prefix: str, parent_kind: str, out: list[Definition]
 def other_definitions(text: str) -> list[Definition]:
     """Types and functions of other languages; qualnames are the bare names."""
     found: dict[tuple[str, int], Definition] = {}
+    text = "\n" + text  # the patterns start at a newline; line numbers stay 1-based (first=0)
     for regex, kind in ((_TYPE_RE, "class"), (_FUNC_RE, "function"), (_ARROW_RE, "function")):
         group = 2 if regex is _TYPE_RE else 1
-        for line, m in _numbered(regex, text):
+        for line, m in _numbered(regex, text, first=0):
             name = m.group(group)
             found.setdefault((name, line), Definition(name, name, kind, line, line))
-    for line, m in _numbered(_METHOD_RE, text):
+    for line, m in _numbered(_METHOD_RE, text, first=0):
         name = m.group(1)
         if name not in _NOT_NAMES and (name, line) not in found:
             found[(name, line)] = Definition(name, name, "method", line, line)

@@ -35,6 +35,10 @@ SKIP_DIRS = frozenset(
         "third_party",
         "third-party",
         "thirdparty",
+        # the scientific Python convention for bundled copies of other projects
+        "extern",
+        "cextern",
+        "externals",
         "__pycache__",
         ".tox",
         ".nox",

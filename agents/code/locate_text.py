@@ -48,6 +48,10 @@ class Tokenizer:
         cached = self._cache.get(ident)
         if cached is not None:
             return cached
+        if ident.isalpha() and ident.islower():  # most identifiers: one plain word, no regex
+            single = () if len(ident) < 2 or ident in STOPWORDS else (_stem(ident),)
+            self._cache[ident] = single
+            return single
         parts = [p.lower() for p in _PART_RE.findall(ident)]
         terms = [_stem(p) for p in parts if len(p) > 1 and p not in STOPWORDS]
         # The whole identifier is a term too: an exact `parse_header` beats `parse` + `header`.
