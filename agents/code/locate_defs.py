@@ -96,8 +96,16 @@ def python_definitions(text: str) -> list[Definition]:
     return found
 
 
+# Statement lists only: expressions hold no definitions, and walking them was most of the cost.
+_BLOCKS = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def _statements(node: ast.AST) -> list[ast.AST]:
+    return [child for block in _BLOCKS for child in getattr(node, block, ())]
+
+
 def _collect(node: ast.AST, prefix: str, parent_kind: str, out: list[Definition]) -> None:
-    for child in ast.iter_child_nodes(node):
+    for child in _statements(node):
         if isinstance(child, ast.ClassDef):
             kind = "class"
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
