@@ -102,6 +102,17 @@ def test_only_ast_sees_blocks_that_are_not_definitions() -> None:
     assert [d.qualname for d in definitions("a.py", src, exact=True)] == ["A", "guarded"]
 
 
+def test_ast_finds_definitions_in_every_kind_of_block() -> None:
+    src = (
+        "try:\n    import x\nexcept ImportError:\n    def fallback(): pass\nelse:\n"
+        "    def other(): pass\nfinally:\n    def fin(): pass\nmatch y:\n    case 1:\n"
+        "        def in_case(): pass\nwith ctx:\n    def in_with(): pass\n"
+        "f = lambda: [i for i in range(3)]\n"
+    )
+    names = [d.name for d in definitions("a.py", src, exact=True)]
+    assert names == ["fallback", "other", "fin", "in_case", "in_with"]
+
+
 def test_python_definitions_survive_bad_syntax() -> None:
     defs = definitions("old.py", "print 'py2'\ndef f(x):\n    return x\n", exact=True)
     assert [(d.name, d.line) for d in defs] == [("f", 2)]
