@@ -193,3 +193,51 @@ def test_a_second_request_after_success_updates_the_same_pull_request(
     assert len(sim.pulls(OWNER, REPO)) == 1
     heads = git(sim, "branch", "--list", "morningai/*").split()
     assert heads == [f"morningai/issue-{repo['number']}"]
+
+
+def test_configured_base_branch_and_draft(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    sim.push(OWNER, REPO, "main", {".github/morningai.yml": "base_branch: develop\ndraft: true\n"})
+    sim.push(OWNER, REPO, "develop", {"NOTES.md": "develop only\n", "app.py": APP})
+    model.expect_chat(PLAN)
+    model.expect_chat(EDIT)
+    assert agent.post("issues", labeled(repo)).status_code == 202
+    drain(redis)
+    [pr] = sim.pulls(OWNER, REPO)
+    assert (pr["base"]["ref"], pr["draft"]) == ("develop", True)
+    assert git(sim, "show", f"{pr['head']['sha']}:NOTES.md") == "develop only\n"
+    # "Fixes #N" closes nothing off the default branch: the issue gets a link
+    notes = [
+        c["body"]
+        for c in sim.comments(OWNER, REPO, repo["number"])
+        if "will not close this issue" in c["body"]
+    ]
+    assert len(notes) == 1
+    assert pr["html_url"] in notes[0]
+
+
+def test_the_token_budget_stops_the_task_cleanly(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    sim.push(OWNER, REPO, "main", {".github/morningai.yml": "token_budget: 1000\n"})
+    model.expect_chat(PLAN, usage=(1500, 80))  # the plan alone spends more than the budget
+    assert agent.post("issues", labeled(repo)).status_code == 202
+    drain(redis)
+    model.assert_done()
+    _, status, error, _, _ = task_row(owner_conn)
+    assert status == "failed"
+    assert error == "the task used 1,580 tokens of its 1,000 budget"
+    [comment] = status_comments(sim, repo["number"])
+    assert "1,580 tokens of its 1,000 budget" in comment["body"]
+    assert sim.pulls(OWNER, REPO) == []
