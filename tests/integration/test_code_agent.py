@@ -14,7 +14,7 @@ from jobs import code_task
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO, git
+from tests.integration.conftest import APP, OWNER, REPO, git
 from tests.integration.test_code_task import drain, labeled, status_comments, task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
