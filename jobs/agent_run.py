@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
+from redis import Redis
 
 from agents import prompts
 from agents.code import graph as code_graph
@@ -66,9 +67,24 @@ def status_for(run: TaskRun, client: RepoClient, number: int) -> StatusComment:
     return _live[run.task.id]
 
 
-def require_writer(client: RepoClient, req: Request) -> None:
+PERMISSION_TTL_SECONDS = 60
+
+
+def permission(client: RepoClient, user: str, cache: Redis) -> str:
+    """The user's permission on the repository, remembered briefly: a burst of commands
+    costs one GitHub call, and a revoked permission takes effect within a minute."""
+    key = f"morningai:permission:{client.full_name}:{user.lower()}"
+    cached = cache.get(key)
+    if isinstance(cached, bytes):
+        return cached.decode()
+    found = client.permission(user)
+    cache.set(key, found, ex=PERMISSION_TTL_SECONDS)
+    return found
+
+
+def require_writer(client: RepoClient, req: Request, cache: Redis) -> None:
     """Only people with write access may ask; others get one polite answer."""
-    if client.permission(req.requester) not in WRITE_PERMISSIONS:
+    if permission(client, req.requester, cache) not in WRITE_PERMISSIONS:
         client.create_comment(
             req.number,
             f"@{req.requester} MorningAI takes requests only "

@@ -54,7 +54,7 @@ def _work(run: TaskRun) -> str:
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
-    require_writer(client, req)
+    require_writer(client, req, run.ctx.redis)
     client.react(req.number, "eyes")
     status = status_for(run, client, req.number)
     status.update(stage="reading", detail="Reading the repository.")

@@ -52,7 +52,7 @@ def _work(run: TaskRun) -> str:
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
-    require_writer(client, req)
+    require_writer(client, req, run.ctx.redis)
     if not req.instructions.strip():
         client.create_comment(req.number, "Say what to change: `/morningai revise <what>`.")
         raise Cancelled("no instructions given")

@@ -33,7 +33,7 @@ def _work(run: TaskRun) -> str:
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
-    require_writer(client, req)
+    require_writer(client, req, run.ctx.redis)
     reason = f"stopped by @{req.requester}"
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         live = tasks.live_for_subject(scope, run.task.repository_id, req.number, STOPPABLE)

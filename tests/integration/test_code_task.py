@@ -267,3 +267,19 @@ def test_a_task_that_keeps_killing_workers_ends_failed(
     comments = status_comments(sim, installed["number"])
     assert len(comments) == 1
     assert error in comments[0]["body"]
+
+
+@pytest.mark.usefixtures("worker_ctx")
+def test_permission_is_asked_once_per_minute(
+    sim: GitHubSimulator,
+    installed: dict[str, Any],
+    sender: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    for _ in range(2):  # two requests in a row by the same person
+        assert sender.post("issues", labeled(installed)).json()["outcome"] == "accepted"
+        drain(redis)
+    asked = [ex for ex in sim.requests if ex.path.endswith("/collaborators/alice/permission")]
+    assert len(asked) == 1
+    assert redis.ttl("morningai:permission:octo-org/hello:alice") > 0
