@@ -35,6 +35,8 @@ _ARROW_RE = re.compile(
 _METHOD_RE = re.compile(
     r"\n[ \t]*(?:[\w$<>\[\]*&:,.?]+[ \t]+){0,6}[*&]?(\w+)[ \t]*\([^;\n]*\)[^;\n=]*\{[ \t]*$", re.M
 )
+# Markup and styles define no functions; scanning them (theme bundles) cost more than it found.
+_NO_DEFINITIONS = (".html", ".htm", ".css", ".scss", ".sass", ".less", ".svg", ".xml")
 _NOT_NAMES = words(
     "if for while switch catch return else do try synchronized foreach elif when with new func fn"
 )
@@ -149,5 +151,7 @@ def definitions(path: str, text: str, *, exact: bool) -> list[Definition]:
     """The definitions of one file; `exact` asks for `ast` (slower) on Python files."""
     if path.endswith((".py", ".pyi")):
         return python_definitions(text) if exact else python_definitions_fast(text)
+    if path.endswith(_NO_DEFINITIONS):
+        return []
     defs = other_definitions(text)
     return with_end_lines(defs, text.count("\n") + 1) if exact else defs
