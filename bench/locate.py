@@ -1,6 +1,6 @@
 """File-localization benchmark on SWE-bench Lite: issue text -> the files the real fix touched.
 
-    .venv/bin/python -m bench.localization --dataset ../shared/benchdata/swebench/lite_dev.jsonl
+    .venv/bin/python -m bench.locate --dataset ../shared/benchdata/swebench/lite_dev.jsonl
         [--limit N] [--cache .morningai/bench-cache] [--details FILE.jsonl] [--repeat N]
 
 For each instance the repository's source is the PyPI sdist of the latest release in the
