@@ -71,6 +71,7 @@ MIX = (
 LABELED = "issues.labeled"
 LATE_MS = 1.0  # a send starting later than this after its scheduled time counts as late
 LAG_LIMIT_MS = 5.0  # the generator fell behind when its p99 start lag exceeds this
+NOISE_SHARE = 0.05  # other processes above this share of the CPU make a run noisy
 HTTP_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -622,6 +623,9 @@ def report_cpu(spent: CpuSpent, requests: int) -> None:
         print("  CPU ms/request    " + ", ".join(f"{k} {v:.2f}" for k, v in per_request.items()))
     if spent.others:
         print("  other processes   " + ", ".join(f"{n} {v:.1f}" for n, v in spent.others))
+    share = groups.get("other", 0.0) / max(sum(groups.values()), 1e-9)
+    if share > NOISE_SHARE:
+        print(f"  warning: other processes took {share:.0%} of the machine: not a quiet run")
 
 
 # --- verification --------------------------------------------------------------------------
