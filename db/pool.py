@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
 APP_ROLE = "morningai_app"
@@ -18,16 +19,17 @@ class UnsafeRoleError(RuntimeError):
     """The database role would bypass row-level security."""
 
 
-def _enter_app_role(conn: psycopg.Connection[Any]) -> None:
+def enter_app_role(conn: psycopg.Connection[Any]) -> None:
     """Drop to the app role when connected as its owner (e.g. Render's default user).
 
     Row-level security only protects tenants if the session role neither owns the tables nor
     bypasses RLS, so a connection that cannot become such a role is refused outright.
     """
-    user = conn.execute("SELECT current_user").fetchone()
+    cur = conn.cursor(row_factory=tuple_row)  # whatever rows the connection makes
+    user = cur.execute("SELECT current_user").fetchone()
     if user is not None and user[0] != APP_ROLE:
-        conn.execute(f"SET ROLE {APP_ROLE}")
-    row = conn.execute(
+        cur.execute(f"SET ROLE {APP_ROLE}")
+    row = cur.execute(
         "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
     ).fetchone()
     if row is None or row[0] or row[1]:
@@ -45,7 +47,7 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
-            configure=_enter_app_role,
+            configure=enter_app_role,
             check=ConnectionPool.check_connection,
             open=False,
             name="morningai",

@@ -3,6 +3,7 @@ running a graph under its tenant's checkpointer, and the final report on GitHub.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -80,6 +81,13 @@ def permission(client: RepoClient, user: str, cache: Redis) -> str:
     found = client.permission(user)
     cache.set(key, found, ex=PERMISSION_TTL_SECONDS)
     return found
+
+
+def with_repo(run: TaskRun, act: Callable[[TaskRun, Request, RepoClient], str]) -> str:
+    """Load the request and run `act` with one GitHub client held open for the whole job."""
+    req = load_request(run)
+    with run.ctx.repo(req.installation_id, req.repository) as client:
+        return act(run, req, client)
 
 
 def require_writer(client: RepoClient, req: Request, cache: Redis) -> None:

@@ -16,7 +16,7 @@ import psycopg
 from langgraph.checkpoint.postgres import PostgresSaver
 from psycopg.rows import dict_row
 
-from db.pool import APP_ROLE
+from db.pool import enter_app_role
 
 TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 
@@ -71,9 +71,7 @@ def saver_for(url: str, tenant_id: int) -> Iterator[PostgresSaver]:
         url, autocommit=True, prepare_threshold=0, row_factory=dict_row
     )
     try:
-        row = conn.execute("SELECT current_user AS u").fetchone()
-        if row is not None and row["u"] != APP_ROLE:
-            conn.execute(f"SET ROLE {APP_ROLE}")
+        enter_app_role(conn)
         conn.execute("SELECT set_config('app.tenant_id', %s, false)", (str(int(tenant_id)),))
         yield PostgresSaver(conn)
     finally:

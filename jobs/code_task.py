@@ -27,13 +27,13 @@ from jobs.agent_run import (
     Request,
     executable,
     load_config,
-    load_request,
     record_usage,
     remember,
     report,
     require_writer,
     run_graph,
     status_for,
+    with_repo,
 )
 from jobs.errors import Cancelled, PermanentError
 from jobs.repo_config import RepoConfig
@@ -44,13 +44,7 @@ from jobs.status_comment import StatusComment
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, _work, report)
-
-
-def _work(run: TaskRun) -> str:
-    req = load_request(run)
-    with run.ctx.repo(req.installation_id, req.repository) as client:
-        return _act(run, req, client)
+    run_task(task_id, lambda run: with_repo(run, _act), report)
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:

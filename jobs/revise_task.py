@@ -12,13 +12,13 @@ from jobs.agent_run import (
     Request,
     executable,
     load_config,
-    load_request,
     record_usage,
     remember,
     report,
     require_writer,
     run_graph,
     status_for,
+    with_repo,
 )
 from jobs.errors import Cancelled, PermanentError
 from jobs.runner import TaskRun, run_task
@@ -28,7 +28,7 @@ BRANCH_PREFIX = "morningai/"
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, _work, report)
+    run_task(task_id, lambda run: with_repo(run, _act), report)
 
 
 def _own_pull(client: RepoClient, number: int) -> PullInfo:
@@ -43,12 +43,6 @@ def _own_pull(client: RepoClient, number: int) -> PullInfo:
         )
         raise Cancelled(f"#{number} is not an open MorningAI pull request")
     return pull
-
-
-def _work(run: TaskRun) -> str:
-    req = load_request(run)
-    with run.ctx.repo(req.installation_id, req.repository) as client:
-        return _act(run, req, client)
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:

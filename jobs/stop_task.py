@@ -13,7 +13,7 @@ from db import tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
-from jobs.agent_run import Request, load_request, require_writer
+from jobs.agent_run import Request, require_writer, with_repo
 from jobs.queues import job_id
 from jobs.runner import TaskRun, run_task
 from jobs.status_comment import Status, StatusComment
@@ -23,13 +23,7 @@ STOPPABLE = ("code", "revise")
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, _work, lambda *_: None)
-
-
-def _work(run: TaskRun) -> str:
-    req = load_request(run)
-    with run.ctx.repo(req.installation_id, req.repository) as client:
-        return _act(run, req, client)
+    run_task(task_id, lambda run: with_repo(run, _act), lambda *_: None)
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
