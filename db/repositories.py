@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from db.tenancy import TenantScope
 
@@ -48,3 +49,28 @@ def active_names(scope: TenantScope) -> list[str]:
         "SELECT full_name FROM repositories WHERE active ORDER BY full_name"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def id_for(scope: TenantScope, full_name: str) -> int | None:
+    """The row id of the tenant's repository named `full_name` (case as GitHub ignores it)."""
+    row = scope.conn.execute(
+        "SELECT id FROM repositories WHERE lower(full_name) = lower(%s) ORDER BY active DESC, id"
+        " LIMIT 1",
+        (full_name,),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def faq_mined_through(scope: TenantScope, repository_id: int) -> datetime | None:
+    row = scope.conn.execute(
+        "SELECT faq_mined_through FROM repositories WHERE id = %s", (repository_id,)
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def set_faq_mined_through(scope: TenantScope, repository_id: int, when: datetime) -> None:
+    """Move the history-mining mark forward (never back: a slow older run cannot rewind it)."""
+    scope.conn.execute(
+        "UPDATE repositories SET faq_mined_through = greatest(faq_mined_through, %s) WHERE id = %s",
+        (when, repository_id),
+    )

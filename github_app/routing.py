@@ -6,9 +6,16 @@ from github_app.events import Envelope
 from github_app.handlers.comments import on_issue_comment
 from github_app.handlers.installation import on_installation, on_installation_repositories
 from github_app.handlers.issues import on_issue
+from github_app.handlers.pulls import on_pull_request
 from github_app.intents import Ignore, Intent
 
-HANDLED_EVENTS = ("installation", "installation_repositories", "issues", "issue_comment")
+HANDLED_EVENTS = (
+    "installation",
+    "installation_repositories",
+    "issues",
+    "issue_comment",
+    "pull_request",
+)
 
 
 def route(env: Envelope, *, trigger_label: str) -> Intent:
@@ -16,6 +23,10 @@ def route(env: Envelope, *, trigger_label: str) -> Intent:
         return on_installation(env)
     if env.event == "installation_repositories":
         return on_installation_repositories(env)
+    if env.event == "pull_request":
+        # a merge by a bot (merge queue, auto-merge) changes files all the same; this app
+        # never merges, so no loop
+        return on_pull_request(env)
     if env.sender_is_bot:
         # bots, this app included, never trigger work: no loops
         return Ignore("sender is a bot")

@@ -31,6 +31,10 @@ JOBS: dict[str, JobSpec] = {
     "code": JobSpec("jobs.code_task.run", timeout=30 * 60),
     "revise": JobSpec("jobs.revise_task.run", timeout=30 * 60),
     "stop": JobSpec("jobs.stop_task.run", timeout=60),
+    "faq_pr": JobSpec("jobs.faq_pr_task.run", timeout=20 * 60),
+    "faq_history": JobSpec("jobs.faq_history_task.run", timeout=60 * 60),
+    "faq_stale": JobSpec("jobs.faq_stale_task.run", timeout=20 * 60),
+    "ask": JobSpec("jobs.ask_task.run", timeout=10 * 60),
 }
 
 

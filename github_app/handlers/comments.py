@@ -11,9 +11,23 @@ from github_app.events import Envelope
 from github_app.handlers.issues import workable
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
-# verb → (task kind, queue), on issues and on pull requests
-ISSUE_VERBS = {"code": ("code", "default"), "retry": ("code", "default"), "stop": ("stop", "high")}
-PULL_VERBS = {"revise": ("revise", "default"), "stop": ("stop", "high")}
+# verb → (task kind, queue), on issues and on pull requests. Mining a repository's history is
+# long and nobody waits on it: `low`. A question is answered while someone waits: `default`.
+ISSUE_VERBS = {
+    "code": ("code", "default"),
+    "retry": ("code", "default"),
+    "stop": ("stop", "high"),
+    "faq": ("faq_history", "low"),
+    "ask": ("ask", "default"),
+}
+PULL_VERBS = {
+    "revise": ("revise", "default"),
+    "stop": ("stop", "high"),
+    "faq": ("faq_pr", "default"),
+    "ask": ("ask", "default"),
+}
+# kinds that read and answer: allowed on closed issues and merged pull requests
+READ_ONLY_KINDS = frozenset({"faq_history", "ask", "faq_pr", "stop"})
 
 
 def on_issue_comment(env: Envelope) -> Intent:
@@ -34,8 +48,10 @@ def on_issue_comment(env: Envelope) -> Intent:
         where = "pull requests" if "pull_request" in issue else "issues"
         return Ignore(f"/morningai {command.verb} is not available on {where}")
     kind, queue = verbs[command.verb]
+    if kind == "ask" and not command.argument.removeprefix("--save").strip():
+        return Ignore("/morningai ask without a question")
     blocked = workable(issue)
-    if blocked and kind != "stop":
+    if blocked and not (kind in READ_ONLY_KINDS and not issue.get("locked")):
         return Ignore(blocked)
     if env.repository is None or env.installation_id is None or not env.sender_login:
         return Reject("repository, installation and sender are required")

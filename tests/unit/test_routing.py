@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from github_app.events import Envelope, parse
 from github_app.intents import (
     Ignore,
@@ -164,3 +166,66 @@ def test_verbs_by_where_they_are_said() -> None:
         _env("issue_comment", _comment("/morningai dance", on_pull=False)), trigger_label=LABEL
     )
     assert isinstance(unknown, Ignore)
+
+
+@pytest.mark.parametrize(
+    ("body", "on_pull", "state", "expected"),
+    [
+        ("/morningai faq", True, "open", ("faq_pr", "default", "")),
+        ("/morningai faq", True, "closed", ("faq_pr", "default", "")),
+        ("/morningai faq", False, "open", ("faq_history", "low", "")),
+        (
+            "/morningai ask What is the architecture?",
+            False,
+            "closed",
+            ("ask", "default", "What is the architecture?"),
+        ),
+        (
+            "/morningai ask --save How do I deploy?",
+            True,
+            "open",
+            ("ask", "default", "--save How do I deploy?"),
+        ),
+    ],
+)
+def test_faq_and_ask_verbs(body: str, on_pull: bool, state: str, expected: tuple[str, ...]) -> None:
+    intent = route(
+        _env("issue_comment", _comment(body, on_pull=on_pull, state=state)), trigger_label=LABEL
+    )
+    assert isinstance(intent, RequestTask)
+    assert (intent.kind, intent.queue, intent.instructions) == expected
+
+
+def test_ask_needs_a_question() -> None:
+    for body in ("/morningai ask", "/morningai ask --save"):
+        intent = route(_env("issue_comment", _comment(body, on_pull=False)), trigger_label=LABEL)
+        assert intent == Ignore("/morningai ask without a question")
+
+
+def _closed_pull(*, merged: bool, sender_type: str = "User") -> dict[str, Any]:
+    payload = webhook_example("pull_request", "closed")
+    payload["pull_request"].update(merged=merged, merge_commit_sha="abc123")
+    payload["pull_request"]["merged_by"] = {"login": "octocat"} if merged else None
+    payload["installation"] = {"id": 7}
+    payload["sender"]["type"] = sender_type
+    return payload
+
+
+def test_merged_pull_request_checks_faq_staleness_even_when_a_bot_merged() -> None:
+    for sender_type in ("User", "Bot"):
+        intent = route(
+            _env("pull_request", _closed_pull(merged=True, sender_type=sender_type)),
+            trigger_label=LABEL,
+        )
+        assert isinstance(intent, RequestTask)
+        assert (intent.kind, intent.queue, intent.requested_by) == ("faq_stale", "low", "octocat")
+        assert intent.trigger == "merged:abc123"
+
+
+def test_closed_unmerged_and_other_pull_request_actions_are_ignored() -> None:
+    closed = route(_env("pull_request", _closed_pull(merged=False)), trigger_label=LABEL)
+    assert closed == Ignore("closed without merging")
+    opened = route(
+        _env("pull_request", webhook_example("pull_request", "opened")), trigger_label=LABEL
+    )
+    assert opened == Ignore("pull_request.opened is not handled")
