@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     morningai_model: str = "gpt-4.1-mini"
+    # unset: FAQ memory and `ask` retrieve by PostgreSQL full-text search instead of vectors
+    morningai_embedding_model: str | None = None
+    morningai_embedding_dimensions: int | None = None
     morningai_trigger_label: str = "morningai"
     port: int = 8000
     log_level: str = "INFO"

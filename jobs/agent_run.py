@@ -3,7 +3,7 @@ running a graph under its tenant's checkpointer, and the final report on GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +26,7 @@ from jobs.checkpoints import saver_for, thread_id
 from jobs.errors import Cancelled, PermanentError
 from jobs.repo_config import RepoConfig, RepoConfigError, parse_repo_config
 from jobs.runner import TaskRun
-from jobs.status_comment import Status, StatusComment
+from jobs.status_comment import STAGES, Status, StatusComment
 
 CONFIG_PATH = ".github/morningai.yml"
 
@@ -60,10 +60,12 @@ def load_request(run: TaskRun) -> Request:
 _live: dict[int, StatusComment] = {}
 
 
-def status_for(run: TaskRun, client: RepoClient, number: int) -> StatusComment:
+def status_for(
+    run: TaskRun, client: RepoClient, number: int, stages: tuple[tuple[str, str], ...] = STAGES
+) -> StatusComment:
     if run.task.id not in _live:
         model = run.ctx.settings.morningai_model
-        status = Status(run.task.id, run.task.trace_id, model=model)
+        status = Status(run.task.id, run.task.trace_id, model=model, stages=stages)
         _live[run.task.id] = StatusComment(client, number, status)
     return _live[run.task.id]
 
@@ -145,16 +147,27 @@ def run_graph(
     return cast(CodeState, result)
 
 
-def record_usage(run: TaskRun, status: StatusComment, state: CodeState) -> tuple[int, str]:
+def record_spend(run: TaskRun, state: Mapping[str, Any]) -> tuple[Usage, float | None]:
+    """Store the tokens a graph used and their estimated price on the task."""
     usage = Usage(state.get("prompt_tokens", 0), state.get("completion_tokens", 0))
-    model = run.ctx.settings.morningai_model
-    cost = estimated_cost(model, usage)
+    cost = estimated_cost(run.ctx.settings.morningai_model, usage)
     remember(
         run,
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
         cost_usd=cost or 0,
     )
+    return usage, cost
+
+
+def describe_spend(usage: Usage, cost: float | None) -> str:
+    return f"{usage.total:,} tokens ({'unknown price' if cost is None else f'~${cost:.4f}'})"
+
+
+def record_usage(
+    run: TaskRun, status: StatusComment, state: Mapping[str, Any]
+) -> tuple[int, str]:
+    usage, cost = record_spend(run, state)
     status.set(tokens=usage.total, cost_usd=cost)
     return usage.total, ("unknown price" if cost is None else f"~${cost:.4f}")
 
@@ -164,8 +177,13 @@ def executable(path: Path) -> bool:
     return path.is_file() and bool(path.stat().st_mode & 0o111)
 
 
-def report(run: TaskRun, state: str, reason: str) -> None:
-    """Leave the status comment in its final state, whatever ended the task."""
+def forget_status(run: TaskRun) -> None:
+    _live.pop(run.task.id, None)
+
+
+def report(run: TaskRun, state: str, reason: str, *, done: str | None = None) -> None:
+    """Leave the status comment in its final state, whatever ended the task; `done` replaces
+    the code task's closing words (other kinds set their own detail as they go)."""
     if state == "cancelled":
         return  # the requester was already answered
     req = load_request(run)
@@ -180,5 +198,7 @@ def report(run: TaskRun, state: str, reason: str) -> None:
     if state == "failed":
         changes["detail"] = f"I could not finish: {reason}."
     else:
-        changes.update(stage="publishing", detail="The pull request is ready for review.")
+        changes["stage"] = "publishing"
+        if done != "":  # "": keep the detail the task left
+            changes["detail"] = done or "The pull request is ready for review."
     status.update(**changes)

@@ -21,8 +21,17 @@ STAGES = (
     ("validating", "Validating"),
     ("publishing", "Opening the pull request"),
 )
+# FAQ documents and answers: the FAQ graph's steps, then committing or commenting
+FAQ_STAGES = (
+    ("queued", "Queued"),
+    ("reading", "Reading the repository"),
+    ("indexing", "Indexing the code"),
+    ("gathering", "Finding what is relevant"),
+    ("drafting", "Writing"),
+    ("verifying", "Checking every citation"),
+    ("publishing", "Publishing"),
+)
 FINAL = {"succeeded": "✅ Done", "failed": "❌ Failed", "cancelled": "🛑 Cancelled"}
-_ORDER = {name: i for i, (name, _) in enumerate(STAGES)}
 # the graph's step names, mapped to the stage a person reads
 ALIASES = {"applying": "editing", "finishing": "publishing"}
 
@@ -42,12 +51,14 @@ class Status:
     cost_usd: float | None = None
     model: str | None = None
     link: str | None = None
+    stages: tuple[tuple[str, str], ...] = STAGES
 
 
 def _checklist(status: Status) -> list[str]:
-    current = _ORDER.get(status.stage, 0)
+    order = {name: i for i, (name, _) in enumerate(status.stages)}
+    current = order.get(status.stage, 0)
     lines = []
-    for i, (_name, label) in enumerate(STAGES):
+    for i, (_name, label) in enumerate(status.stages):
         if i < current or (i == current and status.final == "succeeded"):
             lines.append(f"- [x] {label}")
         elif i == current:
