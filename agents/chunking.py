@@ -223,10 +223,10 @@ def _python_children(span: _Span, lines: list[str]) -> list[_Span]:
     if not children:
         return []
     marks: list[tuple[int, bool, ast.AST | None]] = []
-    floor = span.start
+    floor = max(span.start, _end(children[0]))  # the last line a mark may not be on
     for child in children[1:]:
         start = min([_lineno(child)] + [d.lineno for d in getattr(child, "decorator_list", ())])
-        start = _pulled_back(start, lines, max(floor, _end(children[0])) + 1, _PY_COMMENT)
+        start = _pulled_back(start, lines, floor + 1, _PY_COMMENT)
         if floor < start <= span.end:
             marks.append((start, not isinstance(child, _PY_DEFS), child))
             floor = start
