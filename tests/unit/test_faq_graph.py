@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any, cast
 
-from agents.faq import graph
+from agents import prompts
+from agents.faq import graph, nodes
 from agents.faq.context import FaqContext, KnownEntry, Passage
 from agents.faq.state import FaqState, Thread
 from tests.unit.test_faq_fakes import (
@@ -276,3 +277,14 @@ def test_a_request_without_a_question_fails_before_any_model_call() -> None:
 
     assert (out["outcome"], out["reason"]) == ("failed", "the question is empty")
     assert model.calls == []
+
+
+def test_the_graph_is_named_and_its_prompts_hash_together() -> None:
+    assert graph.build().name == "faq"
+    digest = prompts.prompt_hash(nodes.PACKAGE, nodes.PROMPTS)
+    assert re.fullmatch(r"[0-9a-f]{12}", digest)
+
+
+def test_an_unknown_mode_fails_with_its_name() -> None:
+    out = run(cast(FaqState, {"mode": "poem"}), context(ScriptedModel([])))
+    assert (out["outcome"], out["reason"]) == ("failed", "unknown FAQ mode 'poem'")
