@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -98,6 +99,26 @@ def int_arg(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise unprocessable(f"Invalid value for parameter '{name}': {raw!r}") from exc
+
+
+def choice_arg(name: str, choices: tuple[str, ...], default: str) -> str:
+    """A query parameter limited to `choices` (GitHub's enum parameters); 422 otherwise."""
+    raw = request.args.get(name) or default
+    if raw not in choices:
+        raise unprocessable(f"Invalid value for parameter '{name}': {raw!r}")
+    return raw
+
+
+def time_arg(name: str) -> datetime | None:
+    """An ISO 8601 timestamp parameter such as `since` (UTC when no offset is given)."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise unprocessable(f"Invalid value for parameter '{name}': {raw!r}") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def paginate(items: Sequence[T]) -> tuple[list[T], dict[str, str]]:

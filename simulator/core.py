@@ -14,9 +14,10 @@ from typing import Any
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder
-from simulator.routes_pulls import pull_json, refresh
+from simulator.pulls import refresh
+from simulator.routes_pulls import pull_json
 from simulator.routing import Backend
-from simulator.seeding import Seeding
+from simulator.seeding_history import HistorySeeding
 from simulator.server import ServerThread, create_app
 from simulator.shapes import JSON, Site
 from simulator.shapes_issues import comment, issue, reaction
@@ -40,7 +41,7 @@ class _LateApp:
         return self.app(environ, start_response)
 
 
-class GitHubSimulator(Seeding):
+class GitHubSimulator(HistorySeeding):
     """A GitHub fake over real HTTP, with bare git repositories under `root`."""
 
     def __init__(
@@ -134,7 +135,7 @@ class GitHubSimulator(Seeding):
         with self.world.lock:
             found = self._repo(owner, repo)
             return [
-                pull_json(self.site, found, i, refresh(found, i.pull))
+                pull_json(self.site, found, i, refresh(found, i))
                 for i in found.issues.values()
                 if i.pull is not None
             ]

@@ -217,6 +217,27 @@ class GitStore:
     def merge_base(self, a: str, b: str) -> str | None:
         return self.run("merge-base", a, b, ok_codes=(0, 1)).decode().strip() or None
 
+    def merge_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree of a three-way merge of two commits (no worktree), None on conflicts."""
+        proc = self._spawn(("merge-tree", "--write-tree", "--no-messages", ours, theirs))
+        problem = proc.stderr.decode(errors="replace").strip()
+        # 1: conflicts (git still prints a tree, with conflict markers); GitHub cannot merge
+        # unrelated histories either
+        if proc.returncode == 1 or "unrelated histories" in problem:
+            return None
+        if proc.returncode != 0:
+            raise GitError(f"git merge-tree: {problem}")
+        return proc.stdout.decode().strip()
+
+    def fetch(self, source: Path, *refspecs: str) -> None:
+        """Copy refs, with their objects, from another repository on disk (a fork, a parent)."""
+        self.run("fetch", "--quiet", "--no-tags", str(source), *refspecs)
+
+    def subjects(self, base: str, head: str) -> list[str]:
+        """First lines of the messages of the commits in `base..head`, oldest first."""
+        out = self.run("log", "--reverse", "--format=%s", f"{base}..{head}")
+        return out.decode(errors="replace").splitlines()
+
     # diffs and archives ---------------------------------------------------------------
 
     def diff(self, base: str, head: str) -> list[FileChange]:

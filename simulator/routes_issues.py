@@ -5,25 +5,69 @@ See https://docs.github.com/en/rest/issues and https://docs.github.com/en/rest/r
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from simulator import shapes_issues
 from simulator.api import (
+    choice_arg,
     field,
     json_body,
     respond,
     respond_page,
+    time_arg,
     unprocessable,
 )
 from simulator.lookups import comment_of, issue_of
 from simulator.routes_labels import ensure_label, label_names
 from simulator.routing import current_repo, route, site, world
 from simulator.shapes import iso
-from simulator.state import Comment, Reaction
+from simulator.state import Comment, Issue, Reaction
 
 bp = Blueprint("issues", __name__)
 READ = ("issues", "read")
 WRITE = ("issues", "write")
+
+
+def _issue_filter() -> Callable[[Issue], bool]:
+    """The query's filters (state, since, labels, creator, assignee) as one predicate."""
+    state = choice_arg("state", ("open", "closed", "all"), "open")
+    since = time_arg("since")
+    labels = {n.strip().lower() for n in request.args.get("labels", "").split(",") if n.strip()}
+    creator = request.args.get("creator", "").lower()
+    assignee = request.args.get("assignee", "").lower()
+
+    def assigned(issue: Issue) -> bool:
+        logins = {a.login.lower() for a in issue.assignees}
+        return {"": True, "*": bool(logins), "none": not logins}.get(assignee, assignee in logins)
+
+    return lambda issue: (
+        state in ("all", issue.state)
+        and (since is None or issue.updated_at >= since)
+        and labels <= {n.lower() for n in issue.labels}
+        and creator in ("", issue.user.login.lower())
+        and assigned(issue)
+    )
+
+
+@route(bp, "GET", "/repos/<owner>/<repo>/issues", "issues/list-for-repo", permission=READ)
+def list_issues(owner: str, repo: str) -> Response:
+    """Issues and pull requests alike, as GitHub lists them (a pull has `pull_request`)."""
+    found = current_repo()
+    sort = choice_arg("sort", ("created", "updated", "comments"), "created")
+    newest_first = choice_arg("direction", ("asc", "desc"), "desc") == "desc"
+    picked = list(filter(_issue_filter(), found.issues.values()))
+    comments = Counter(c.issue_number for c in found.comments.values())
+    keys: dict[str, Callable[[Issue], tuple[Any, int]]] = {
+        "created": lambda i: (i.created_at, i.number),
+        "updated": lambda i: (i.updated_at, i.number),
+        "comments": lambda i: (comments[i.number], i.number),
+    }
+    picked.sort(key=keys[sort], reverse=newest_first)
+    return respond_page([shapes_issues.issue(site(), found, i) for i in picked])
 
 
 @route(bp, "GET", "/repos/<owner>/<repo>/issues/<int:issue_number>", "issues/get", permission=READ)
@@ -53,6 +97,7 @@ def update_issue(owner: str, repo: str, issue_number: int) -> Response:
             )
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
+        issue.closed_by = world().app.bot if state == "closed" else None
         issue.state_reason = field(body, "state_reason", str, required=False) or (
             "completed" if state == "closed" else "reopened"
         )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from simulator import shapes, shapes_git, shapes_issues
+from simulator import pulls, shapes, shapes_git, shapes_issues
 from simulator.api import ApiError, field, json_body, not_found, paginate, respond, respond_page
+from simulator.merging import MergeRequest, merge
+from simulator.pulls import Refused, refresh
 from simulator.routing import current_repo, route, site, world
 from simulator.shapes import JSON, Site
 from simulator.state import Issue, Pull, Repo
@@ -32,18 +34,18 @@ def _branch_sha(repo: Repo, ref: str, field_name: str) -> str:
     return sha
 
 
-def refresh(repo: Repo, pull: Pull) -> Pull:
-    """Follow the branches, as GitHub does when they move (deleted branches keep the sha)."""
-    pull.head_sha = repo.git.resolve(f"refs/heads/{pull.head_ref}") or pull.head_sha
-    pull.base_sha = repo.git.resolve(f"refs/heads/{pull.base_ref}") or pull.base_sha
-    return pull
+def refused(exc: Refused) -> ApiError:
+    """GitHub's answer to a refused change (a 422 lists the offending field)."""
+    if exc.field is None:
+        return ApiError(exc.status, exc.message)
+    return _invalid(exc.field, exc.code, exc.message if exc.code == "custom" else None)
 
 
 def pull_of(repo: Repo, number: int) -> tuple[Issue, Pull]:
     issue = repo.issues.get(number)
     if issue is None or issue.pull is None:
         raise not_found()
-    return issue, refresh(repo, issue.pull)
+    return issue, refresh(repo, issue)
 
 
 def pull_json(at: Site, repo: Repo, issue: Issue, pull: Pull) -> JSON:
@@ -56,47 +58,38 @@ def pull_json(at: Site, repo: Repo, issue: Issue, pull: Pull) -> JSON:
         "deletions": sum(c.deletions for c in changes),
         "changed_files": len(changes),
     }
-    return shapes_issues.pull_full(at, repo, issue, stats)
+    # GitHub computes mergeability in the background; merged pulls answer null
+    mergeable = (
+        None if pull.merged_at else repo.git.merge_tree(pull.base_sha, pull.head_sha) is not None
+    )
+    return shapes_issues.pull_full(at, repo, issue, stats, mergeable)
 
 
-def _head_ref(repo: Repo, head: str) -> str:
+def _head_repo(repo: Repo, head: str) -> tuple[Repo, str]:
+    """The repository and branch `head` ("branch" or "owner:branch") names."""
     owner, sep, branch = head.partition(":")
-    if not sep:
-        return head
-    if owner.lower() != repo.owner.login.lower():
-        raise _invalid("head")  # the simulator has no forks
-    return branch
-
-
-def _new_pull(repo: Repo, body: JSON) -> Pull:
-    """The pull a create request describes, refused (422) where GitHub refuses it."""
-    head = _head_ref(repo, field(body, "head", str))
-    base = field(body, "base", str)
-    head_sha, base_sha = _branch_sha(repo, head, "head"), _branch_sha(repo, base, "base")
-    open_pairs = {(i.pull.head_ref, i.pull.base_ref) for i in repo.issues.values()
-                  if i.pull and i.state == "open"}  # fmt: skip
-    if (head, base) in open_pairs:
-        message = f"A pull request already exists for {repo.owner.login}:{head}."
-        raise _invalid("head", "custom", message)
-    if repo.git.is_ancestor(head_sha, base_sha):
-        raise _invalid("head", "custom", f"No commits between {base} and {head}")
-    draft = bool(field(body, "draft", bool, required=False))
-    modify = field(body, "maintainer_can_modify", bool, required=False) is not False
-    return Pull(head, base, head_sha, base_sha, draft, modify)
+    if not sep or owner.lower() == repo.owner.login.lower():
+        return repo, branch if sep else head
+    fork = world().repo(owner, repo.name)
+    if fork is None:
+        raise _invalid("head")
+    return fork, branch
 
 
 @route(bp, "POST", "/repos/<owner>/<repo>/pulls", "pulls/create", permission=WRITE)
 def create_pull(owner: str, repo: str) -> Response:
     body, found = json_body(), current_repo()
-    pull = _new_pull(found, body)
-    title = field(body, "title", str)
-    text = field(body, "body", str, required=False)
-    now = world().now()
-    issue = Issue(found.next_number, world().next_id(), title, text, world().app.bot, now, now,
-                  pull=pull)  # fmt: skip
-    found.issues[issue.number] = issue
-    found.next_number += 1
-    return respond(pull_json(site(), found, issue, pull), 201)
+    source, head = _head_repo(found, field(body, "head", str))
+    refs = (head, field(body, "base", str))
+    text = (field(body, "title", str), field(body, "body", str, required=False))
+    draft = bool(field(body, "draft", bool, required=False))
+    modify = field(body, "maintainer_can_modify", bool, required=False) is not False
+    try:
+        issue = pulls.open_pull(world(), found, source, refs, text, user=world().app.bot,
+                                draft=draft, maintainer_can_modify=modify)  # fmt: skip
+    except Refused as exc:
+        raise refused(exc) from exc
+    return respond(pull_json(site(), found, issue, refresh(found, issue)), 201)
 
 
 def _matches(repo: Repo, issue: Issue) -> bool:
@@ -108,7 +101,7 @@ def _matches(repo: Repo, issue: Issue) -> bool:
     base = request.args.get("base")
     return (
         state in ("all", issue.state)
-        and (head is None or f"{repo.owner.login}:{pull.head_ref}".lower() == head.lower())
+        and (head is None or pulls.head_label(repo, pull).lower() == head.lower())
         and (base is None or pull.base_ref == base)
     )
 
@@ -121,8 +114,7 @@ def list_pulls(owner: str, repo: str) -> Response:
     key = "updated_at" if request.args.get("sort") == "updated" else "created_at"
     picked.sort(key=lambda i: (getattr(i, key), i.number), reverse=newest_first)
     for issue in picked:
-        if issue.pull:
-            refresh(found, issue.pull)
+        refresh(found, issue)
     return respond_page([shapes_issues.pull_simple(site(), found, i) for i in picked])
 
 
@@ -144,10 +136,11 @@ def update_pull(owner: str, repo: str, pull_number: int) -> Response:
         issue.body = field(body, "body", str, required=False)
     state = field(body, "state", str, required=False)
     if state is not None:
-        if state not in ("open", "closed"):
-            raise _invalid("state")
+        if state not in ("open", "closed") or (state == "open" and pull.merged_at):
+            raise _invalid("state")  # a merged pull cannot be reopened
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
+        issue.closed_by = world().app.bot if state == "closed" else None
     base = field(body, "base", str, required=False)
     if base is not None:
         pull.base_sha, pull.base_ref = _branch_sha(found, base, "base"), base
@@ -226,3 +219,40 @@ def list_files(owner: str, repo: str, pull_number: int) -> Response:
         200,
         headers,
     )
+
+
+@route(
+    bp,
+    "PUT",
+    "/repos/<owner>/<repo>/pulls/<int:pull_number>/merge",
+    "pulls/merge",
+    permission=("contents", "write"),
+)
+def merge_pull(owner: str, repo: str, pull_number: int) -> Response:
+    found, body = current_repo(), json_body()
+    issue, _ = pull_of(found, pull_number)
+    ask = MergeRequest(
+        field(body, "merge_method", str, required=False) or "merge",
+        field(body, "commit_title", str, required=False),
+        field(body, "commit_message", str, required=False),
+        field(body, "sha", str, required=False),
+    )
+    try:
+        sha = merge(world(), found, issue, world().app.bot, ask)
+    except Refused as exc:
+        raise refused(exc) from exc
+    return respond({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
+
+
+@route(
+    bp,
+    "GET",
+    "/repos/<owner>/<repo>/pulls/<int:pull_number>/merge",
+    "pulls/check-if-merged",
+    permission=READ,
+)
+def check_merged(owner: str, repo: str, pull_number: int) -> Response:
+    _, pull = pull_of(current_repo(), pull_number)
+    if pull.merged_at is None:
+        raise not_found()
+    return respond(None, 204)

@@ -7,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from simulator.gitparse import Ident
-from simulator.gitstore import GitStore
+from simulator.gitstore import ZERO_SHA, GitStore
+from simulator.pulls import follow_push
 from simulator.state import ROLES, Comment, Installation, Issue, Label, Repo, World
 
 DEFAULT_PERMISSIONS = {
@@ -143,13 +144,26 @@ class Seeding:
         *,
         message: str = "Update files",
         user: str | None = None,
+        start: str | None = None,
     ) -> str:
-        """Commit as a human would push (None deletes a file); returns the new head sha."""
+        """Commit as a human would push (None deletes a file); returns the new head sha.
+
+        A new branch starts at `start` (a branch or sha), or as a root commit when None.
+        Works on forks too; open pulls whose head is this branch follow it.
+        """
         with self.world.lock:
             found = self._repo(owner, repo)
-            return found.git.commit_files(
+            ref = f"refs/heads/{branch}"
+            if start is not None and found.git.resolve(ref) is None:
+                origin = found.git.resolve_commit(start)
+                if origin is None:
+                    raise KeyError(f"{start} is not a commit of {owner}/{repo}")
+                found.git.set_ref(ref, origin, ZERO_SHA)
+            sha = found.git.commit_files(
                 branch, files, message, self._ident(user or found.owner.login)
             )
+            follow_push(self.world, found, branch)
+            return sha
 
     def add_issue(
         self,
@@ -194,6 +208,7 @@ class Seeding:
                 self.world.next_id(), issue_number, body, self.world.account(user), now, now
             )
             found.comments[item.id] = item
+            found.issues[issue_number].updated_at = now
             return item.id
 
     def add_label(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from simulator.pulls import network_root
 from simulator.state import Account, Installation, Repo, Token, World
 
 JSON = dict[str, Any]
@@ -169,7 +170,7 @@ _TEMPLATED_URLS = {
 _PLAIN_URLS = ("contributors", "deployments", "downloads", "events", "forks", "hooks",
                "languages", "merges", "stargazers", "subscribers", "subscription", "tags",
                "teams")  # fmt: skip
-# What the simulator does not model: no forks, stars, wiki pages, licenses or languages.
+# What the simulator does not model: stars, wiki pages, licenses or languages.
 _REPO_DEFAULTS: JSON = {
     "fork": False, "mirror_url": None, "homepage": None, "language": None, "forks_count": 0,
     "forks": 0, "stargazers_count": 0, "watchers_count": 0, "watchers": 0, "size": 0,
@@ -200,9 +201,13 @@ def repository(site: Site, repo: Repo) -> JSON:
     html = f"{site.html}/{repo.full_name}"
     host = site.html.split("://", 1)[-1]
     open_issues = sum(1 for issue in repo.issues.values() if issue.state == "open")
+    forks = sum(1 for other in site.world.repos.values() if other.parent is repo)
     return {
         **_REPO_DEFAULTS,
         **_repo_urls(site, repo),
+        "fork": repo.parent is not None,
+        "forks_count": forks,
+        "forks": forks,
         "id": repo.id,
         "node_id": node_id("Repository", repo.id),
         "name": repo.name,
@@ -231,6 +236,9 @@ def full_repository(site: Site, repo: Repo) -> JSON:
     body = {**repository(site, repo), **_FULL_REPO_DEFAULTS}
     if repo.owner.type == "Organization":
         body["organization"] = user(site, repo.owner)
+    if repo.parent is not None:  # a fork names its parent and the root of its network
+        body["parent"] = repository(site, repo.parent)
+        body["source"] = repository(site, network_root(repo))
     return body
 
 

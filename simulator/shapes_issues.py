@@ -5,11 +5,10 @@ from __future__ import annotations
 from simulator.shapes import JSON, Site, iso, node_id, repository, user
 from simulator.state import Account, Comment, Issue, Label, Reaction, Repo
 
-# Not modelled: milestones, lock reasons, closers, app attribution.
+# Not modelled: milestones, lock reasons, app attribution.
 _ISSUE_DEFAULTS: JSON = {
     "milestone": None,
     "active_lock_reason": None,
-    "closed_by": None,
     "performed_via_github_app": None,
 }
 # The members a pull request shares with its issue.
@@ -131,6 +130,7 @@ def issue(site: Site, repo: Repo, item: Issue) -> JSON:
         "updated_at": iso(item.updated_at),
         "author_association": association(site, repo, item.user),
         "reactions": rollup(urls["url"], item.reactions),
+        "closed_by": user(site, item.closed_by) if item.closed_by else None,
         **_ISSUE_DEFAULTS,
     }
     if item.pull:
@@ -185,27 +185,33 @@ def pull_simple(site: Site, repo: Repo, item: Issue) -> JSON:
         "node_id": node_id("PullRequest", item.id),
         **_pull_links(site, repo, item.number, pull.head_sha),
         "merged_at": iso(pull.merged_at),
-        "merge_commit_sha": None,
+        "merge_commit_sha": pull.merge_commit_sha,
         "requested_reviewers": [user(site, a) for a in pull.requested_reviewers],
         "requested_teams": [],
         "draft": pull.draft,
         "auto_merge": None,
-        "head": _branch_end(site, repo, pull.head_ref, pull.head_sha),
+        "head": _branch_end(site, pull.head_repo or repo, pull.head_ref, pull.head_sha),
         "base": _branch_end(site, repo, pull.base_ref, pull.base_sha),
     }
 
 
-def pull_full(site: Site, repo: Repo, item: Issue, stats: dict[str, int]) -> JSON:
-    """The `pull-request` schema; `stats` has commits, additions, deletions, changed_files."""
+def pull_full(
+    site: Site, repo: Repo, item: Issue, stats: dict[str, int], mergeable: bool | None = True
+) -> JSON:
+    """The `pull-request` schema; `stats` has commits, additions, deletions, changed_files.
+
+    `mergeable` None means not computed (GitHub's answer for a merged pull).
+    """
     body = pull_simple(site, repo, item)
     draft = item.pull is not None and item.pull.draft
+    merger = item.pull.merged_by if item.pull else None
     body.update(
         {
             "merged": body["merged_at"] is not None,
-            "mergeable": True,
-            "rebaseable": True,
-            "mergeable_state": "draft" if draft else "clean",
-            "merged_by": None,
+            "mergeable": mergeable,
+            "rebaseable": mergeable,
+            "mergeable_state": _mergeable_state(draft, mergeable),
+            "merged_by": user(site, merger) if merger else None,
             "comments": issue(site, repo, item)["comments"],
             "review_comments": 0,
             "maintainer_can_modify": item.pull is not None and item.pull.maintainer_can_modify,
@@ -213,3 +219,11 @@ def pull_full(site: Site, repo: Repo, item: Issue, stats: dict[str, int]) -> JSO
         }
     )
     return body
+
+
+def _mergeable_state(draft: bool, mergeable: bool | None) -> str:
+    if mergeable is None:
+        return "unknown"
+    if not mergeable:
+        return "dirty"
+    return "draft" if draft else "clean"

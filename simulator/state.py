@@ -100,6 +100,10 @@ class Pull:
     maintainer_can_modify: bool = True
     merged_at: datetime | None = None
     requested_reviewers: list[Account] = field(default_factory=list)
+    # the fork the head branch lives in (None: the pull's own repository)
+    head_repo: Repo | None = field(default=None, compare=False, repr=False)
+    merge_commit_sha: str | None = None
+    merged_by: Account | None = None
 
 
 @dataclass
@@ -118,6 +122,7 @@ class Issue:
     assignees: list[Account] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
     locked: bool = False
+    closed_by: Account | None = None
     pull: Pull | None = None
 
 
@@ -137,6 +142,7 @@ class Repo:
     labels: dict[str, Label] = field(default_factory=dict)  # keyed by lower-case name
     roles: dict[str, str] = field(default_factory=dict)  # lower-case login -> role
     next_number: int = 1
+    parent: Repo | None = field(default=None, compare=False, repr=False)  # set on forks
 
     @property
     def full_name(self) -> str:

@@ -54,6 +54,9 @@ SERVED = {
     "pulls/update",
     "pulls/request-reviewers",
     "pulls/list-files",
+    "pulls/merge",
+    "pulls/check-if-merged",
+    "issues/list-for-repo",
     "issues/get",
     "issues/list-comments",
     "issues/create-comment",
@@ -293,6 +296,17 @@ def exercise_extras(s: Seeded) -> None:
     assert raw.content == b"X = 1\n"
 
 
+def exercise_history(s: Seeded) -> None:
+    """Merging a pull, then listing issues and pulls alike (tests/.../test_simulator_history)."""
+    s.sim.push(OWNER, REPO, "docs", {"docs/faq.md": "# FAQ\n"}, start="main")
+    pulls = s.gh.rest.pulls
+    pr = pulls.create(OWNER, REPO, head="docs", base="main", title="FAQ").parsed_data
+    assert pulls.merge(OWNER, REPO, pr.number, merge_method="squash").parsed_data.merged
+    assert pulls.check_if_merged(OWNER, REPO, pr.number).status_code == 204
+    listed = s.gh.rest.issues.list_for_repo(OWNER, REPO, state="closed").raw_response.json()
+    assert pr.number in [i["number"] for i in listed if "pull_request" in i]
+
+
 def revoke_own_token(s: Seeded) -> None:
     with GitHub(
         AppInstallationAuthStrategy(
@@ -368,6 +382,7 @@ def test_every_endpoint_matches_githubs_openapi_description(
     exercise_pulls(seeded, exercise_git_data(seeded))
     exercise_issues(seeded)
     exercise_extras(seeded)
+    exercise_history(seeded)
     revoke_own_token(seeded)
     exchanges = seeded.sim.requests
     exercised = {ex.operation_id for ex in exchanges}
