@@ -1,0 +1,73 @@
+"""Job entry point for `ask` tasks: `/morningai ask [--save] <question>` answers a question
+about the repository as a FAQ document in a comment; `--save` also proposes it for
+`docs/faq/` through a pull request."""
+
+from __future__ import annotations
+
+from github_app.client import RepoClient
+from github_app.publish import default_branch
+from jobs.agent_run import Request, record_usage, report, require_writer, with_repo
+from jobs.faq_docs import as_comment, open_docs_pull
+from jobs.faq_run import (
+    document_of,
+    embedder_for,
+    faq_status,
+    indexed_default_branch,
+    run_faq_graph,
+    store_entries,
+)
+from jobs.runner import TaskRun, run_task
+
+SAVE_FLAG = "--save"
+
+
+def run(task_id: int) -> None:
+    """RQ entry point: the argument is the task id, nothing else."""
+    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+
+
+def parse_question(text: str) -> tuple[str, bool]:
+    """(question, save) from the command's argument: `--save` may come first or last."""
+    words = text.split()
+    save = SAVE_FLAG in words
+    question = " ".join(w for w in words if w != SAVE_FLAG)
+    return question, save
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
+    require_writer(client, req, run.ctx.redis)
+    question, save = parse_question(req.instructions)
+    client.react(req.number, "eyes")
+    status = faq_status(run, client, req.number)
+    status.update(stage="reading", detail="Reading the repository to answer the question.")
+    embedder = embedder_for(run.ctx.settings)
+    with indexed_default_branch(run, client, status, embedder) as memory:
+        state = run_faq_graph(
+            run,
+            status,
+            client.full_name,
+            memory.files,
+            memory.retriever,
+            {"mode": "ask", "task_label": question, "question": question},
+        )
+        sha = memory.sha
+    record_usage(run, status, state)
+    doc = document_of(state)
+    store_entries(run, state, embedder, source_pr=None, source_commit=sha)
+    answer = client.create_comment(req.number, as_comment(doc.markdown))
+    if not save:
+        status.update(stage="publishing", detail="Answered below.")
+        return f"answered in comment {answer.id}"
+    status.update(stage="publishing", detail=f"Proposing `{doc.path}`.")
+    pr = open_docs_pull(
+        client,
+        branch=f"morningai/faq-{doc.slug}"[:200],
+        base=default_branch(client),
+        docs=[doc],
+        title=f"docs(faq): {doc.title}"[:250],
+        body=f"Saves the answer to a question asked in #{req.number} as `{doc.path}`.\n\n"
+        f"Asked by @{req.requester}; task {run.task.id}, trace `{run.task.trace_id}`.",
+        message=f"docs(faq): {doc.title}\n\nAsked in #{req.number}.",
+    )
+    status.update(detail=f"Answered below and proposed `{doc.path}`.", link=pr.url)
+    return f"answered and {'opened' if pr.created else 'updated'} #{pr.number}"

@@ -1,0 +1,164 @@
+"""Job entry point for `faq_history` tasks: `/morningai faq` on an issue mines the closed
+issues and merged pull requests updated since the last run into FAQ entries, and opens one
+pull request that adds them to `docs/faq/`.
+
+Incremental: the repository remembers how far mining got (`faq_mined_through`); each run reads
+at most MAX_THREADS threads, oldest first, and the next run continues after them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agents.faq.state import Thread
+from db import repositories
+from db.tenancy import tenant_transaction
+from github_app.client import RepoClient
+from github_app.publish import default_branch
+from jobs.agent_run import Request, record_usage, report, require_writer, with_repo
+from jobs.faq_docs import Document, open_docs_pull
+from jobs.faq_run import (
+    document_of,
+    embedder_for,
+    faq_status,
+    indexed_default_branch,
+    repository_id,
+    run_faq_graph,
+    store_entries,
+)
+from jobs.runner import TaskRun, run_task
+
+MAX_THREADS = 25
+MAX_COMMENTS = 30
+BRANCH = "morningai/faq-history"
+
+
+def run(task_id: int) -> None:
+    """RQ entry point: the argument is the task id, nothing else."""
+    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+
+
+@dataclass(frozen=True)
+class ResolvedThread:
+    kind: str  # issue | pull
+    number: int
+    url: str
+    title: str
+    body: str
+    updated_at: datetime
+    comments: tuple[str, ...] = ()
+
+    def as_input(self) -> Thread:
+        return {
+            "kind": "pull" if self.kind == "pull" else "issue",
+            "number": self.number,
+            "url": self.url,
+            "title": self.title,
+            "body": self.body,
+            "comments": list(self.comments),
+        }
+
+
+def resolved_threads(
+    client: RepoClient, since: datetime | None, limit: int
+) -> list[ResolvedThread]:
+    """Closed-as-completed issues and merged pull requests updated after `since`, oldest
+    first, at most `limit` (GitHub pages through them; githubkit waits out rate limits)."""
+    found: list[ResolvedThread] = []
+    params: dict[str, Any] = {"state": "closed", "sort": "updated", "direction": "asc"}
+    if since is not None:
+        params["since"] = since
+    for item in client.gh.rest.paginate(
+        client.gh.rest.issues.list_for_repo,
+        owner=client.owner,
+        repo=client.repo,
+        per_page=100,
+        **params,
+    ):
+        if since is not None and item.updated_at <= since:
+            continue  # `since` is inclusive; the last run already read this one
+        if item.user and item.user.type == "Bot":
+            continue
+        pull = item.pull_request
+        if pull is not None and not pull.merged_at:
+            continue  # closed without merging: nothing was decided
+        if pull is None and item.state_reason not in (None, "completed"):
+            continue  # not planned, duplicate: no answer to learn from
+        found.append(
+            ResolvedThread(
+                kind="pull" if pull is not None else "issue",
+                number=item.number,
+                url=item.html_url,
+                title=item.title,
+                body=item.body or "",
+                updated_at=item.updated_at,
+            )
+        )
+        if len(found) >= limit:
+            break
+    return found
+
+
+def with_comments(client: RepoClient, thread: ResolvedThread) -> ResolvedThread:
+    comments = [
+        c.body
+        for c in client.comments(thread.number)
+        if c.body.strip() and not c.body.startswith("<!-- morningai")
+    ]
+    return ResolvedThread(**{**thread.__dict__, "comments": tuple(comments[:MAX_COMMENTS])})
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
+    require_writer(client, req, run.ctx.redis)
+    client.react(req.number, "eyes")
+    status = faq_status(run, client, req.number)
+    status.update(stage="reading", detail="Reading closed issues and merged pull requests.")
+    repo_id = repository_id(run)
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        since = repositories.faq_mined_through(scope, repo_id)
+    threads = [with_comments(client, t) for t in resolved_threads(client, since, MAX_THREADS)]
+    if not threads:
+        status.update(stage="publishing", detail="Nothing new was resolved since the last run.")
+        return "nothing new to mine"
+    embedder = embedder_for(run.ctx.settings)
+    with indexed_default_branch(run, client, status, embedder) as memory:
+        state = run_faq_graph(
+            run,
+            status,
+            client.full_name,
+            memory.files,
+            memory.retriever,
+            {
+                "mode": "history",
+                "task_label": "FAQ from the repository's history",
+                "threads": [t.as_input() for t in threads],
+            },
+        )
+        sha = memory.sha
+    record_usage(run, status, state)
+    doc = document_of(state)
+    through = threads[-1].updated_at
+    doc = Document(f"history-{through:%Y-%m-%d}", doc.title, doc.summary, doc.markdown)
+    store_entries(run, state, embedder, source_pr=None, source_commit=sha)
+    status.update(stage="publishing", detail=f"Proposing `{doc.path}`.")
+    numbers = ", ".join(f"#{t.number}" for t in threads)
+    pr = open_docs_pull(
+        client,
+        branch=BRANCH,
+        base=default_branch(client),
+        docs=[doc],
+        title="docs(faq): FAQ from resolved issues and pull requests",
+        body=f"FAQ entries mined from {len(threads)} resolved threads ({numbers}), "
+        f"asked for in #{req.number} by @{req.requester}.\n\n"
+        f"Task {run.task.id}, trace `{run.task.trace_id}`.",
+        message=f"docs(faq): FAQ from {len(threads)} resolved threads",
+    )
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        repositories.set_faq_mined_through(scope, repo_id, through)
+    more = " More remain: ask again to continue." if len(threads) >= MAX_THREADS else ""
+    status.update(
+        detail=f"Mined {len(threads)} resolved threads into `{doc.path}`.{more}", link=pr.url
+    )
+    return f"{'opened' if pr.created else 'updated'} #{pr.number} from {len(threads)} threads"

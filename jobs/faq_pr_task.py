@@ -1,0 +1,119 @@
+"""Job entry point for `faq_pr` tasks: `/morningai faq` on a pull request writes the FAQ for
+the change into `docs/faq/` on the pull request's own branch (a comment for forks)."""
+
+from __future__ import annotations
+
+from github_app.client import PullInfo, RepoClient
+from jobs.agent_run import Request, record_usage, remember, report, require_writer, with_repo
+from jobs.faq_docs import Document, as_comment, is_fork, push_to_pull
+from jobs.faq_run import (
+    document_of,
+    embedder_for,
+    faq_status,
+    indexed_default_branch,
+    run_faq_graph,
+    snapshot,
+    store_entries,
+)
+from jobs.runner import TaskRun, run_task
+from jobs.status_comment import StatusComment
+
+MAX_DIFF_CHARS = 40_000
+
+
+def run(task_id: int) -> None:
+    """RQ entry point: the argument is the task id, nothing else."""
+    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+
+
+def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
+    require_writer(client, req, run.ctx.redis)
+    client.react(req.number, "eyes")
+    status = faq_status(run, client, req.number)
+    status.update(stage="reading", detail=f"Reading pull request #{req.number}.")
+    pull = client.pull(req.number)
+    # a resumed run keeps the head it started from, so its checkpoint still applies
+    head_sha = run.task.base_sha or pull.head_sha
+    remember(run, base_sha=head_sha, pr_number=pull.number, pr_url=pull.url)
+    changed, diff = _changes(client, pull.number)
+    embedder = embedder_for(run.ctx.settings)
+    with (
+        indexed_default_branch(run, client, status, embedder) as memory,
+        snapshot(client, head_sha) as head_files,
+    ):
+        existing = _existing_slug(head_files.paths(), pull.number)
+        state = run_faq_graph(
+            run,
+            status,
+            client.full_name,
+            head_files,
+            memory.retriever,
+            {
+                "mode": "pr",
+                "task_label": f"FAQ for PR #{pull.number}",
+                "pr_number": pull.number,
+                "pr_title": pull.title,
+                "pr_body": pull.body,
+                "pr_url": pull.url,
+                "diff": diff,
+                "changed_paths": changed,
+            },
+        )
+    record_usage(run, status, state)
+    doc = document_of(state)
+    if existing:  # a second `/morningai faq` updates the file the first one wrote
+        doc = Document(existing, doc.title, doc.summary, doc.markdown)
+    added, updated = store_entries(
+        run, state, embedder, source_pr=pull.number, source_commit=head_sha
+    )
+    run.event("remembered", f"{added} FAQ entries added, {updated} updated")
+    return _publish(client, status, pull, doc)
+
+
+def _publish(client: RepoClient, status: StatusComment, pull: PullInfo, doc: Document) -> str:
+    if is_fork(client, pull):
+        client.create_comment(
+            pull.number,
+            as_comment(
+                doc.markdown,
+                f"This pull request comes from a fork, so here is the FAQ for it "
+                f"(`{doc.path}`) as a comment; a maintainer can add it to the change.",
+            ),
+        )
+        status.update(stage="publishing", detail="Posted the FAQ as a comment (fork).")
+        return "commented (fork)"
+    status.update(stage="publishing", detail=f"Committing `{doc.path}` to `{pull.head_ref}`.")
+    sha = push_to_pull(client, pull, [doc], f"docs(faq): FAQ for #{pull.number}\n\n{doc.title}")
+    if sha is None:
+        status.update(detail=f"`{doc.path}` on `{pull.head_ref}` was already up to date.")
+        return "unchanged"
+    status.update(detail=f"Committed `{doc.path}` to `{pull.head_ref}` ({sha[:7]}).")
+    return f"committed {sha[:12]} to {pull.head_ref}"
+
+
+def _changes(client: RepoClient, number: int) -> tuple[list[str], str]:
+    """The changed paths and a unified diff of the pull request, cut to a reading size."""
+    paths: list[str] = []
+    parts: list[str] = []
+    size = 0
+    for item in client.gh.rest.paginate(  # type: ignore[var-annotated]
+        client.gh.rest.pulls.list_files,
+        owner=client.owner,
+        repo=client.repo,
+        pull_number=number,
+        per_page=100,
+    ):
+        paths.append(item.filename)
+        patch = f"--- a/{item.filename}\n+++ b/{item.filename}\n{item.patch or ''}\n"
+        if size + len(patch) <= MAX_DIFF_CHARS:
+            parts.append(patch)
+            size += len(patch)
+    if len(parts) < len(paths):
+        parts.append(f"(diff cut: {len(paths) - len(parts)} more files changed)\n")
+    return paths, "".join(parts)
+
+
+def _existing_slug(paths: list[str], number: int) -> str | None:
+    prefix = f"docs/faq/pr-{number}-"
+    found = sorted(p for p in paths if p.startswith(prefix) and p.endswith(".md"))
+    return found[0][len("docs/faq/") : -len(".md")] if found else None
