@@ -40,7 +40,7 @@ def merge(world: World, repo: Repo, issue: Issue, by: Account, ask: MergeRequest
     base = repo.git.resolve(f"refs/heads/{pull.base_ref}")
     if base is None:
         raise Refused(422, f"base branch {pull.base_ref} does not exist", "base")
-    sha = _new_base(world, repo, issue, base, by=by, ask=ask)
+    sha = _new_base(world, repo, issue, pull, base=base, by=by, ask=ask)
     repo.git.set_ref(f"refs/heads/{pull.base_ref}", sha, base)
     now = world.now()
     pull.base_sha = base
@@ -50,10 +50,9 @@ def merge(world: World, repo: Repo, issue: Issue, by: Account, ask: MergeRequest
 
 
 def _new_base(
-    world: World, repo: Repo, issue: Issue, base: str, *, by: Account, ask: MergeRequest
+    world: World, repo: Repo, issue: Issue, pull: Pull, *, base: str, by: Account, ask: MergeRequest
 ) -> str:
     """The commit the base branch moves to."""
-    pull = refresh(repo, issue)
     if ask.method == "rebase":
         if not repo.git.is_ancestor(base, pull.head_sha):
             raise Refused(405, "This branch can't be rebased")

@@ -58,11 +58,14 @@ def pull_json(at: Site, repo: Repo, issue: Issue, pull: Pull) -> JSON:
         "deletions": sum(c.deletions for c in changes),
         "changed_files": len(changes),
     }
-    # GitHub computes mergeability in the background; merged pulls answer null
-    mergeable = (
-        None if pull.merged_at else repo.git.merge_tree(pull.base_sha, pull.head_sha) is not None
+    if pull.merged_at:  # GitHub computes mergeability in the background; merged: null
+        return shapes_issues.pull_full(at, repo, issue, stats, mergeable=None, rebaseable=None)
+    mergeable = repo.git.merge_tree(pull.base_sha, pull.head_sha) is not None
+    # the simulator rebases by fast-forward only (see simulator/merging.py)
+    rebaseable = mergeable and repo.git.is_ancestor(pull.base_sha, pull.head_sha)
+    return shapes_issues.pull_full(
+        at, repo, issue, stats, mergeable=mergeable, rebaseable=rebaseable
     )
-    return shapes_issues.pull_full(at, repo, issue, stats, mergeable)
 
 
 def _head_repo(repo: Repo, head: str) -> tuple[Repo, str]:

@@ -196,11 +196,17 @@ def pull_simple(site: Site, repo: Repo, item: Issue) -> JSON:
 
 
 def pull_full(
-    site: Site, repo: Repo, item: Issue, stats: dict[str, int], mergeable: bool | None = True
+    site: Site,
+    repo: Repo,
+    item: Issue,
+    stats: dict[str, int],
+    *,
+    mergeable: bool | None = True,
+    rebaseable: bool | None = True,
 ) -> JSON:
     """The `pull-request` schema; `stats` has commits, additions, deletions, changed_files.
 
-    `mergeable` None means not computed (GitHub's answer for a merged pull).
+    `mergeable`/`rebaseable` None means not computed (GitHub's answer for a merged pull).
     """
     body = pull_simple(site, repo, item)
     draft = item.pull is not None and item.pull.draft
@@ -209,7 +215,7 @@ def pull_full(
         {
             "merged": body["merged_at"] is not None,
             "mergeable": mergeable,
-            "rebaseable": mergeable,
+            "rebaseable": rebaseable,
             "mergeable_state": _mergeable_state(draft, mergeable),
             "merged_by": user(site, merger) if merger else None,
             "comments": issue(site, repo, item)["comments"],

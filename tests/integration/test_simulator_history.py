@@ -399,3 +399,23 @@ def test_fork_repository_names_parent_and_source(sim: GitHubSimulator) -> None:
     assert bob is not None
     assert bob.parent is not None
     assert bob.parent.full_name == f"{FORKER}/{REPO}"
+
+
+def test_rebase_is_a_fast_forward_when_the_head_sits_on_the_base(world: World) -> None:
+    pulls, sim = world.gh.rest.pulls, world.sim
+    straight = world.pull_from("straight", {"a.txt": "a\n"}, "Straight")
+    behind = world.pull_from("behind", {"b.txt": "b\n"}, "Behind")
+    assert pulls.get(OWNER, REPO, straight).parsed_data.rebaseable is True
+    head = pulls.get(OWNER, REPO, straight).parsed_data.head.sha
+    assert pulls.merge(OWNER, REPO, straight, merge_method="rebase").parsed_data.sha == head
+    assert world.git("rev-parse", "main").strip() == head
+    after = pulls.get(OWNER, REPO, behind).parsed_data  # main moved past its base
+    assert (after.mergeable, after.rebaseable) == (True, False)
+    assert refusal(pulls.merge, OWNER, REPO, behind, merge_method="rebase") == (
+        405,
+        "This branch can't be rebased",
+    )
+    assert (
+        sim.merge_pull(OWNER, REPO, behind, method="squash")
+        == world.git("rev-parse", "main").strip()
+    )
