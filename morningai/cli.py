@@ -91,6 +91,18 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace) -> int:
+    from morningai.ask import AskError, ask
+
+    try:
+        state = ask(Path(args.repo), " ".join(args.question))
+    except AskError as exc:
+        log.error("no answer: %s", exc)
+        return 1
+    print(state.get("markdown", ""))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from morningai.demo import run_demo
 
@@ -129,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--diff", action="store_true", help="print the diff instead of committing")
     solve.add_argument("issue", help="the issue text: a title line, then the body")
     solve.set_defaults(func=_solve)
+    asking = sub.add_parser("ask", help="answer a question about a local checkout (FAQ format)")
+    asking.add_argument("--repo", default=".", help="the checkout (default: here)")
+    asking.add_argument("question", nargs="+")
+    asking.set_defaults(func=_ask)
     demo = sub.add_parser("demo", help="issue → pull request, offline, in one command")
     demo.add_argument("--data-dir", default=".morningai/demo")
     demo.set_defaults(func=_demo)
