@@ -81,10 +81,10 @@ def resolved_threads(
             continue  # `since` is inclusive; the last run already read this one
         if item.user and item.user.type == "Bot":
             continue
-        pull = item.pull_request
+        pull = item.pull_request or None  # githubkit's UNSET is falsy
         if pull is not None and not pull.merged_at:
             continue  # closed without merging: nothing was decided
-        if pull is None and item.state_reason not in (None, "completed"):
+        if pull is None and (item.state_reason or None) not in (None, "completed"):
             continue  # not planned, duplicate: no answer to learn from
         found.append(
             ResolvedThread(
