@@ -13,13 +13,23 @@ from datetime import datetime
 from typing import Any
 
 from agents.faq.state import Thread
+from agents.ports import Progress
 from db import repositories
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.agent_run import Request, record_usage, report, require_writer, with_repo
+from jobs.agent_run import (
+    Request,
+    describe_spend,
+    record_spend,
+    remember,
+    report,
+    require_writer,
+    with_repo,
+)
 from jobs.faq_docs import Document, open_docs_pull
 from jobs.faq_run import (
+    Quiet,
     document_of,
     embedder_for,
     faq_status,
@@ -29,6 +39,7 @@ from jobs.faq_run import (
     store_entries,
 )
 from jobs.runner import TaskRun, run_task
+from jobs.status_comment import StatusComment
 
 MAX_THREADS = 25
 MAX_COMMENTS = 30
@@ -37,7 +48,12 @@ BRANCH = "morningai/faq-history"
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+    run_task(task_id, lambda run: with_repo(run, _act), _report)
+
+
+def _report(run: TaskRun, state: str, reason: str) -> None:
+    if run.task.subject.get("number"):  # the command line has no status comment to finish
+        report(run, state, reason, done="")
 
 
 @dataclass(frozen=True)
@@ -111,16 +127,19 @@ def with_comments(client: RepoClient, thread: ResolvedThread) -> ResolvedThread:
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
-    require_writer(client, req, run.ctx.redis)
-    client.react(req.number, "eyes")
-    status = faq_status(run, client, req.number)
-    status.update(stage="reading", detail="Reading closed issues and merged pull requests.")
+    # number 0: asked from the command line by the operator (`morningai faq --repo`)
+    status: Progress = Quiet()
+    if req.number:
+        require_writer(client, req, run.ctx.redis)
+        client.react(req.number, "eyes")
+        status = faq_status(run, client, req.number)
+    status.stage("reading", "Reading closed issues and merged pull requests.")
     repo_id = repository_id(run)
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         since = repositories.faq_mined_through(scope, repo_id)
     threads = [with_comments(client, t) for t in resolved_threads(client, since, MAX_THREADS)]
     if not threads:
-        status.update(stage="publishing", detail="Nothing new was resolved since the last run.")
+        status.stage("publishing", "Nothing new was resolved since the last run.")
         return "nothing new to mine"
     embedder = embedder_for(run.ctx.settings)
     with indexed_default_branch(run, client, status, embedder) as memory:
@@ -137,12 +156,13 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
             },
         )
         sha = memory.sha
-    record_usage(run, status, state)
+    spend = describe_spend(*record_spend(run, state))
     doc = document_of(state)
     through = threads[-1].updated_at
     doc = Document(f"history-{through:%Y-%m-%d}", doc.title, doc.summary, doc.markdown)
     store_entries(run, state, embedder, source_pr=None, source_commit=sha)
-    status.update(stage="publishing", detail=f"Proposing `{doc.path}`.")
+    status.stage("publishing", f"Proposing `{doc.path}`.")
+    asked = f"asked for in #{req.number} by @{req.requester}" if req.number else "asked for"
     numbers = ", ".join(f"#{t.number}" for t in threads)
     pr = open_docs_pull(
         client,
@@ -151,14 +171,14 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         docs=[doc],
         title="docs(faq): FAQ from resolved issues and pull requests",
         body=f"FAQ entries mined from {len(threads)} resolved threads ({numbers}), "
-        f"asked for in #{req.number} by @{req.requester}.\n\n"
-        f"Task {run.task.id}, trace `{run.task.trace_id}`.",
+        f"{asked}.\n\nTask {run.task.id}, trace `{run.task.trace_id}`, {spend}.",
         message=f"docs(faq): FAQ from {len(threads)} resolved threads",
     )
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         repositories.set_faq_mined_through(scope, repo_id, through)
+    remember(run, pr_number=pr.number, pr_url=pr.url)
     more = " More remain: ask again to continue." if len(threads) >= MAX_THREADS else ""
-    status.update(
-        detail=f"Mined {len(threads)} resolved threads into `{doc.path}`.{more}", link=pr.url
-    )
+    if isinstance(status, StatusComment):
+        status.set(link=pr.url)
+    status.stage("publishing", f"Mined {len(threads)} resolved threads into `{doc.path}`.{more}")
     return f"{'opened' if pr.created else 'updated'} #{pr.number} from {len(threads)} threads"

@@ -103,6 +103,21 @@ def _ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _faq(args: argparse.Namespace) -> int:
+    from morningai.faq_cli import FaqCliError, mine
+
+    try:
+        task = mine(args.repo)
+    except FaqCliError as exc:
+        log.error("nothing mined: %s", exc)
+        return 1
+    if task.status != "succeeded":
+        log.error("task %s %s: %s", task.id, task.status, task.error)
+        return 1
+    print(task.pr_url or "nothing new to mine")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from morningai.demo import run_demo
 
@@ -145,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     asking.add_argument("--repo", default=".", help="the checkout (default: here)")
     asking.add_argument("question", nargs="+")
     asking.set_defaults(func=_ask)
+    faq = sub.add_parser("faq", help="mine a repository's history into a FAQ pull request")
+    faq.add_argument("--repo", required=True, help="OWNER/NAME, in an installation of the app")
+    faq.set_defaults(func=_faq)
     demo = sub.add_parser("demo", help="issue → pull request, offline, in one command")
     demo.add_argument("--data-dir", default=".morningai/demo")
     demo.set_defaults(func=_demo)

@@ -12,6 +12,8 @@ import psycopg
 import pytest
 from redis import Redis
 
+from github_app.config import Settings
+from morningai.faq_cli import OPERATOR, FaqCliError, mine
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
@@ -202,3 +204,31 @@ def test_faq_on_a_fork_pull_request_is_posted_as_a_comment(
     # nothing was pushed anywhere
     assert git(sim, "rev-parse", f"refs/pull/{number}/head").strip() == fork_head
     assert "docs/faq" not in git(sim, "ls-tree", "-r", "--name-only", "main")
+
+
+def test_faq_from_the_command_line_mines_without_an_issue(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    agent_settings: Settings,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    # any event from the installation makes it known; `/morningai stop` with nothing to stop
+    stop = comment(repo, repo["number"], "/morningai stop", on_pull=False)
+    assert agent.post("issue_comment", stop).status_code == 202
+    drain(redis)
+    crashed = sim.add_issue(OWNER, REPO, "greet crashes without a name", "TypeError", user="bob")
+    sim.close_issue(OWNER, REPO, crashed, "completed")
+    model.expect_chat(history_reply(crashed), match="greet crashes without a name")
+    task = mine(f"{OWNER}/{REPO}", agent_settings)
+    model.assert_done()
+    assert (task.kind, task.status, task.error) == ("faq_history", "succeeded", None)
+    [pr] = [p for p in sim.pulls(OWNER, REPO) if p["head"]["ref"] == "morningai/faq-history"]
+    assert task.pr_url == pr["html_url"]
+    assert f"@{OPERATOR}" not in pr["body"]
+    # no issue to report on: the app commented nowhere
+    assert all("morningai:status" not in str(c["body"]) for c in sim.comments(OWNER, REPO, crashed))
+    with pytest.raises(FaqCliError, match="not installed on"):
+        mine(f"{OWNER}/elsewhere", agent_settings)

@@ -1,0 +1,70 @@
+"""`morningai faq --repo OWNER/NAME`: mine a repository's history into a FAQ pull request
+from the command line, as `/morningai faq` on an issue does, without an issue to report on.
+
+The operator runs it with the app's own settings (GitHub App key, DATABASE_URL, REDIS_URL):
+the repository must be in an installation the app knows. The task is recorded like any other
+and runs in this process; the pull request's address is printed.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from githubkit.exception import RequestFailed
+
+from db import repositories, tasks, tenants
+from db.tasks import NewTask
+from db.tenancy import tenant_transaction
+from github_app.auth import app_client
+from github_app.config import Settings
+from jobs import context
+
+OPERATOR = "morningai-cli"
+
+
+class FaqCliError(RuntimeError):
+    """Why nothing was mined, in words for the operator."""
+
+
+def mine(full_name: str, settings: Settings | None = None) -> tasks.Task:
+    settings = settings or Settings()
+    if full_name.count("/") != 1:
+        raise FaqCliError("--repo is OWNER/NAME")
+    owner, name = full_name.split("/")
+    ctx = context.build(settings)
+    context.install(ctx)
+    try:
+        try:
+            with app_client(settings, ctx.redis) as gh:
+                found = gh.rest.apps.get_repo_installation(owner, name).parsed_data
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                raise FaqCliError(f"the app is not installed on {full_name}") from exc
+            raise
+        with ctx.db.connection() as conn, conn.transaction():
+            tenant = tenants.for_installation(conn, found.id)
+        if tenant is None or not tenant.accepts_work:
+            raise FaqCliError(f"installation {found.id} of {full_name} is not active here")
+        with tenant_transaction(ctx.db, tenant.tenant_id) as scope:
+            repo_id = repositories.id_for(scope, full_name)
+            if repo_id is None:
+                raise FaqCliError(f"{full_name} is not among the installation's repositories")
+            task = tasks.create(
+                scope,
+                NewTask(
+                    kind="faq_history",
+                    queue="low",
+                    trace_id=uuid.uuid4().hex,
+                    repository_id=repo_id,
+                    subject={"repository": full_name, "number": 0, "requested_by": OPERATOR},
+                ),
+            )
+        from jobs import faq_history_task
+
+        faq_history_task.run(task.id)
+        with tenant_transaction(ctx.db, tenant.tenant_id) as scope:
+            done = tasks.get(scope, task.id)
+        assert done is not None
+        return done
+    finally:
+        ctx.close()
