@@ -3,6 +3,10 @@ the change into `docs/faq/` on the pull request's own branch (a comment for fork
 
 from __future__ import annotations
 
+import re
+
+from githubkit.exception import RequestFailed
+
 from github_app.client import PullInfo, RepoClient
 from jobs.agent_run import Request, record_usage, remember, report, require_writer, with_repo
 from jobs.faq_docs import Document, as_comment, is_fork, push_to_pull
@@ -19,6 +23,9 @@ from jobs.runner import TaskRun, run_task
 from jobs.status_comment import StatusComment
 
 MAX_DIFF_CHARS = 40_000
+MAX_LINKED = 3
+# GitHub's closing keywords: https://docs.github.com/en/issues/tracking-your-work-with-issues/linking-a-pull-request-to-an-issue
+_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.I)
 
 
 def run(task_id: int) -> None:
@@ -53,7 +60,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
                 "task_label": f"FAQ for PR #{pull.number}",
                 "pr_number": pull.number,
                 "pr_title": pull.title,
-                "pr_body": pull.body,
+                "pr_body": pull.body + _linked_issues(client, pull.body),
                 "pr_url": pull.url,
                 "diff": diff,
                 "changed_paths": changed,
@@ -83,7 +90,20 @@ def _publish(client: RepoClient, status: StatusComment, pull: PullInfo, doc: Doc
         status.update(stage="publishing", detail="Posted the FAQ as a comment (fork).")
         return "commented (fork)"
     status.update(stage="publishing", detail=f"Committing `{doc.path}` to `{pull.head_ref}`.")
-    sha = push_to_pull(client, pull, [doc], f"docs(faq): FAQ for #{pull.number}\n\n{doc.title}")
+    try:
+        sha = push_to_pull(client, pull, [doc], f"docs(faq): FAQ for #{pull.number}\n\n{doc.title}")
+    except RequestFailed as exc:
+        # a protected branch (403/422 from the ref update): say so and give the document anyway
+        if exc.response.status_code not in (403, 422):
+            raise
+        client.create_comment(
+            pull.number,
+            as_comment(
+                doc.markdown, f"I may not push to `{pull.head_ref}`, so here is `{doc.path}`."
+            ),
+        )
+        status.update(detail=f"`{pull.head_ref}` refused the push; posted the FAQ as a comment.")
+        return "commented (branch refused the push)"
     if sha is None:
         status.update(detail=f"`{doc.path}` on `{pull.head_ref}` was already up to date.")
         return "unchanged"
@@ -111,6 +131,20 @@ def _changes(client: RepoClient, number: int) -> tuple[list[str], str]:
     if len(parts) < len(paths):
         parts.append(f"(diff cut: {len(paths) - len(parts)} more files changed)\n")
     return paths, "".join(parts)
+
+
+def _linked_issues(client: RepoClient, body: str) -> str:
+    """The issues the pull request says it closes ("Fixes #12"), as more context for the FAQ."""
+    found: list[str] = []
+    numbers = list(dict.fromkeys(int(n) for n in _CLOSES.findall(body)))
+    for number in numbers[:MAX_LINKED]:
+        try:
+            issue = client.issue(number)
+        except RequestFailed:
+            continue  # a reference to something that does not exist is not our problem
+        if not issue.is_pull_request:
+            found.append(f"\n\nLinked issue #{number}: {issue.title}\n{issue.body[:4000]}")
+    return "".join(found)
 
 
 def _existing_slug(paths: list[str], number: int) -> str | None:

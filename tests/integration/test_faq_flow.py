@@ -55,7 +55,12 @@ def pull(sim: GitHubSimulator, repo: dict[str, Any], faq_settings: Settings, red
     sim.push(OWNER, REPO, "feature", {"app.py": APP + "\n\n" + FAREWELL}, start="main")
     client = repo_client(faq_settings, redis, repo["installation"], f"{OWNER}/{REPO}")
     made = open_pull_request(
-        client, head="feature", base="main", title="Add farewell", body="Says bye.", draft=False
+        client,
+        head="feature",
+        base="main",
+        title="Add farewell",
+        body=f"Says bye. Fixes #{repo['number']}",
+        draft=False,
     )
     return made.number
 
@@ -121,7 +126,13 @@ def test_faq_on_a_pull_request_commits_the_document_to_its_branch(
     owner_conn: Conn,
 ) -> None:
     model.expect_embeddings(times=3)  # index the default branch, the retrieval query, the entry
-    model.expect_chat(reply(), match="Add farewell")
+    # the pull request's text and the issue it fixes are in the prompt
+    model.expect_chat(
+        reply(),
+        match=lambda body: (
+            "Add farewell" in json.dumps(body) and "Greeting is rude" in json.dumps(body)
+        ),
+    )
     payload = comment(repo, pull, "/morningai faq", on_pull=True)
     assert faq_agent.post("issue_comment", payload).json()["outcome"] == "accepted"
     drain(redis)
