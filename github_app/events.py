@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
+
+# Every id the app stores is a PostgreSQL bigint; GitHub's ids fit, so larger ones are forged.
+_BIGINT = 2**63
 
 
 class PayloadError(ValueError):
@@ -52,14 +56,48 @@ def _optional_int(obj: dict[str, Any], key: str, where: str) -> int | None:
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise PayloadError(f"body is not valid JSON: {name} is not a JSON number")
+
+
+def _check_storable(payload: object) -> None:
+    """Refuse what GitHub never sends and PostgreSQL cannot store: NUL characters and lone
+    surrogates in strings (text and jsonb refuse both), numbers beyond bigint or infinite."""
+    pending = [payload]
+    while pending:  # a loop, not recursion: json.loads already bounds the nesting
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise PayloadError("payload holds a NUL character")
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise PayloadError("payload holds an unpaired surrogate") from None
+        elif isinstance(item, int) and not -_BIGINT <= item < _BIGINT:
+            raise PayloadError("payload holds an integer out of range")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise PayloadError("payload holds a number out of range")
+
+
 def parse(delivery_id: str, event: str, body: bytes) -> Envelope:
     """Decode JSON and pull out the fields routing and recording need."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(body, parse_constant=_no_constant)
+    # ValueError covers bad JSON, bad UTF-8 and ints over Python's digit limit; RecursionError
+    # is what json raises for arrays nested thousands deep
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, PayloadError):
+            raise
         raise PayloadError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise PayloadError("payload must be a JSON object")
+    _check_storable(payload)
     action = payload.get("action")
     if action is not None and not isinstance(action, str):
         raise PayloadError("action must be a string")
