@@ -167,7 +167,7 @@ def _apply_file_edit(work: _Workspace, edit: FileEdit, label: str) -> None:
     else:  # Aider's convention: an empty SEARCH creates the file, or appends to it
         note = f"{key}: {label} appended to the existing file" if text.lines else None
         text.splice(len(text.lines), 0, replace, [None] * len(replace))
-    work.current[key] = text.render().encode("utf-8")
+    work.current[key] = _encode(key, text)
     if note:
         work.notes.append(note)
 
@@ -186,7 +186,7 @@ def _apply_file_patch(work: _Workspace, patch: FilePatch) -> None:
         if not any(text.eols):  # no ending to follow in the file: follow the diff
             text.newline = patch.newline
         _apply_hunks(work, old_key, text, patch.hunks)
-        data = text.render().encode("utf-8")
+        data = _encode(old_key, text)
         if patch.new_path is None and any(line.strip() for line in text.lines):
             raise MatchError(
                 f"{old_key}: the diff deletes the file, but its hunks do not remove every line"
@@ -213,7 +213,16 @@ def _create_from_patch(work: _Workspace, patch: FilePatch) -> None:
     for hunk in patch.hunks:
         lines = hunk.new_lines()
         text.splice(len(text.lines), 0, lines, [None] * len(lines), _eof_newline(hunk))
-    work.current[key] = text.render().encode("utf-8")
+    work.current[key] = _encode(key, text)
+
+
+def _encode(key: str, text: TextFile) -> bytes:
+    rendered = text.render()
+    # git and GitHub show a file with a NUL in it as binary ("Binary file not shown"), so
+    # whatever an edit put after the NUL would reach the pull request unseen by a reviewer
+    if "\0" in rendered:
+        raise PathRefused(key, "the edit writes a NUL byte; only text can be written")
+    return rendered.encode("utf-8")
 
 
 def _apply_hunks(work: _Workspace, key: str, text: TextFile, hunks: Sequence[Hunk]) -> None:

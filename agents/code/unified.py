@@ -229,5 +229,8 @@ def _unquote(path: str) -> str:
     # git quotes names with special bytes as C strings with octal escapes ("a/\303\244.txt")
     if len(path) >= 2 and path[0] == path[-1] == '"':
         raw = path[1:-1].encode("latin-1", "backslashreplace")
-        return codecs.escape_decode(raw)[0].decode("utf-8", "replace")
+        try:  # a name that is not UTF-8 is refused, not turned into another name with U+FFFD
+            return codecs.escape_decode(raw)[0].decode("utf-8")
+        except UnicodeDecodeError:
+            raise EditFormatError(f"the file name {path} is not UTF-8") from None
     return path
