@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install fixtures run test lint bench-webhooks demo clean
+.PHONY: install fixtures run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -34,6 +34,15 @@ lint: install
 
 bench-webhooks: install fixtures
 	$(BIN)/python -m bench.webhooks
+
+# 60 s at a fixed rate (100 req/s unless SOAK_ARGS says otherwise) with every kind of delivery
+bench-webhooks-soak: install fixtures
+	$(BIN)/python -m bench.webhooks --soak $(SOAK_ARGS)
+
+# jobs/s through RQ for trivial tasks, then peak memory of 1, 2, 4, 8 concurrent code tasks
+bench-jobs: install fixtures
+	$(BIN)/python -m bench.jobs throughput
+	$(BIN)/python -m bench.jobs memory
 
 demo: install
 	$(BIN)/morningai demo

@@ -3,15 +3,15 @@
     .venv/bin/python -m bench.memory [--rows 100000] [--dim 384] [--queries 200]
         [--ef-search 40,200] [--small-share 0.05] [--seed 1]
 
-It provides PostgreSQL (the embedded one unless DATABASE_URL, a superuser URL, is set), drops and
-re-creates the `morningai_bench_memory` database and migrates it. Two tenants share the table:
-a big one (one repository, (1 - small share) of the rows) and a small one; each repository's
-chunks go in with one `db.code_chunks.replace_chunks` call (COPY streamed under the app role and
-RLS) while the dimension's HNSW index is absent, then the owner rebuilds that index from its own
-definition and times it, and a last, smaller repository is written with the index in place
-(online insert cost). The vectors are clustered (each point is a cluster centre moved within
-the cluster's own 8-dimensional subspace, plus a little isotropic noise), so the ten nearest
-neighbours are meaningful. Queries, drawn from the same distribution, go through
+It provides PostgreSQL (bench/services.py: the embedded one unless DATABASE_URL, a superuser
+URL, is set), drops and re-creates the `morningai_bench_memory` database and migrates it. Two
+tenants share the table: a big one (one repository, (1 - small share) of the rows) and a small
+one; each repository's chunks go in with one `db.code_chunks.replace_chunks` call (COPY streamed
+under the app role and RLS) while the dimension's HNSW index is absent, then the owner rebuilds
+that index from its own definition and times it, and a last, smaller repository is written with
+the index in place (online insert cost). The vectors are clustered (each point is a cluster
+centre moved within the cluster's own 8-dimensional subspace, plus a little isotropic noise), so
+the ten nearest neighbours are meaningful. Queries, drawn from the same distribution, go through
 `db.code_chunks.search` as the app role; recall@10 is against the same query with
 `enable_indexscan = off` (exact). Timings are single-client, client-side, warm cache.
 """
@@ -20,29 +20,25 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import platform
 import random
 import sys
 import time
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
+from bench.machine import machine, percentile
+from bench.services import provided_database
 from db import code_chunks, faq, repositories, tenants
 from db.code_chunks import Chunk
 from db.faq import Embedding
 from db.pool import Database
 from db.tenancy import tenant_transaction, unscoped_transaction
-from morningai.embedded import DatabaseUrls, drop_database, provision_database, start_postgres
-from morningai.schema import migrate_all
+from morningai.embedded import DatabaseUrls
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / ".morningai"
 BENCH_DB = "morningai_bench_memory"
 MODEL = "bench-clustered"
 K = 10
@@ -124,14 +120,6 @@ def chunks(vectors: Sequence[array[float]], prefix: str) -> Iterator[Chunk]:
 
 
 # --- database --------------------------------------------------------------------------------
-
-
-def provided_database() -> DatabaseUrls:
-    admin = os.environ.get("DATABASE_URL") or start_postgres(DATA / "bench-memory-postgres")
-    drop_database(admin, BENCH_DB)
-    urls = provision_database(admin, BENCH_DB)
-    migrate_all(urls.owner)
-    return urls
 
 
 def make_tenant(db: Database, installation_id: int, rows: int, name: str) -> Tenant:
@@ -237,13 +225,6 @@ def plan_of(db: Database, tenant: Tenant, query: Embedding, settings: Sequence[s
     return "?"
 
 
-def percentile(sorted_values: Sequence[float], p: float) -> float:
-    """Nearest-rank percentile of an ascending sequence."""
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(1, math.ceil(p / 100 * len(sorted_values))) - 1]
-
-
 def recall(found: Sequence[Timed], exact: Sequence[Timed]) -> float:
     shares = [len(set(f.ids) & set(e.ids)) / len(e.ids) for f, e in zip(found, exact, strict=True)]
     return sum(shares) / len(shares)
@@ -312,20 +293,6 @@ def measure_tenant(
 # --- run -------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"machine: nproc {len(os.sched_getaffinity(0))}, CPU {model}, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
-
-
 def generate(opts: Options) -> tuple[list[array[float]], list[Embedding]]:
     rng = random.Random(opts.seed)
     started = time.perf_counter()
@@ -363,7 +330,7 @@ def load(
 def run(opts: Options) -> int:
     print(machine())
     vectors, queries = generate(opts)
-    urls = provided_database()
+    urls, _ = provided_database(BENCH_DB, "bench-memory-postgres")
     db = Database(urls.app, max_size=2).open(wait=True)
     try:
         tenants_measured = load(db, urls, opts, vectors)

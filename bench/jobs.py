@@ -1,0 +1,335 @@
+"""Job benchmarks: how fast RQ moves trivial tasks, and how many code tasks fit in memory.
+
+    .venv/bin/python -m bench.jobs throughput [--tasks 1000] [--workers 1,2]
+        [--classes fork,preload,simple] [--kinds noop,lifecycle]
+    .venv/bin/python -m bench.jobs memory [--concurrency 1,2,4,8] [--repo DIR]
+        [--model-delay 2] [--preload] [--test-command CMD]
+
+Both provide PostgreSQL and Redis (bench/services.py: the embedded ones unless DATABASE_URL, a
+superuser URL, and REDIS_URL are set), drop and re-create the `morningai_bench_jobs` database
+and FLUSH the Redis database.
+
+`throughput` creates tasks the way the webhook receiver does (the task row in a tenant
+transaction, `jobs.queues.enqueue_task`, then marking it enqueued), all before any worker
+starts, then starts real RQ workers in burst mode and reports jobs per second and the time
+per job from RQ's own timestamps (first job started to last job ended), with CPU per job from
+each worker's resource usage (work-horses included). Two trivial kinds: `noop` (a job that
+does nothing: RQ's own cost) and `lifecycle` (`jobs.runner.run_task` around nothing: the
+job context, claim, events and finish every task pays). Worker classes: `fork` is the app's
+`morningai worker --burst` (a work-horse forked per job), `preload` the same with
+`jobs.runner` imported in the worker before it forks, `simple` is RQ's SimpleWorker.
+The code-task memory benchmark is bench/jobs_memory.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from redis import Redis
+from rq.job import Job, JobStatus
+
+from bench.machine import (
+    CpuSpent,
+    cpu_by_group,
+    cpu_sample,
+    load_average,
+    machine,
+    other_share,
+    percentile,
+)
+from bench.services import Services, provided_services, service_roots
+from bench.workers import Finished, start, wait_all
+from db import repositories, tasks, tenants
+from db.pool import Database
+from db.repositories import RepoRef
+from db.tenancy import tenant_transaction, unscoped_transaction
+from jobs.queues import JOBS, JobSpec, enqueue_task, job_id
+
+BENCH_DB = "morningai_bench_jobs"
+INSTALLATION = 940_001
+NOISE_SHARE = 0.05
+# The trivial kinds exist only in this process's registry: enqueue_task looks the function up
+# here, and a worker imports it from the job's dotted path.
+TRIVIAL = {
+    "noop": JobSpec("bench.trivial_jobs.noop", timeout=60),
+    "lifecycle": JobSpec("bench.trivial_jobs.lifecycle", timeout=60),
+}
+# worker class -> (bench.workers class, module the worker imports before forking)
+CLASSES = {
+    "fork": ("fork", None),  # `morningai worker --burst` as it is
+    "preload": ("fork", "jobs.runner"),  # the same, with the task lifecycle imported up front
+    "simple": ("simple", None),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    tasks: int
+    workers: tuple[int, ...]
+    classes: tuple[str, ...]
+    kinds: tuple[str, ...]
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: int
+    repository_id: int
+
+
+@dataclass(frozen=True)
+class Round:
+    """One kind through one worker class and count: what RQ and the workers reported."""
+
+    kind: str
+    worker_class: str
+    workers: int
+    enqueue_s: float
+    span_s: float  # first job started .. last job ended
+    in_job_s: list[float]  # ended - started per job, ascending
+    statuses: Counter[str]
+    finished: list[Finished]
+    spent: CpuSpent
+    startup_s: float  # workers started .. first job started
+    tasks_succeeded: int
+
+
+def seed_tenant(db: Database) -> Tenant:
+    with unscoped_transaction(db) as conn:
+        tenant_id = tenants.upsert_installation(
+            conn,
+            installation_id=INSTALLATION,
+            account_login="bench-org",
+            account_id=None,
+            account_type="Organization",
+            status="active",
+        )
+    with tenant_transaction(db, tenant_id) as scope:
+        repo = repositories.upsert(scope, RepoRef(940_101, "bench-org/jobs", False))
+    return Tenant(tenant_id, repo)
+
+
+class Producer:
+    """Creates tasks as the webhook receiver does; numbers never repeat (one live task per
+    issue and kind)."""
+
+    def __init__(self, db: Database, redis: Redis, tenant: Tenant) -> None:
+        self.db, self.redis, self.tenant = db, redis, tenant
+        self.number = 0
+
+    def create(self, kind: str, count: int) -> tuple[list[int], float]:
+        started = time.perf_counter()
+        ids = [self._one(f"bench_{kind}") for _ in range(count)]
+        return ids, time.perf_counter() - started
+
+    def _one(self, kind: str) -> int:
+        self.number += 1
+        new = tasks.NewTask(
+            kind=kind,
+            queue="default",
+            trace_id=uuid.uuid4().hex,
+            subject={"repository": "bench-org/jobs", "number": self.number},
+            repository_id=self.tenant.repository_id,
+        )
+        with tenant_transaction(self.db, self.tenant.tenant_id) as scope:
+            task = tasks.create(scope, new)
+        enqueue_task(self.redis, task.id, 0, kind, "default")
+        with tenant_transaction(self.db, self.tenant.tenant_id) as scope:
+            tasks.mark_enqueued(scope, task.id)
+        return task.id
+
+
+def _succeeded(owner_url: str, ids: Sequence[int]) -> int:
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM tasks WHERE id = ANY(%s) AND status = 'succeeded'", (list(ids),)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _status(job: Job) -> str:
+    status = job.get_status(refresh=False)
+    return str(getattr(status, "value", status))
+
+
+def close_rows(owner_url: str, ids: Sequence[int]) -> None:
+    """`noop` never claims its row: close the rows before any worker starts, or the worker's
+    reconciler would find queued tasks whose jobs ended and enqueue them again."""
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE tasks SET status = 'succeeded', finished_at = now() WHERE id = ANY(%s)",
+            (list(ids),),
+        )
+
+
+def run_round(
+    services: Services,
+    producer: Producer,
+    opts: Options,
+    *,
+    kind: str,
+    worker_class: str,
+    workers: int,
+) -> Round:
+    ids, enqueue_s = producer.create(kind, opts.tasks)
+    if kind == "noop":
+        close_rows(services.urls.owner, ids)
+    env = {"DATABASE_URL": services.urls.app, "REDIS_URL": services.redis_url}
+    roots = service_roots(services)
+    before = cpu_sample()
+    base, preload = CLASSES[worker_class]
+    procs, began = start(workers, base, [env] * workers, preload=preload, label="bench-jobs-worker")
+    roots.update({p.pid: "workers" for p in procs})
+    finished = wait_all(procs, opts.timeout)
+    spent = cpu_by_group(before, cpu_sample(), roots)
+    jobs = Job.fetch_many([job_id(i, 0) for i in ids], connection=producer.redis)
+    present = [j for j in jobs if j is not None]
+    statuses = Counter(_status(j) for j in present)
+    statuses["missing"] += len(jobs) - len(present)
+    timed = [j for j in present if j.started_at and j.ended_at]
+    first = min((j.started_at for j in timed if j.started_at), default=None)
+    last = max((j.ended_at for j in timed if j.ended_at), default=None)
+    span = (last - first).total_seconds() if first and last else float("nan")
+    in_job = sorted(
+        (j.ended_at - j.started_at).total_seconds() for j in timed if j.ended_at and j.started_at
+    )
+    startup = first.timestamp() - began if first else float("nan")
+    succeeded = _succeeded(services.urls.owner, ids) if kind == "lifecycle" else 0
+    return Round(
+        kind,
+        worker_class,
+        workers,
+        enqueue_s,
+        span,
+        in_job,
+        statuses,
+        finished,
+        spent,
+        startup,
+        succeeded,
+    )
+
+
+def report(r: Round, tasks_per_round: int) -> None:
+    n = tasks_per_round
+    cpu_workers = sum(f.cpu_s for f in r.finished)
+    groups = r.spent.groups
+    print(f"\n{r.kind} jobs, {r.workers} x {r.worker_class} worker(s), {n} jobs")
+    print(
+        f"  enqueue (task row + enqueue_task + mark enqueued, one client): "
+        f"{n / r.enqueue_s:,.0f} tasks/s, {r.enqueue_s * 1000 / n:.2f} ms each"
+    )
+    print(
+        f"  throughput        {n / r.span_s:,.1f} jobs/s over {r.span_s:.2f} s "
+        f"(first job started .. last ended); {r.span_s * r.workers * 1000 / n:.2f} ms "
+        "per job per worker"
+    )
+    print(
+        f"  in the job        p50 {percentile(r.in_job_s, 50) * 1000:.2f}  "
+        f"p99 {percentile(r.in_job_s, 99) * 1000:.2f} ms (RQ's started_at .. ended_at)"
+    )
+    print(
+        f"  CPU per job       workers {cpu_workers * 1000 / n:.2f} ms (work-horses included), "
+        f"postgres {groups.get('postgres', 0.0) * 1000 / n:.2f} ms, "
+        f"redis {groups.get('redis', 0.0) * 1000 / n:.2f} ms"
+    )
+    print(
+        f"  workers           start-up to first job {r.startup_s:.2f} s; exit codes "
+        f"{sorted({f.exit_code for f in r.finished})}; max RSS "
+        f"{max(f.max_rss for f in r.finished) / 2**20:.0f} MiB"
+    )
+    statuses = ", ".join(f"{k} {v}" for k, v in r.statuses.most_common())
+    succeeded = f"; tasks succeeded {r.tasks_succeeded}" if r.kind == "lifecycle" else ""
+    print(f"  jobs              {statuses}{succeeded}")
+    share = other_share(r.spent)
+    print(
+        f"  machine           idle {groups.get('idle', 0.0):.1f} core-s, other processes "
+        f"{share:.0%} of the CPU" + ("  (warning: not a quiet run)" if share > NOISE_SHARE else "")
+    )
+
+
+def complete(r: Round, n: int) -> bool:
+    """Every job finished, and every lifecycle task ended `succeeded`."""
+    finished = r.statuses.get(JobStatus.FINISHED.value, 0) == n
+    return finished and (r.kind != "lifecycle" or r.tasks_succeeded == n)
+
+
+def run(opts: Options) -> int:
+    JOBS.update({f"bench_{kind}": spec for kind, spec in TRIVIAL.items()})
+    print(machine())
+    print(f"load average at start: {load_average()}", flush=True)
+    failed = False
+    with provided_services(BENCH_DB, redis_dir="bench-jobs-redis") as services:
+        db = Database(services.urls.app, max_size=2).open(wait=True)
+        redis = Redis.from_url(services.redis_url)
+        try:
+            producer = Producer(db, redis, seed_tenant(db))
+            for workers in opts.workers:
+                for worker_class in opts.classes:
+                    for kind in opts.kinds:
+                        r = run_round(
+                            services,
+                            producer,
+                            opts,
+                            kind=kind,
+                            worker_class=worker_class,
+                            workers=workers,
+                        )
+                        report(r, opts.tasks)
+                        failed |= not complete(r, opts.tasks)
+        finally:
+            redis.close()
+            db.close()
+    print(f"\nload average at end: {load_average()}")
+    print("FAIL some jobs did not finish" if failed else "PASS every job finished")
+    return 1 if failed else 0
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.jobs throughput")
+    parser.add_argument("--tasks", type=int, default=1000, help="jobs per round")
+    parser.add_argument("--workers", default="1,2", help="worker processes per round")
+    parser.add_argument(
+        "--classes", default="fork,preload,simple", help="fork, preload and/or simple"
+    )
+    parser.add_argument("--kinds", default="noop,lifecycle", help="noop and/or lifecycle")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per round")
+    a = parser.parse_args(argv)
+    workers = tuple(int(w) for w in _csv(a.workers))
+    classes, kinds = _csv(a.classes), _csv(a.kinds)
+    if a.tasks < 1 or not workers or min(workers) < 1 or max(workers) > 2 * (os.cpu_count() or 1):
+        parser.error("--tasks and --workers must be at least 1 (workers at most 2 per core)")
+    if not set(classes) <= set(CLASSES) or not set(kinds) <= set(TRIVIAL):
+        parser.error("--classes: fork, preload, simple; --kinds: noop, lifecycle")
+    return Options(a.tasks, workers, classes, kinds, a.timeout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    which = args.pop(0) if args and not args[0].startswith("-") else "both"
+    if which not in ("throughput", "memory", "both"):
+        sys.exit(f"usage: python -m bench.jobs [throughput|memory] [options]; not {which!r}")
+    status = 0
+    if which in ("throughput", "both"):
+        status |= run(parse_args(args if which == "throughput" else []))
+    if which in ("memory", "both"):
+        from bench import jobs_memory
+
+        status |= jobs_memory.main(args if which == "memory" else [])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
