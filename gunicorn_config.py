@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 
 def _int_env(name: str, default: int) -> int:
@@ -31,6 +35,27 @@ accesslog: str = "-"
 errorlog: str = "-"
 loglevel: str = os.environ.get("LOG_LEVEL", "info").lower()
 
+
+def _json_logging(level: str) -> dict[str, Any]:
+    """LOG_FORMAT=json: gunicorn's own lines (access, errors) as JSON too, on stdout, so every
+    line of the stream is one JSON object; the app's records reach the same handler."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "morningai.logs.JsonFormatter"}},
+        "handlers": {"stdout": handler},
+        "root": {"level": level, "handlers": ["stdout"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        },
+    }
+
+
+_json = os.environ.get("LOG_FORMAT", "").strip().lower() == "json"
+logconfig_dict: dict[str, Any] = _json_logging(loglevel.upper()) if _json else {}
+
 # Gunicorn >= 25.1 otherwise opens a control socket under $XDG_RUNTIME_DIR or ~/.gunicorn:
 # nothing here uses it, and it is one more way into a running process.
 control_socket_disable: bool = True
@@ -38,3 +63,31 @@ control_socket_disable: bool = True
 # Each worker builds its own app (database pool, Redis connection) after the fork; sharing
 # sockets opened in the master across forked workers is unsafe.
 preload_app: bool = False
+
+# The webhook latency histogram lives in each worker process; prometheus_client's multiprocess
+# mode keeps it in files under PROMETHEUS_MULTIPROC_DIR that GET /metrics (any worker) sums.
+# The directory must be set before the workers import prometheus_client, and start empty.
+_made_metrics_dir: list[str] = []
+
+
+def on_starting(server: Any) -> None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        for stale in Path(path).glob("*.db"):  # a previous run's values
+            stale.unlink()
+    else:
+        path = tempfile.mkdtemp(prefix="morningai-metrics-")
+        _made_metrics_dir.append(path)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    for path in _made_metrics_dir:
+        shutil.rmtree(path, ignore_errors=True)

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from github_app import errors, health, webhooks
+    from github_app import errors, health, metrics, webhooks
     from github_app.services import Services
 
     settings = settings or Settings()
@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["morningai"] = Services(settings)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
     errors.register(app)
     missing = settings.missing_github_settings()
     if missing:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -34,9 +35,17 @@ class Settings(BaseSettings):
     morningai_trigger_label: str = "morningai"
     port: int = 8000
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # unset: GET /metrics answers 404; set: it needs `Authorization: Bearer <token>`
+    metrics_token: SecretStr | None = None
     max_webhook_bytes: int = 25 * 1024 * 1024
     reconcile_interval_seconds: int = 30
     task_stale_seconds: int = 60
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return (value.strip().lower() or "text") if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _load_private_key_file(self) -> Settings:

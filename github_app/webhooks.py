@@ -57,7 +57,9 @@ def receive() -> Response:
         intent = route(env, trigger_label=services.settings.morningai_trigger_label)
         outcome = intake.apply(services.db, env, intent)
         task = outcome.task
-        with log_context(task=task and task.task_id, trace=task and task.trace_id):
+        with log_context(
+            tenant=task and task.tenant_id, task=task and task.task_id, trace=task and task.trace_id
+        ):
             log.info("%s.%s: %s (%s)", event, env.action, outcome.outcome, outcome.detail)
             if task is not None:
                 _enqueue(services, task)

@@ -103,3 +103,20 @@ def enqueue_task(
     else:
         q.enqueue(spec.func, task_id, **options)
     return True
+
+
+def depths(redis: Redis) -> dict[str, dict[str, int]]:
+    """Jobs per queue: waiting (`queued`), and in its scheduled, started and failed registries.
+
+    Read-only: RQ's `registry.count` would first clean up expired entries.
+    """
+    out: dict[str, dict[str, int]] = {}
+    for name in QUEUE_NAMES:
+        q = queue(redis, name)
+        out[name] = {
+            "queued": q.count,
+            "scheduled": q.scheduled_job_registry.get_job_count(cleanup=False),
+            "started": q.started_job_registry.get_job_count(cleanup=False),
+            "failed": q.failed_job_registry.get_job_count(cleanup=False),
+        }
+    return out

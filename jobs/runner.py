@@ -69,7 +69,8 @@ def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], N
         if task is None:
             log.info("task %s is not claimable (finished, or running elsewhere)", task_id)
             return
-        with log_context(tenant=task.tenant_id, trace=task.trace_id):
+        # the delivery that asked for it, so one search finds the webhook and the run
+        with log_context(tenant=task.tenant_id, trace=task.trace_id, delivery=task.delivery_id):
             _run_claimed(ctx, task, work, on_final)
 
 

@@ -55,6 +55,28 @@ def _reconcile(_: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from redis import Redis
+
+    from db.pool import Database
+    from github_app.config import Settings
+    from morningai.status import gather, render
+
+    settings = Settings()
+    db = Database(settings.require_database_url(), max_size=1).open(wait=True)
+    redis = Redis.from_url(settings.require_redis_url())
+    try:
+        stale_after = timedelta(seconds=settings.task_stale_seconds)
+        report = gather(db, redis, stale_after=stale_after, failures=args.failures)
+    finally:
+        db.close()
+        redis.close()
+    print(render(report), end="")
+    return 0
+
+
 def _locate(args: argparse.Namespace) -> int:
     from agents.code.locate import locate_main
 
@@ -141,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     worker.set_defaults(func=_worker)
     sub.add_parser("reconcile", help="enqueue tasks RQ lost").set_defaults(func=_reconcile)
+    status = sub.add_parser("status", help="queues, running and stuck tasks, last failures")
+    status.add_argument("--failures", type=int, default=10, help="how many failures to list")
+    status.set_defaults(func=_status)
     locate = sub.add_parser("locate", help="rank a repository's files for an issue")
     locate.add_argument("--repo", required=True, help="repository directory")
     locate.add_argument("--issue-file", required=True, help="file with the issue's text")

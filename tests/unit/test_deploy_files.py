@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 from pathlib import Path
 from types import ModuleType
@@ -165,6 +166,7 @@ def test_plain_settings(blueprint: dict[str, Any], kind: str) -> None:
     assert variables["PYTHON_VERSION"]["value"] == "3.11.7"
     for key in ("MORNINGAI_MODEL", "OPENAI_BASE_URL", "GITHUB_API_URL"):
         assert variables[key]["value"], key
+    assert variables["LOG_FORMAT"]["value"] == "json"
 
 
 def test_everything_is_in_one_region(blueprint: dict[str, Any]) -> None:
@@ -176,7 +178,14 @@ def test_everything_is_in_one_region(blueprint: dict[str, Any]) -> None:
 
 
 def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **environ: str) -> dict[str, Any]:
-    for name in ("PORT", "GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_LEVEL"):
+    for name in (
+        "PORT",
+        "GUNICORN_BIND",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "LOG_LEVEL",
+        "LOG_FORMAT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -222,3 +231,41 @@ def test_gunicorn_accepts_every_setting(monkeypatch: pytest.MonkeyPatch) -> None
     assert gunicorn.control_socket_disable is True
     assert gunicorn.address == [("0.0.0.0", 10000)]  # noqa: S104 - what Render needs
     assert gunicorn.worker_class_str == "gthread"
+
+
+def test_gunicorn_logs_json_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_gunicorn_config(monkeypatch)["logconfig_dict"] == {}  # text: gunicorn's own
+    config = load_gunicorn_config(monkeypatch, LOG_FORMAT="json", LOG_LEVEL="WARNING")
+    logging = config["logconfig_dict"]
+    assert logging["formatters"]["json"] == {"()": "morningai.logs.JsonFormatter"}
+    assert logging["root"] == {"level": "WARNING", "handlers": ["stdout"]}
+    for name in ("gunicorn.error", "gunicorn.access"):
+        # their own handler only: a record must not print twice through the root's
+        assert logging["loggers"][name]["handlers"] == ["stdout"]
+        assert logging["loggers"][name]["propagate"] is False
+    gunicorn = Config()
+    gunicorn.set("logconfig_dict", logging)
+    assert gunicorn.logconfig_dict == logging
+
+
+def test_gunicorn_hooks_prepare_the_metrics_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = runpy.run_path(str(ROOT / "gunicorn_config.py"))
+    # set first so that monkeypatch restores the variable the hook sets
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    config["on_starting"](None)
+    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.is_dir()
+    assert list(made.iterdir()) == []
+    config["on_exit"](None)
+    assert not made.exists()
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "histogram_123.db").write_bytes(b"from a previous run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    config["on_starting"](None)
+    assert list(given.iterdir()) == []  # emptied, as prometheus_client requires
+    config["on_exit"](None)
+    assert given.is_dir()  # not ours to remove
