@@ -1,0 +1,139 @@
+"""Who may trigger work: collaborators with read or triage permission, outside contributors and
+bots get nothing — no model call, no reaction, no commit, no pull request — by every trigger:
+the label, `/morningai code`, `/morningai faq` and `/morningai ask`, on issues and on pull
+requests. People without write access get today's documented answer: one polite comment and a
+task that ends `cancelled` (README, "Not built yet"). Bots get no task at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from redis import Redis
+
+from simulator import GitHubSimulator
+from simulator.openai_server import ScriptedModelServer
+from tests.fakes.http import WebhookSender
+from tests.integration.conftest import OWNER, REPO, git
+from tests.integration.test_code_task import drain, labeled
+from tests.integration.test_commands_flow import comment
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+pytestmark = pytest.mark.usefixtures("clean_db")
+
+Trigger = Callable[[dict[str, Any], int, str], tuple[str, dict[str, Any]]]
+
+
+def _label(repo: dict[str, Any], pull: int, user: str) -> tuple[str, dict[str, Any]]:
+    return "issues", labeled(repo, user)
+
+
+def _command(body: str, on_pull: bool) -> Trigger:
+    def make(repo: dict[str, Any], pull: int, user: str) -> tuple[str, dict[str, Any]]:
+        number = pull if on_pull else repo["number"]
+        return "issue_comment", comment(repo, number, body, on_pull=on_pull, user=user)
+
+    return make
+
+
+TRIGGERS: dict[str, Trigger] = {
+    "label": _label,
+    "code on an issue": _command("/morningai code make it polite", on_pull=False),
+    "faq on an issue": _command("/morningai faq", on_pull=False),
+    "ask on an issue": _command("/morningai ask What does greet return?", on_pull=False),
+    "faq on a pull request": _command("/morningai faq", on_pull=True),
+    "ask on a pull request": _command("/morningai ask --save What changed?", on_pull=True),
+}
+EXPECTED_KINDS = ["code", "code", "faq_history", "ask", "faq_pr", "ask"]
+
+
+@pytest.fixture
+def pull(sim: GitHubSimulator, repo: dict[str, Any]) -> int:
+    sim.push(
+        OWNER, REPO, "feature", {"app.py": "def greet(name):\n    return 'yo'\n"}, start="main"
+    )
+    return sim.open_pull(OWNER, REPO, head_ref="feature", title="Say yo", user="alice")
+
+
+def _refs(sim: GitHubSimulator) -> str:
+    return git(sim, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+@pytest.mark.parametrize(
+    ("user", "role"),
+    [("rita", "read"), ("tom", "triage"), ("olivia", None)],  # None: an outside contributor
+)
+def test_people_without_write_access_get_one_polite_no_per_request(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    pull: int,
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    user: str,
+    role: str | None,
+) -> None:
+    if role is not None:
+        sim.set_permission(OWNER, REPO, user, role)
+    refs = _refs(sim)
+    for name, trigger in TRIGGERS.items():
+        event, payload = trigger(repo, pull, user)
+        assert agent.post(event, payload).json()["outcome"] == "accepted", name
+        drain(redis)
+
+    rows = owner_conn.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == EXPECTED_KINDS
+    assert {(r[1], r[2]) for r in rows} == {("cancelled", f"@{user} lacks write access")}
+    polite = f"@{user} MorningAI takes requests only from people with write access"
+    for number, asked in ((repo["number"], 4), (pull, 2)):
+        bodies = [c["body"] for c in sim.comments(OWNER, REPO, number)]
+        assert len(bodies) == asked
+        assert all(body.startswith(polite) for body in bodies)
+        assert sim.reactions(OWNER, REPO, number) == []
+    assert model.requests == []
+    assert _refs(sim) == refs  # no branch, no commit
+    assert [p["number"] for p in sim.pulls(OWNER, REPO)] == [pull]
+    assert owner_conn.execute("SELECT count(*) FROM faq_entries").fetchone() == (0,)
+    assert owner_conn.execute("SELECT count(*) FROM code_chunks").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("login", "kind"),
+    [
+        ("dependabot[bot]", "Bot"),
+        ("sneaky[bot]", "User"),  # a `[bot]` login, whatever type the payload claims
+        ("renovate", "Bot"),  # type Bot, whatever the login
+    ],
+)
+def test_bots_get_no_task_at_all(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    pull: int,
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    login: str,
+    kind: str,
+) -> None:
+    sim.set_permission(OWNER, REPO, login, "write")  # even with write access
+    refs = _refs(sim)
+    for name, trigger in TRIGGERS.items():
+        event, payload = trigger(repo, pull, login)
+        payload["sender"]["type"] = kind
+        answer = agent.post(event, payload).json()
+        assert (answer["outcome"], answer["detail"]) == ("ignored", "sender is a bot"), name
+    assert redis.keys("rq:*") == []
+    drain(redis)
+    assert owner_conn.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+    outcomes = owner_conn.execute("SELECT DISTINCT outcome FROM webhook_deliveries").fetchall()
+    assert outcomes == [("ignored",)]
+    for number in (repo["number"], pull):
+        assert sim.comments(OWNER, REPO, number) == []
+        assert sim.reactions(OWNER, REPO, number) == []
+    assert model.requests == []
+    assert _refs(sim) == refs
+    assert sim.requests == []  # the app never even called GitHub
