@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
+import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
+from psycopg_pool import PoolTimeout
 
 from db import tasks
 from db.tenancy import tenant_transaction
@@ -78,5 +80,14 @@ def _enqueue(services: Services, task: QueuedTask) -> None:
             type(exc).__name__,
         )
         return
-    with tenant_transaction(services.db, task.tenant_id) as scope:
-        tasks.mark_enqueued(scope, task.task_id)
+    try:
+        with tenant_transaction(services.db, task.tenant_id) as scope:
+            tasks.mark_enqueued(scope, task.task_id)
+    except (psycopg.Error, PoolTimeout) as exc:
+        # delivery, task and job are all stored: a 503 ("nothing was stored") would be false.
+        # Without enqueued_at the reconciler looks again, finds the job in RQ and adds none.
+        log.warning(
+            "task %s is enqueued; noting it failed: PostgreSQL unavailable (%s)",
+            task.task_id,
+            type(exc).__name__,
+        )
