@@ -139,8 +139,14 @@ def run_graph(
     }
     with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
         graph = code_graph.build(saver)
+        saved = graph.get_state(thread)
+        if saved.values and not saved.next:
+            # an earlier run finished the graph and then failed (e.g. GitHub answered 502 while
+            # publishing): its result stands, and the model is not paid twice
+            run.event("resumed", "the graph finished in an earlier run; publishing its result")
+            return cast(CodeState, saved.values)
         # a rerun after a crash resumes from the last completed step, paying no model call twice
-        resume = bool(graph.get_state(thread).next)
+        resume = bool(saved.next)
         if resume:
             run.event("resumed", "resuming the graph from its last checkpoint")
         result = graph.invoke(None if resume else request, thread, context=context)
