@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.pregel import Pregel
 from redis import Redis
 
 from agents import prompts
@@ -134,23 +135,30 @@ def run_graph(
         test_timeout_seconds=config.test_timeout_seconds,
     )
     remember(run, model=settings.morningai_model, prompt_hash=prompts.prompt_hash(PACKAGE, PROMPTS))
+    with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
+        result = invoke_once(run, code_graph.build(saver), dict(request), context)
+    return cast(CodeState, result)
+
+
+def invoke_once(
+    run: TaskRun, graph: Pregel[Any, Any, Any, Any], request: dict[str, Any], context: Any
+) -> dict[str, Any]:
+    """Run the task's graph on its checkpointed thread, paying no model call twice.
+
+    A rerun after a crash resumes from the last completed step; a rerun after the graph had
+    finished (and publishing then failed, e.g. GitHub answered 502) takes the saved result.
+    """
     thread: RunnableConfig = {
         "configurable": {"thread_id": thread_id(run.task.tenant_id, run.task.id)}
     }
-    with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
-        graph = code_graph.build(saver)
-        saved = graph.get_state(thread)
-        if saved.values and not saved.next:
-            # an earlier run finished the graph and then failed (e.g. GitHub answered 502 while
-            # publishing): its result stands, and the model is not paid twice
-            run.event("resumed", "the graph finished in an earlier run; publishing its result")
-            return cast(CodeState, saved.values)
-        # a rerun after a crash resumes from the last completed step, paying no model call twice
-        resume = bool(saved.next)
-        if resume:
-            run.event("resumed", "resuming the graph from its last checkpoint")
-        result = graph.invoke(None if resume else request, thread, context=context)
-    return cast(CodeState, result)
+    saved = graph.get_state(thread)
+    if saved.values and not saved.next:
+        run.event("resumed", "the graph finished in an earlier run; publishing its result")
+        return dict(saved.values)
+    resume = bool(saved.next)
+    if resume:
+        run.event("resumed", "resuming the graph from its last checkpoint")
+    return dict(graph.invoke(None if resume else request, thread, context=context))
 
 
 def record_spend(run: TaskRun, state: Mapping[str, Any]) -> tuple[Usage, float | None]:
@@ -170,9 +178,7 @@ def describe_spend(usage: Usage, cost: float | None) -> str:
     return f"{usage.total:,} tokens ({'unknown price' if cost is None else f'~${cost:.4f}'})"
 
 
-def record_usage(
-    run: TaskRun, status: StatusComment, state: Mapping[str, Any]
-) -> tuple[int, str]:
+def record_usage(run: TaskRun, status: StatusComment, state: Mapping[str, Any]) -> tuple[int, str]:
     usage, cost = record_spend(run, state)
     status.set(tokens=usage.total, cost_usd=cost)
     return usage.total, ("unknown price" if cost is None else f"~${cost:.4f}")

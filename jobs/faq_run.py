@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from langchain_core.runnables import RunnableConfig
-
 from agents import prompts
 from agents.embeddings import OpenAIEmbedder
 from agents.faq import graph as faq_graph
@@ -23,8 +21,8 @@ from agents.ports import Embedder, Progress, Usage
 from github_app.client import RepoClient
 from github_app.config import Settings
 from github_app.publish import branch_sha, default_branch, download_tarball
-from jobs.agent_run import remember, status_for
-from jobs.checkpoints import saver_for, thread_id
+from jobs.agent_run import invoke_once, remember, status_for
+from jobs.checkpoints import saver_for
 from jobs.errors import PermanentError
 from jobs.faq_docs import Document
 from jobs.memory import (
@@ -122,16 +120,9 @@ def run_faq_graph(  # noqa: PLR0917 - the job's five parts and its request, all 
         repository=repository,
     )
     remember(run, model=settings.morningai_model, prompt_hash=prompts.prompt_hash(PACKAGE, PROMPTS))
-    thread: RunnableConfig = {
-        "configurable": {"thread_id": thread_id(run.task.tenant_id, run.task.id)}
-    }
     with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
-        graph = faq_graph.build(saver)
-        resume = bool(graph.get_state(thread).next)
-        if resume:
-            run.event("resumed", "resuming the graph from its last checkpoint")
         request = {**request, "trace_id": run.task.trace_id}
-        result = graph.invoke(None if resume else request, thread, context=context)
+        result = invoke_once(run, faq_graph.build(saver), dict(request), context)
     return cast(FaqState, result)
 
 

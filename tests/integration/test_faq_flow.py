@@ -16,13 +16,14 @@ from github_app import create_app
 from github_app.client import repo_client
 from github_app.config import Settings
 from github_app.publish import open_pull_request
-from jobs import context
+from jobs import agent_run, context
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.integration.conftest import APP, OWNER, REPO, SECRET, git
 from tests.integration.test_code_task import drain, status_comments
 from tests.integration.test_commands_flow import comment
+from tests.integration.test_faults_github import run_due
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -294,3 +295,33 @@ def test_ask_fails_clearly_when_the_model_keeps_citing_a_missing_file(
     [status_comment] = status_comments(sim, number)
     assert "src/greeting.py" in status_comment["body"]
     assert entries(owner_conn) == []
+
+
+def test_ask_save_retried_after_github_502_publishes_without_asking_the_model_again(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    agent_run._live.clear()
+    number = repo["number"]
+    model.expect_chat(ask_reply("app.py"))  # once: a second model call would be unexpected
+    sim.inject_fault("POST", r"/pulls$", 502, times=2)  # githubkit retries once in place
+    body = "/morningai ask --save What does greet return?"
+    assert (
+        agent.post("issue_comment", comment(repo, number, body, on_pull=False)).status_code == 202
+    )
+    drain(redis)
+    [(status, error, attempts)] = owner_conn.execute(
+        "SELECT status, error, attempts FROM tasks"
+    ).fetchall()
+    assert (status, error, attempts) == ("queued", "GitHub answered 502", 1)
+    run_due(redis, now=True)
+    model.assert_done()
+    [(status, attempts)] = owner_conn.execute("SELECT status, attempts FROM tasks").fetchall()
+    assert (status, attempts) == ("succeeded", 2)
+    [pr] = [p for p in sim.pulls(OWNER, REPO) if p["head"]["ref"].startswith("morningai/faq-")]
+    assert pr["title"] == "docs(faq): How greeting works"
+    agent_run._live.clear()
