@@ -58,17 +58,18 @@ def load_request(run: TaskRun) -> Request:
 
 # the status comment of each task this process is running, so the final report keeps the
 # stage the task reached
-_live: dict[int, StatusComment] = {}
+# (keyed by trace id: unique per task, where ids of a fresh database repeat)
+_live: dict[str, StatusComment] = {}
 
 
 def status_for(
     run: TaskRun, client: RepoClient, number: int, stages: tuple[tuple[str, str], ...] = STAGES
 ) -> StatusComment:
-    if run.task.id not in _live:
+    if run.task.trace_id not in _live:
         model = run.ctx.settings.morningai_model
         status = Status(run.task.id, run.task.trace_id, model=model, stages=stages)
-        _live[run.task.id] = StatusComment(client, number, status)
-    return _live[run.task.id]
+        _live[run.task.trace_id] = StatusComment(client, number, status)
+    return _live[run.task.trace_id]
 
 
 PERMISSION_TTL_SECONDS = 60
@@ -190,7 +191,7 @@ def executable(path: Path) -> bool:
 
 
 def forget_status(run: TaskRun) -> None:
-    _live.pop(run.task.id, None)
+    _live.pop(run.task.trace_id, None)
 
 
 def report(run: TaskRun, state: str, reason: str, *, done: str | None = None) -> None:
@@ -203,7 +204,10 @@ def report(run: TaskRun, state: str, reason: str, *, done: str | None = None) ->
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         task = tasks.get(scope, run.task.id)
     status = status_for(run, client, req.number)
-    _live.pop(run.task.id, None)
+    if state == "retrying":  # not final: the same comment goes on when the task resumes
+        status.update(detail=f"Paused: {reason}.")
+        return
+    _live.pop(run.task.trace_id, None)
     changes: dict[str, Any] = {"final": state}
     if task is not None:
         changes.update(link=task.pr_url, tokens=task.prompt_tokens + task.completion_tokens)

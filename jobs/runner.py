@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 class TaskRun:
     ctx: JobContext
     task: Task
+    # told (state, reason) when the run ends — succeeded, failed or cancelled — and when it
+    # pauses for a retry ("retrying"), so the task's status comment never goes stale
     on_final: Callable[[TaskRun, str, str], None]
 
     def event(self, kind: str, message: str, **data: object) -> None:
@@ -144,6 +146,13 @@ def _failed(run: TaskRun, verdict: Verdict) -> None:
         enqueue_task(run.ctx.redis, task.id, task.attempts, task.kind, task.queue, delay=delay)
     except Exception:  # the reconciler will enqueue it: the row says queued
         log.warning("could not re-enqueue task %s; the reconciler will", task.id)
+    # a waiting task says so, rather than "working on it" for minutes
+    _notify(run, "retrying", f"{verdict.reason}; trying again in {_spoken(delay)}")
+
+
+def _spoken(delay: timedelta) -> str:
+    seconds = int(delay.total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
 
 
 def _notify(run: TaskRun, status: str, reason: str) -> None:

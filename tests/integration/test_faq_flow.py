@@ -16,7 +16,7 @@ from github_app import create_app
 from github_app.client import repo_client
 from github_app.config import Settings
 from github_app.publish import open_pull_request
-from jobs import agent_run, context
+from jobs import context
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
@@ -305,7 +305,6 @@ def test_ask_save_retried_after_github_502_publishes_without_asking_the_model_ag
     redis: Redis,
     owner_conn: Conn,
 ) -> None:
-    agent_run._live.clear()
     number = repo["number"]
     model.expect_chat(ask_reply("app.py"))  # once: a second model call would be unexpected
     sim.inject_fault("POST", r"/pulls$", 502, times=2)  # githubkit retries once in place
@@ -318,10 +317,14 @@ def test_ask_save_retried_after_github_502_publishes_without_asking_the_model_ag
         "SELECT status, error, attempts FROM tasks"
     ).fetchall()
     assert (status, error, attempts) == ("queued", "GitHub answered 502", 1)
+    [paused] = status_comments(sim, number)
+    assert "Paused: GitHub answered 502; trying again in 5 s." in paused["body"]
     run_due(redis, now=True)
     model.assert_done()
     [(status, attempts)] = owner_conn.execute("SELECT status, attempts FROM tasks").fetchall()
     assert (status, attempts) == ("succeeded", 2)
     [pr] = [p for p in sim.pulls(OWNER, REPO) if p["head"]["ref"].startswith("morningai/faq-")]
     assert pr["title"] == "docs(faq): How greeting works"
-    agent_run._live.clear()
+    [done] = status_comments(sim, number)
+    assert done["id"] == paused["id"]
+    assert "✅ Done" in done["body"]
