@@ -9,6 +9,7 @@ from datetime import timedelta
 from redis import Redis
 from rq import Worker
 
+from agents.code.sandbox import forbid_inspection
 from db.pool import Database
 from github_app.config import Settings
 from jobs.queues import QUEUE_NAMES, queue
@@ -33,6 +34,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     RQ's forking Worker runs each job in a child process: a crash or a leak in one job
     cannot take the worker down, for ~10 ms a job — nothing next to a model call.
     """
+    if not forbid_inspection():  # before forking work-horses: they inherit it
+        log.warning("could not mark the worker undumpable; tests may read its environment")
     redis = Redis.from_url(settings.require_redis_url())
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()

@@ -1,7 +1,8 @@
 """Verification of a change: files still parse, and the repository's tests when enabled.
 
 Tests run in their own temporary copy, in a subprocess with a timeout and a scrubbed
-environment: no token, key or secret of ours is visible to code from the repository.
+environment, as a user that may not inspect the worker (agents/code/sandbox.py): no token, key
+or secret of ours is visible to code from the repository.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from agents.code import sandbox
 from agents.code.state import CheckResult
 
 # only what a test run needs; nothing of the worker's environment passes by default
@@ -71,8 +73,11 @@ def run_tests(
     pristine: Path, new_contents: Mapping[str, str | None], command: str, timeout: int
 ) -> CheckResult:
     """Run the repository's test command on a temporary copy with the change applied."""
+    run_as = sandbox.test_user()
     with tempfile.TemporaryDirectory(prefix="morningai-check-") as tmp:
         work = materialize(pristine, new_contents, Path(tmp) / "repo")
+        if run_as is not None:
+            sandbox.hand_over(Path(tmp), run_as)
         try:
             done = subprocess.run(
                 shlex.split(command),
@@ -82,6 +87,9 @@ def run_tests(
                 text=True,
                 timeout=timeout,
                 check=False,
+                user=run_as.uid if run_as else None,
+                group=run_as.gid if run_as else None,
+                extra_groups=[] if run_as else None,
             )
         except subprocess.TimeoutExpired:
             return CheckResult(

@@ -6,13 +6,8 @@ the model as feedback, so the secrets would reach the model server, and from the
 
 A real `morningai worker --burst` runs the task here, with its settings in its environment.
 
-Not fixed: the test command runs as the worker's own user, which can read the worker's
-environment (and, with CAP_SYS_PTRACE as here, its memory). Scrubbing the child's environment
-does not help; the fix is isolation — an unprivileged user or namespaces (bubblewrap, a
-container) for the test command, plus PR_SET_DUMPABLE=0 in the worker for deployments that do
-not run as root. Redacting the output would not do: the test can encode what it prints.
-Everything up to the leak is asserted; the leak itself is reported as an expected failure
-(pytest.xfail, naming what leaked), and the test passes the day it is closed.
+The test command runs as an unprivileged user when the worker is root, and every worker is
+marked not dumpable (agents/code/sandbox.py): the ancestors' /proc entries are closed to it.
 """
 
 from __future__ import annotations
@@ -109,5 +104,5 @@ def test_model_written_tests_cannot_read_the_workers_secrets(
     assert "test_leak" in feedback  # the test ran and its output went back to the model
     secrets = secret_values(agent_settings, sim)
     leaked = hits(secrets, "the model's feedback", feedback)
-    if leaked:  # known, not fixed (see the module docstring)
-        pytest.xfail(f"the test command read the worker's secrets: {', '.join(leaked[:3])}, …")
+    assert leaked == []
+    assert "Permission denied" in feedback  # it tried, and the kernel said no
