@@ -43,11 +43,18 @@ def receive() -> Response:
 
     delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
     event = request.headers.get("X-GitHub-Event", "").strip()
-    if not delivery_id or not event or len(delivery_id) > 200 or len(event) > 100:
-        missing_id = delivery_id[:200] or f"missing-{uuid.uuid4()}"
-        reason = "X-GitHub-Delivery and X-GitHub-Event headers are required"
-        intake.record_rejected(services.db, missing_id, event[:100] or "unknown", reason)
-        return _answer(400, "rejected", reason, delivery_id or None)
+    if (
+        not delivery_id
+        or not event
+        or len(delivery_id) > 200
+        or len(event) > 100
+        or not (delivery_id + event).isprintable()  # NUL and control bytes: no such ids
+    ):
+        reason = "X-GitHub-Delivery and X-GitHub-Event headers are required, printable"
+        recorded_id = _printable(delivery_id[:200]) or f"missing-{uuid.uuid4()}"
+        recorded_event = _printable(event[:100]) or "unknown"
+        intake.record_rejected(services.db, recorded_id, recorded_event, reason)
+        return _answer(400, "rejected", reason, recorded_id)
     try:
         env = events.parse(delivery_id, event, body)
     except events.PayloadError as exc:
@@ -66,6 +73,11 @@ def receive() -> Response:
             if task is not None:
                 _enqueue(services, task)
     return _answer(outcome.status, outcome.outcome, outcome.detail, delivery_id)
+
+
+def _printable(value: str) -> str:
+    """What of a header can be stored (PostgreSQL text takes no NUL) and shown in a log."""
+    return "".join(c if c.isprintable() else "?" for c in value)
 
 
 def _enqueue(services: Services, task: QueuedTask) -> None:

@@ -55,6 +55,9 @@ def normalize_path(path: str, policy: PathPolicy = PathPolicy()) -> str:
         raise PathRefused(path, "files inside .git/ are the repository's metadata")
     if folded[:2] == [".github", "workflows"]:
         raise PathRefused(path, "files under .github/workflows/ run with the repository's secrets")
+    if folded[:2] == [".github", "morningai.yml"] and len(folded) == 2:
+        # the agent's own limits (budget, forbidden paths, tests) are for people to change
+        raise PathRefused(path, ".github/morningai.yml holds MorningAI's own rules")
     normal = "/".join(parts)
     for pattern in policy.forbidden:
         if _glob(pattern).match(normal.casefold()):

@@ -15,10 +15,11 @@ from rq import Queue
 from db.pool import Database
 from github_app import create_app
 from github_app.config import Settings
+from github_app.signature import sign
 from jobs.queues import job_id
 from jobs.reconciler import reconcile
 from morningai.embedded import DatabaseUrls
-from tests.fakes.http import WebhookSender, serve_wsgi
+from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
 
 SECRET = "webhook-secret-for-tests"
@@ -389,3 +390,28 @@ def test_a_second_request_while_one_is_live_is_not_queued_twice(
     assert count(owner_conn, "tasks") == 1
     assert count(owner_conn, "webhook_deliveries") == 2
     assert sum(len(ids) for ids in queued_jobs(redis).values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("delivery", "event"), [("abc\x00def", "issues"), (str(uuid.uuid4()), "iss\x00ues")]
+)
+def test_control_bytes_in_the_id_headers_are_400_not_500(
+    database: DatabaseUrls, redis_url: str, owner_conn: Conn, delivery: str, event: str
+) -> None:
+    """Gunicorn refuses such headers itself; any other server in front must not make a 500."""
+    app = create_app(make_settings(database, redis_url))
+    body = compact(labeled_issue())
+    headers = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": sign(SECRET.encode(), body),
+        "Content-Type": "application/json",
+    }
+    try:
+        response = app.test_client().post("/api/github/webhooks", data=body, headers=headers)
+    finally:
+        app.extensions["morningai"].close()
+    assert response.status_code == 400
+    assert count(owner_conn, "tasks") == 0
+    [(stored,)] = owner_conn.execute("SELECT delivery_id FROM webhook_deliveries").fetchall()
+    assert "\x00" not in stored
