@@ -74,7 +74,8 @@ def run_tests(
 ) -> CheckResult:
     """Run the repository's test command on a temporary copy with the change applied."""
     run_as = sandbox.test_user()
-    with tempfile.TemporaryDirectory(prefix="morningai-check-") as tmp:
+    scratch = sandbox.scratch_root() if run_as else None
+    with tempfile.TemporaryDirectory(prefix="morningai-check-", dir=scratch) as tmp:
         work = materialize(pristine, new_contents, Path(tmp) / "repo")
         if run_as is not None:
             sandbox.hand_over(Path(tmp), run_as)

@@ -16,6 +16,8 @@ import ctypes
 import ctypes.util
 import os
 import pwd
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,16 @@ def test_user() -> RunAs | None:
     except KeyError:
         return RunAs(65534, 65534)  # nobody/nogroup by convention
     return RunAs(entry.pw_uid, entry.pw_gid)
+
+
+def scratch_root() -> str | None:
+    """Where the test user's working copy can live: the usual temporary directory when every
+    directory above it lets others through, else /tmp (a private TMPDIR, e.g. under /root,
+    would lock the test user out of its own working copy)."""
+    base = Path(tempfile.gettempdir()).resolve()
+    if all(d.stat().st_mode & stat.S_IXOTH for d in (base, *base.parents)):
+        return None  # the default is fine
+    return "/tmp"  # noqa: S108 - world-writable and sticky by definition; the copy is chowned
 
 
 def hand_over(tree: Path, run_as: RunAs) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,16 @@ def test_tests_run_as_an_unprivileged_user_when_we_are_root(tmp_path: Path) -> N
     assert (tmp_path / "repo" / "pkg" / "a.py").stat().st_uid == run_as.uid
     assert (tmp_path / "repo").stat().st_uid == run_as.uid
     assert Path("/etc/passwd").stat().st_uid == 0  # a link is not followed out of the tree
+
+
+def test_a_private_temporary_directory_is_avoided_for_the_test_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(private / "tmp"))
+    (private / "tmp").mkdir()
+    assert sandbox.scratch_root() == "/tmp"
+    private.chmod(0o755)
+    open_dirs = all(d.stat().st_mode & 0o001 for d in (private, *private.parents))
+    assert sandbox.scratch_root() == (None if open_dirs else "/tmp")
