@@ -1,7 +1,7 @@
 """How many code tasks one worker host runs at once within its memory (`bench.jobs memory`).
 
     .venv/bin/python -m bench.jobs memory [--concurrency 1,2,4,8] [--repo DIR]
-        [--model-delay 2] [--preload] [--test-command CMD] [--interval 0.05]
+        [--model-delay 2] [--preload [import|freeze]] [--test-command CMD] [--interval 0.05]
 
 For each K it runs K code tasks at once, each in its own worker process (the app's
 `morningai worker --burst`, a forking RQ worker: the task runs in a forked work-horse), against
@@ -24,6 +24,7 @@ import argparse
 import io
 import json
 import math
+import os
 import secrets
 import subprocess
 import tarfile
@@ -44,16 +45,20 @@ from pydantic import SecretStr
 from bench.machine import (
     MIB,
     NO_MEMORY,
+    CpuSpent,
     Memory,
     available_memory,
     children,
+    cpu_by_group,
+    cpu_sample,
     descendants,
     load_average,
     machine,
     memory_of,
+    other_share,
     percentile,
 )
-from bench.services import ROOT, Services, ensure_fixtures, provided_services
+from bench.services import ROOT, Services, ensure_fixtures, provided_services, service_roots
 from bench.workers import Finished, start, wait_all
 from github_app import create_app
 from github_app.config import Settings
@@ -85,7 +90,7 @@ class Options:
     concurrency: tuple[int, ...]
     repo: Path | None
     model_delay: float
-    preload: bool
+    preload: str | None  # None, import (jobs.code_task in the worker), freeze (and gc.freeze)
     test_command: str | None
     interval: float
     timeout: float
@@ -238,6 +243,7 @@ class RoundResult:
     sampler: Sampler
     wall_s: float
     pulls_opened: int
+    spent: CpuSpent
 
 
 def _labeled(env: Environment, number: int) -> dict[str, Any]:
@@ -326,6 +332,9 @@ def read_tasks(owner_url: str, ids: Sequence[int]) -> list[TaskRow]:
 def run_round(env: Environment, k: int, opts: Options) -> RoundResult:
     pulls_before = len(env.sim.pulls(OWNER, REPO))
     ids = request_tasks(env, k)
+    # this process runs the simulator and the model servers, and reaps the workers
+    roots = {os.getpid(): "bench", **service_roots(env.services)}
+    before = cpu_sample()
     with model_servers(k, opts.model_delay) as servers:
         settings = [worker_settings(env, server) for server in servers]
         began = time.monotonic()
@@ -334,6 +343,7 @@ def run_round(env: Environment, k: int, opts: Options) -> RoundResult:
             "fork",
             settings,
             preload="jobs.code_task" if opts.preload else None,
+            freeze=opts.preload == "freeze",
             label="bench-jobs-code-worker",
         )
         sampler = Sampler([p.pid for p in procs], opts.interval)
@@ -344,9 +354,10 @@ def run_round(env: Environment, k: int, opts: Options) -> RoundResult:
             sampler.stop.set()
             sampler.join()
         wall = time.monotonic() - began
+    spent = cpu_by_group(before, cpu_sample(), roots)
     tasks = read_tasks(env.services.urls.owner, ids)
     pulls = len(env.sim.pulls(OWNER, REPO)) - pulls_before
-    return RoundResult(k, tasks, finished, sampler, wall, pulls)
+    return RoundResult(k, tasks, finished, sampler, wall, pulls, spent)
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -416,6 +427,10 @@ def report_round(r: RoundResult) -> None:
     )
     fits = ", ".join(f"{gib} GiB: {fit(gib, pss)} (by RSS {fit(gib, rss)})" for gib in BUDGETS_GIB)
     print(f"  per task          {pss / MIB:.0f} MiB PSS ({rss / MIB:.0f} MiB RSS); fit in {fits}")
+    print(
+        f"  machine           other processes took {other_share(r.spent):.0%} of the CPU "
+        f"(idle {r.spent.groups.get('idle', 0.0):.1f} core-s)"
+    )
     bad = [t for t in r.tasks if t.status != "succeeded"]
     for t in bad[:3]:
         print(f"  task {t.task_id} {t.status}: {t.error}")
@@ -475,6 +490,7 @@ def run(opts: Options) -> int:
         f"({opts.repo or 'this project at HEAD'}, plus {GREETING}); model delay "
         f"{opts.model_delay:g} s per reply; workers: `morningai worker --burst`"
         + (" with jobs.code_task preloaded" if opts.preload else "")
+        + (" and gc.freeze()" if opts.preload == "freeze" else "")
         + (f"; test command: {opts.test_command}" if opts.test_command else ""),
         flush=True,
     )
@@ -506,7 +522,11 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--repo", type=Path, help="directory whose files form the repository")
     parser.add_argument("--model-delay", type=float, default=2.0, help="seconds per reply")
     parser.add_argument(
-        "--preload", action="store_true", help="workers import jobs.code_task before forking"
+        "--preload",
+        nargs="?",
+        const="import",
+        choices=("import", "freeze"),
+        help="workers import jobs.code_task before forking (freeze: then gc.freeze())",
     )
     parser.add_argument("--test-command", help="the repository's test_command (a child process)")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between samples")

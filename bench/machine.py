@@ -53,7 +53,8 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
 class Proc:
     name: str
     ppid: int
-    ticks: int  # user + system, all threads
+    own: int  # user + system, all threads
+    reaped: int  # user + system of the children it waited for (cutime + cstime)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def _read_proc(stat: Path) -> Proc | None:
         return None
     name = text[text.index("(") + 1 : text.rindex(")")]
     rest = text[text.rindex(")") + 2 :].split()
-    return Proc(name, int(rest[1]), int(rest[11]) + int(rest[12]))
+    return Proc(name, int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]))
 
 
 def cpu_sample() -> CpuSample:
@@ -106,20 +107,25 @@ def _owner(pid: int, procs: dict[int, Proc], roots: dict[int, str]) -> str:
 
 
 def cpu_by_group(before: CpuSample, after: CpuSample, roots: dict[int, str]) -> CpuSpent:
-    """CPU spent between two samples, per named process tree. "other" is the machine's
-    process time not spent by the named trees while they ran: other processes, and
-    processes that exited meanwhile (a forked child's time counts only while it is alive)."""
+    """CPU spent between two samples, per named process tree. Children that come and go
+    (PostgreSQL's backends, RQ's work-horses) count through their parent's reaped time, less
+    what they had spent before the first sample. "other" is the machine's process time not
+    spent by the named trees: other processes, and named ones that exited unreaped."""
     groups: Counter[str] = Counter()
     others: Counter[str] = Counter()
     for pid, proc in after.procs.items():
         earlier = before.procs.get(pid)
-        spent = max(0, proc.ticks - (earlier.ticks if earlier else 0))
+        own = proc.own - (earlier.own if earlier else 0)
+        reaped = proc.reaped - (earlier.reaped if earlier else 0)
         owner = _owner(pid, after.procs, roots)
-        groups[owner] += spent
+        groups[owner] += max(0, own) + max(0, reaped)
         if owner == "other":
-            others[proc.name] += spent
-    named = sum(v for k, v in groups.items() if k != "other")
-    result = {k: v * TICK_S for k, v in groups.items() if k != "other"}
+            others[proc.name] += max(0, own)
+    for pid, proc in before.procs.items():
+        if pid not in after.procs:  # exited: its parent's reaped time holds its whole life
+            groups[_owner(pid, before.procs, roots)] -= proc.own + proc.reaped
+    named = sum(max(0, v) for k, v in groups.items() if k != "other")
+    result = {k: max(0, v) * TICK_S for k, v in groups.items() if k != "other"}
     result["other"] = max(0, after.busy - before.busy - named) * TICK_S
     result["idle"] = (after.idle - before.idle) * TICK_S
     result["irq"] = (after.irq - before.irq) * TICK_S

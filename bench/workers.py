@@ -6,12 +6,15 @@ process itself). Run as a module, this is the entry point of the variants:
 
     python -m bench.workers --simple              SimpleWorker, burst
     python -m bench.workers --preload MODULE      `morningai worker --burst` after importing
-                                                  MODULE in the worker, before any fork
+        [--freeze]                                MODULE in the worker, before any fork (and
+                                                  gc.freeze(): the collector then leaves the
+                                                  imported objects alone in the horses)
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import subprocess
@@ -47,13 +50,14 @@ def worker_env(settings: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def command(worker_class: str, preload: str | None) -> list[str]:
+def command(worker_class: str, preload: str | None, freeze: bool = False) -> list[str]:
     """The worker's command line: `simple`, or `fork` (with `preload`: the module imported
-    in the worker before it forks any work-horse)."""
+    in the worker before it forks any work-horse; `freeze`: then gc.freeze())."""
     if worker_class == "simple":
         return [sys.executable, "-m", "bench.workers", "--simple"]
     if preload:
-        return [sys.executable, "-m", "bench.workers", "--preload", preload]
+        extra = ["--freeze"] if freeze else []
+        return [sys.executable, "-m", "bench.workers", "--preload", preload, *extra]
     return [str(BIN / "morningai"), "worker", "--burst"]
 
 
@@ -63,6 +67,7 @@ def start(
     env: Sequence[Mapping[str, str]],
     *,
     preload: str | None = None,
+    freeze: bool = False,
     label: str = "bench-worker",
 ) -> tuple[list[subprocess.Popen[bytes]], float]:
     """Start `count` workers at once (env[i] for the i-th); logs in .morningai/<label>-<i>.log.
@@ -73,7 +78,7 @@ def start(
         with (DATA / f"{label}-{i}.log").open("wb") as log:
             procs.append(
                 subprocess.Popen(
-                    command(worker_class, preload),
+                    command(worker_class, preload, freeze),
                     cwd=ROOT,
                     env=worker_env(env[i]),
                     stdout=log,
@@ -133,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__)
     parser.add_argument("--simple", action="store_true", help="RQ's SimpleWorker, burst")
     parser.add_argument("--preload", help="module to import before `morningai worker --burst`")
+    parser.add_argument("--freeze", action="store_true", help="gc.freeze() after --preload")
     args = parser.parse_args(argv)
     if args.simple:
         return _simple()
@@ -140,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.preload:
         importlib.import_module(args.preload)
+        if args.freeze:
+            # what CPython suggests before forking: objects alive now move to a permanent
+            # generation, so a collection in a work-horse does not write to (copy) their pages
+            gc.freeze()
     return morningai(["worker", "--burst"])
 
 
