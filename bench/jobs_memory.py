@@ -52,6 +52,7 @@ from bench.machine import (
     cpu_by_group,
     cpu_sample,
     descendants,
+    forked_not_exec,
     load_average,
     machine,
     memory_of,
@@ -204,6 +205,8 @@ class Sampler(threading.Thread):
         own = memory_of(pid)
         tree, count = own or NO_MEMORY, 1 if own else 0
         for child in descendants(pid):
+            if forked_not_exec(child):
+                continue  # a subprocess between fork and exec: its parent's pages
             found = memory_of(child)
             if found is not None:
                 tree, count = tree + found, count + 1

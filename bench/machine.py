@@ -214,6 +214,20 @@ def descendants(pid: int) -> Iterator[int]:
         level = [grandchild for child in level for grandchild in children(child)]
 
 
+PF_FORKNOEXEC = 0x40  # the kernel's flag: forked, and has not exec'd since
+
+
+def forked_not_exec(pid: int) -> bool:
+    """Whether the process is a fork that has not exec'd (yet). Such a child of a work-horse
+    is a subprocess being started: with vfork it shares its parent's address space, so its
+    pages would be counted twice; with fork they are its parent's, shared until written."""
+    try:
+        text = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return bool(int(text[text.rindex(")") + 2 :].split()[6]) & PF_FORKNOEXEC)
+
+
 def tree_memory(pid: int) -> Memory:
     """The summed memory of `pid` and every descendant (hwm: the largest single one)."""
     total = memory_of(pid) or NO_MEMORY
