@@ -395,7 +395,7 @@ def per_task(r: RoundResult) -> tuple[float, float]:
 
 def report_round(r: RoundResult) -> None:
     s = r.sampler
-    horses = list(s.horses.values())
+    horses = [h for h in s.horses.values() if h.rss > 0]  # 0: seen only after it exited
     parents = list(s.parents.values())
     statuses = sorted({t.status for t in r.tasks})
     seconds = sorted(t.seconds for t in r.tasks)
