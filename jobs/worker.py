@@ -32,8 +32,13 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     """Work until stopped (or, with `burst`, until the queues are empty).
 
     RQ's forking Worker runs each job in a child process: a crash or a leak in one job
-    cannot take the worker down, for ~10 ms a job — nothing next to a model call.
+    cannot take the worker down, for ~20-30 ms of CPU a job (BENCHMARKS.md, bench/jobs).
+    The task lifecycle (jobs.runner, which brings `openai` along) is imported here, before
+    forking: imported in every work-horse instead, it cost 660 ms a task, against 60 ms.
+    The agent graphs are not preloaded: a bigger parent made each task's memory larger.
     """
+    import jobs.runner  # noqa: F401 - preloaded for the forked work-horses (see above)
+
     if not forbid_inspection():  # before forking work-horses: they inherit it
         log.warning("could not mark the worker undumpable; tests may read its environment")
     redis = Redis.from_url(settings.require_redis_url())
