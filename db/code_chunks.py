@@ -75,6 +75,12 @@ def replace_chunks(
     model keeps its row and its `commit_sha` (the commit it was first read at, where its content
     was the same): rewriting the row would insert its vector into the HNSW index again.
     """
+    # two tasks of one repository may index it at once: the second waits for the first's
+    # commit, then finds its rows and keeps them (without this, both would insert every chunk)
+    scope.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        (f"code_chunks:{scope.tenant_id}:{repository_id}",),
+    )
     _stage(scope, chunks)
     delete = sql.SQL(
         "DELETE FROM code_chunks AS c WHERE repository_id = %s"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import pytest
 
 from agents.chunking import chunk_file
 from agents.embeddings import OpenAIEmbedder
-from db import repositories, tenants
+from db import code_chunks, repositories, tenants
+from db.code_chunks import Chunk
 from db.pool import Database
 from db.tenancy import tenant_transaction, unscoped_transaction
 from jobs.memory import (
@@ -25,6 +27,7 @@ from jobs.memory import (
     reembed_if_model_changed,
     remember_entries,
 )
+from morningai.embedded import DatabaseUrls
 from simulator.openai_server import (
     EMBEDDINGS_PATH,
     ScriptedModelServer,
@@ -519,3 +522,34 @@ def test_a_retriever_sees_its_own_tenant_only(
     assert crossed.faq("zebra key", k=50) == []
     theirs = MemoryRetriever(app_db, b, repo_b, None)
     assert [p.path for p in theirs.code("zebra", k=50)] == ["zebra.py"]
+
+
+def test_two_indexings_of_one_repository_at_once_store_each_chunk_once(
+    database: DatabaseUrls, owner_conn: Owner
+) -> None:
+    """Two tasks of one repository (an `ask` and a `faq`) index it at the same moment: the
+    second waits for the first to commit, then keeps its rows instead of adding its own."""
+    db = Database(database.app, max_size=4).open(wait=True)
+    try:
+        tenant, repo = _tenant(db, 3107, "org/app")
+        chunks = [Chunk("a.py", 1, 2, "def a():\n    return 1\n")]
+        second: list[int] = []
+        with tenant_transaction(db, tenant) as first:
+            assert code_chunks.replace_chunks(first, repo, "c1", chunks).inserted == 1
+
+            def index_again() -> None:
+                with tenant_transaction(db, tenant) as scope:
+                    second.append(code_chunks.replace_chunks(scope, repo, "c2", chunks).inserted)
+
+            racer = threading.Thread(target=index_again)
+            racer.start()
+            racer.join(timeout=1.0)
+            assert racer.is_alive()  # waiting for the first transaction
+        racer.join(timeout=10.0)
+        assert second == [0]
+        [(rows,)] = owner_conn.execute(
+            "SELECT count(*) FROM code_chunks WHERE repository_id = %s", (repo,)
+        ).fetchall()
+        assert rows == 1
+    finally:
+        db.close()
