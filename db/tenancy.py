@@ -28,8 +28,13 @@ def tenant_transaction(db: Database, tenant_id: int) -> Iterator[TenantScope]:
     leak to the next user of the pooled connection.
     """
     with db.connection() as conn, conn.transaction():
-        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),))
-        yield TenantScope(conn, tenant_id)
+        yield enter_tenant(conn, tenant_id)
+
+
+def enter_tenant(conn: psycopg.Connection[Any], tenant_id: int) -> TenantScope:
+    """Scope the open transaction of `conn` to `tenant_id` (transaction-local)."""
+    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),))
+    return TenantScope(conn, tenant_id)
 
 
 @contextmanager

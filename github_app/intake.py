@@ -12,7 +12,7 @@ from db import deliveries, repositories, tasks, tenants
 from db.deliveries import DeliveryRecord
 from db.pool import Database
 from db.repositories import RepoRef
-from db.tenancy import TenantScope
+from db.tenancy import TenantScope, enter_tenant
 from github_app.events import Envelope
 from github_app.intents import (
     Ignore,
@@ -74,11 +74,6 @@ def apply(db: Database, env: Envelope, intent: Intent) -> Outcome:
         return Outcome(200, "duplicate", "delivery was already received")
 
 
-def _enter(conn: psycopg.Connection[Any], tenant_id: int) -> TenantScope:
-    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
-    return TenantScope(conn, tenant_id)
-
-
 def _record(scope: TenantScope, env: Envelope, outcome: str, detail: str | None) -> None:
     if not deliveries.record(scope, _delivery(env, outcome, detail)):
         raise _Duplicate
@@ -106,13 +101,13 @@ def _apply(conn: psycopg.Connection[Any], env: Envelope, intent: Intent) -> Outc
             )
             tenant = tenants.TenantRef(tenant_id, "active")
         if tenant.accepts_work:
-            return _task(_enter(conn, tenant.tenant_id), env, intent)
+            return _task(enter_tenant(conn, tenant.tenant_id), env, intent)
         intent = Ignore(f"installation is {tenant.status}")
     if tenant is None:
         if not deliveries.record_unattributed(conn, _delivery(env, "ignored", intent.reason)):
             raise _Duplicate
     else:
-        _record(_enter(conn, tenant.tenant_id), env, "ignored", intent.reason)
+        _record(enter_tenant(conn, tenant.tenant_id), env, "ignored", intent.reason)
     return Outcome(202, "ignored", intent.reason)
 
 
@@ -128,7 +123,7 @@ def _installation(
         status=intent.status,
         permissions=intent.permissions,
     )
-    scope = _enter(conn, tenant_id)
+    scope = enter_tenant(conn, tenant_id)
     _record(scope, env, "accepted", f"installation {intent.status}")
     repositories.upsert_many(
         scope, (RepoRef(r.github_id, r.full_name, r.private) for r in intent.repositories)
@@ -154,7 +149,7 @@ def _repositories(
             status="active",
         )
     )
-    scope = _enter(conn, tenant_id)
+    scope = enter_tenant(conn, tenant_id)
     detail = f"{len(intent.added)} added, {len(intent.removed)} removed"
     _record(scope, env, "accepted", detail)
     repositories.upsert_many(

@@ -76,13 +76,15 @@ def enqueue_task(
     queue_name: str,
     *,
     delay: timedelta | None = None,
+    fresh: bool = False,
 ) -> bool:
     """Put the task's next job on its queue unless RQ already holds it live.
 
     Returns whether a job was enqueued. A dead job under the same id (its run ended without
-    claiming, e.g. Redis lost its result) is replaced.
+    claiming, e.g. Redis lost its result) is replaced. `fresh`: the task was created just now
+    and cannot have a job yet (the reconciler waits 5 s before it looks), so RQ is not asked.
     """
-    state = rq_status(redis, task_id, attempts)
+    state = None if fresh else rq_status(redis, task_id, attempts)
     if state in LIVE_STATES:
         return False
     spec = JOBS[kind]
