@@ -58,8 +58,18 @@ def test_own_errors_and_unknown_errors() -> None:
 
 
 def test_status_comment_carries_marker_trace_and_state() -> None:
-    body = render(Status(12, "abc123", stage="editing", detail="GitHub answered 404",
-                         final="failed", tokens=1234, cost_usd=0.0123, model="m1"))
+    body = render(
+        Status(
+            12,
+            "abc123",
+            stage="editing",
+            detail="GitHub answered 404",
+            final="failed",
+            tokens=1234,
+            cost_usd=0.0123,
+            model="m1",
+        )
+    )
     assert body.startswith(marker(12))
     assert "❌ Failed" in body
     assert "GitHub answered 404" in body
@@ -76,8 +86,17 @@ def test_status_comment_while_running_and_done() -> None:
     assert "🏃 Working on it" in running
     assert "- [ ] ⏳ **Locating the relevant files**" in running.splitlines()
     assert "no model calls yet" in running
-    done = render(Status(1, "t", stage="publishing", final="succeeded", link="https://x/pull/3",
-                         tokens=10, cost_usd=None))
+    done = render(
+        Status(
+            1,
+            "t",
+            stage="publishing",
+            final="succeeded",
+            link="https://x/pull/3",
+            tokens=10,
+            cost_usd=None,
+        )
+    )
     assert "✅ Done" in done
     assert "➡️ https://x/pull/3" in done
     assert "- [x] Opening the pull request" in done.splitlines()
