@@ -17,7 +17,7 @@ from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.nodes import PACKAGE, PROMPTS
 from agents.code.state import CodeState
-from agents.llm import OpenAIChatModel, estimated_cost
+from agents.llm import estimated_cost
 from agents.ports import Usage
 from db import tasks, tenants
 from db.tenancy import tenant_transaction
@@ -25,6 +25,7 @@ from github_app.client import WRITE_PERMISSIONS, RepoClient
 from github_app.publish import default_branch
 from jobs.checkpoints import saver_for, thread_id
 from jobs.errors import Cancelled, PermanentError
+from jobs.models import chat_model
 from jobs.repo_config import RepoConfig, RepoConfigError, parse_repo_config
 from jobs.runner import TaskRun
 from jobs.status_comment import STAGES, Status, StatusComment
@@ -122,10 +123,8 @@ def run_graph(
     run: TaskRun, status: StatusComment, config: RepoConfig, root: Path, request: CodeState
 ) -> CodeState:
     settings = run.ctx.settings
-    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    model = OpenAIChatModel.connect(settings.morningai_model, api_key, settings.openai_base_url)
     context = CodeContext(
-        model=model,
+        model=chat_model(settings),
         progress=status,
         repo_root=root,
         repository=status.client.full_name,

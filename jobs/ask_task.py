@@ -10,12 +10,12 @@ from jobs.agent_run import Request, record_usage, report, require_writer, with_r
 from jobs.faq_docs import as_comment, open_docs_pull
 from jobs.faq_run import (
     document_of,
-    embedder_for,
     faq_status,
     indexed_default_branch,
     run_faq_graph,
     store_entries,
 )
+from jobs.models import embedder_for
 from jobs.runner import TaskRun, run_task
 
 SAVE_FLAG = "--save"

@@ -31,13 +31,13 @@ from jobs.faq_docs import Document, open_docs_pull
 from jobs.faq_run import (
     Quiet,
     document_of,
-    embedder_for,
     faq_status,
     indexed_default_branch,
     repository_id,
     run_faq_graph,
     store_entries,
 )
+from jobs.models import embedder_for
 from jobs.runner import TaskRun, run_task
 from jobs.status_comment import StatusComment
 

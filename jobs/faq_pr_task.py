@@ -12,13 +12,13 @@ from jobs.agent_run import Request, record_usage, remember, report, require_writ
 from jobs.faq_docs import Document, as_comment, is_fork, push_to_pull
 from jobs.faq_run import (
     document_of,
-    embedder_for,
     faq_status,
     indexed_default_branch,
     run_faq_graph,
     snapshot,
     store_entries,
 )
+from jobs.models import embedder_for
 from jobs.runner import TaskRun, run_task
 from jobs.status_comment import StatusComment
 

@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import cast
 
 from agents import prompts
-from agents.embeddings import OpenAIEmbedder
 from agents.faq import graph as faq_graph
 from agents.faq.context import FaqContext
 from agents.faq.nodes import PACKAGE, PROMPTS
 from agents.faq.state import FaqState
-from agents.llm import OpenAIChatModel
 from agents.ports import Embedder, Progress, Usage
 from github_app.client import RepoClient
-from github_app.config import Settings
 from github_app.publish import branch_sha, default_branch, download_tarball
 from jobs.agent_run import invoke_once, remember, status_for
 from jobs.checkpoints import saver_for
@@ -32,25 +29,13 @@ from jobs.memory import (
     reembed_if_model_changed,
     remember_entries,
 )
+from jobs.models import chat_model
 from jobs.runner import TaskRun
 from jobs.snapshot import extract_snapshot
 from jobs.status_comment import FAQ_STAGES, StatusComment
 
 # the graph's step names, as the status comment's stages
 FAQ_ALIASES = {"finishing": "publishing"}
-
-
-def embedder_for(settings: Settings) -> Embedder | None:
-    """The configured embedding model, or None: then memory is searched by full text."""
-    if not settings.morningai_embedding_model:
-        return None
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return OpenAIEmbedder.connect(
-        settings.morningai_embedding_model,
-        key,
-        settings.openai_base_url,
-        dimensions=settings.morningai_embedding_dimensions,
-    )
 
 
 def faq_status(run: TaskRun, client: RepoClient, number: int) -> StatusComment:
@@ -110,10 +95,8 @@ def run_faq_graph(  # noqa: PLR0917 - the job's five parts and its request, all 
     request: FaqState,
 ) -> FaqState:
     settings = run.ctx.settings
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    model = OpenAIChatModel.connect(settings.morningai_model, key, settings.openai_base_url)
     context = FaqContext(
-        model=model,
+        model=chat_model(settings),
         progress=_Aliased(progress),
         retriever=retriever,
         files=files,

@@ -23,12 +23,12 @@ from jobs.faq_docs import Document, open_docs_pull
 from jobs.faq_run import (
     Quiet,
     document_of,
-    embedder_for,
     indexed_default_branch,
     repository_id,
     run_faq_graph,
     store_entries,
 )
+from jobs.models import embedder_for
 from jobs.runner import TaskRun, run_task
 
 BRANCH = "morningai/faq-refresh"

@@ -20,9 +20,9 @@ from agents.code.locate_text import BM25, Tokenizer, query_weights
 from agents.faq import graph as faq_graph
 from agents.faq.context import FaqContext, KnownEntry, Passage
 from agents.faq.state import FaqState
-from agents.llm import OpenAIChatModel
 from github_app.config import Settings
 from jobs.memory import SnapshotFiles
+from jobs.models import chat_model
 from morningai.solve import PrintProgress
 
 
@@ -72,9 +72,8 @@ def ask(repo: Path, question: str, settings: Settings | None = None) -> FaqState
     settings = settings or Settings()
     sources = read_sources(repo)
     chunks = [c for s in sources for c in chunk_file(s.path, s.text)]
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     context = FaqContext(
-        model=OpenAIChatModel.connect(settings.morningai_model, key, settings.openai_base_url),
+        model=chat_model(settings),
         progress=PrintProgress(sys.stderr),
         retriever=LexicalRetriever(chunks),
         files=CheckoutFiles(repo, [s.path for s in sources]),

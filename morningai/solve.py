@@ -16,9 +16,9 @@ from typing import TextIO, cast
 from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.state import CodeState
-from agents.llm import OpenAIChatModel
 from agents.ports import Usage
 from github_app.config import Settings
+from jobs.models import chat_model
 from jobs.repo_config import RepoConfigError, parse_repo_config
 
 
@@ -52,10 +52,8 @@ def _context(repo: Path, settings: Settings, out: TextIO) -> CodeContext:
         config = parse_repo_config(config_file.read_text() if config_file.exists() else None)
     except RepoConfigError as exc:
         raise SolveError(str(exc)) from exc
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    model = OpenAIChatModel.connect(settings.morningai_model, key, settings.openai_base_url)
     return CodeContext(
-        model=model,
+        model=chat_model(settings),
         progress=PrintProgress(out),
         repo_root=repo,
         repository=repo.name,
