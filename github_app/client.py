@@ -34,6 +34,15 @@ class IssueInfo:
 
 
 @dataclass(frozen=True)
+class PullFile:
+    """A file a pull request changes; `previous` is a renamed file's old path."""
+
+    path: str
+    previous: str | None
+    patch: str
+
+
+@dataclass(frozen=True)
 class PullInfo:
     number: int
     title: str
@@ -112,6 +121,16 @@ class RepoClient:
             head_repo=head_repo,
             base_ref=found.base.ref,
         )
+
+    def pull_files(self, number: int) -> Iterator[PullFile]:
+        for item in self.gh.rest.paginate(  # type: ignore[var-annotated]
+            self.gh.rest.pulls.list_files,
+            owner=self.owner,
+            repo=self.repo,
+            pull_number=number,
+            per_page=100,
+        ):
+            yield PullFile(item.filename, item.previous_filename or None, item.patch or "")
 
     def file_text(self, path: str, ref: str) -> str | None:
         """A file's text at `ref`, or None when it does not exist there."""

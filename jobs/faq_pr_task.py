@@ -9,7 +9,7 @@ from githubkit.exception import RequestFailed
 
 from github_app.client import PullInfo, RepoClient
 from jobs.agent_run import Request, record_usage, remember, report, require_writer, with_repo
-from jobs.faq_docs import Document, as_comment, is_fork, push_to_pull
+from jobs.faq_docs import DOCS_DIR, Document, as_comment, is_fork, push_to_pull
 from jobs.faq_run import (
     document_of,
     faq_status,
@@ -116,15 +116,9 @@ def _changes(client: RepoClient, number: int) -> tuple[list[str], str]:
     paths: list[str] = []
     parts: list[str] = []
     size = 0
-    for item in client.gh.rest.paginate(  # type: ignore[var-annotated]
-        client.gh.rest.pulls.list_files,
-        owner=client.owner,
-        repo=client.repo,
-        pull_number=number,
-        per_page=100,
-    ):
-        paths.append(item.filename)
-        patch = f"--- a/{item.filename}\n+++ b/{item.filename}\n{item.patch or ''}\n"
+    for changed in client.pull_files(number):
+        paths.append(changed.path)
+        patch = f"--- a/{changed.path}\n+++ b/{changed.path}\n{changed.patch}\n"
         if size + len(patch) <= MAX_DIFF_CHARS:
             parts.append(patch)
             size += len(patch)
@@ -148,6 +142,6 @@ def _linked_issues(client: RepoClient, body: str) -> str:
 
 
 def _existing_slug(paths: list[str], number: int) -> str | None:
-    prefix = f"docs/faq/pr-{number}-"
+    prefix = f"{DOCS_DIR}/pr-{number}-"
     found = sorted(p for p in paths if p.startswith(prefix) and p.endswith(".md"))
-    return found[0][len("docs/faq/") : -len(".md")] if found else None
+    return found[0][len(DOCS_DIR) + 1 : -len(".md")] if found else None

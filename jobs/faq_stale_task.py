@@ -43,16 +43,10 @@ def run(task_id: int) -> None:
 def changed_paths(client: RepoClient, number: int) -> list[str]:
     """Every path the pull request touched, a renamed file's old name included."""
     paths: list[str] = []
-    for item in client.gh.rest.paginate(  # type: ignore[var-annotated]
-        client.gh.rest.pulls.list_files,
-        owner=client.owner,
-        repo=client.repo,
-        pull_number=number,
-        per_page=100,
-    ):
-        paths.append(item.filename)
-        if item.previous_filename:
-            paths.append(item.previous_filename)
+    for changed in client.pull_files(number):
+        paths.append(changed.path)
+        if changed.previous:
+            paths.append(changed.previous)
     return paths
 
 
