@@ -3,7 +3,9 @@ running a graph under its tenant's checkpointer, and the final report on GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -22,12 +24,13 @@ from agents.ports import Usage
 from db import tasks, tenants
 from db.tenancy import tenant_transaction
 from github_app.client import WRITE_PERMISSIONS, RepoClient
-from github_app.publish import default_branch
+from github_app.publish import default_branch, download_tarball
 from jobs.checkpoints import saver_for, thread_id
 from jobs.errors import Cancelled, PermanentError
 from jobs.models import chat_model
 from jobs.repo_config import RepoConfig, RepoConfigError, parse_repo_config
 from jobs.runner import TaskRun
+from jobs.snapshot import extract_snapshot
 from jobs.status_comment import STAGES, Status, StatusComment
 
 CONFIG_PATH = ".github/morningai.yml"
@@ -86,6 +89,13 @@ def permission(client: RepoClient, user: str, cache: Redis) -> str:
     found = client.permission(user)
     cache.set(key, found, ex=PERMISSION_TTL_SECONDS)
     return found
+
+
+@contextmanager
+def checkout(client: RepoClient, sha: str) -> Iterator[Path]:
+    """The files of commit `sha`, extracted safely into a temporary directory for the block."""
+    with tempfile.TemporaryDirectory(prefix="morningai-task-") as tmp:
+        yield extract_snapshot(download_tarball(client, sha), Path(tmp) / "repo").root
 
 
 def with_repo(run: TaskRun, act: Callable[[TaskRun, Request, RepoClient], str]) -> str:

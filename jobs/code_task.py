@@ -7,7 +7,6 @@ the status comment in a final state that says what happened.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from agents.code.state import CodeState
@@ -17,7 +16,6 @@ from github_app.publish import (
     branch_sha,
     commit,
     default_branch,
-    download_tarball,
     open_pull_request,
     point_branch,
     request_review,
@@ -25,6 +23,7 @@ from github_app.publish import (
 from jobs import pull_request
 from jobs.agent_run import (
     Request,
+    checkout,
     executable,
     load_config,
     record_usage,
@@ -38,7 +37,6 @@ from jobs.agent_run import (
 from jobs.errors import Cancelled, PermanentError
 from jobs.repo_config import RepoConfig
 from jobs.runner import TaskRun, run_task
-from jobs.snapshot import extract_snapshot
 from jobs.status_comment import StatusComment
 
 
@@ -63,13 +61,12 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     issue = client.issue(req.number)
     if issue.state != "open" or issue.locked:
         raise Cancelled(f"issue #{req.number} is {'locked' if issue.locked else issue.state}")
-    with tempfile.TemporaryDirectory(prefix="morningai-task-") as tmp:
-        snapshot = extract_snapshot(download_tarball(client, base_sha), Path(tmp) / "repo")
+    with checkout(client, base_sha) as root:
         state = run_graph(
             run,
             status,
             config,
-            snapshot.root,
+            root,
             {
                 "issue_number": req.number,
                 "issue_title": issue.title,
@@ -77,7 +74,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
                 "instructions": req.instructions,
             },
         )
-        return _publish(run, client, status, config, req, base, base_sha, snapshot.root, state)
+        return _publish(run, client, status, config, req, base, base_sha, root, state)
 
 
 def _publish(

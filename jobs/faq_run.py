@@ -3,11 +3,9 @@ the FAQ graph run under the tenant's checkpointer, and storing what it wrote."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import cast
 
 from agents import prompts
@@ -17,8 +15,8 @@ from agents.faq.nodes import PACKAGE, PROMPTS
 from agents.faq.state import FaqState
 from agents.ports import Embedder, Progress, Usage
 from github_app.client import RepoClient
-from github_app.publish import branch_sha, default_branch, download_tarball
-from jobs.agent_run import invoke_once, remember, status_for
+from github_app.publish import branch_sha, default_branch
+from jobs.agent_run import checkout, invoke_once, remember, status_for
 from jobs.checkpoints import saver_for
 from jobs.errors import PermanentError
 from jobs.faq_docs import Document
@@ -31,7 +29,6 @@ from jobs.memory import (
 )
 from jobs.models import chat_model
 from jobs.runner import TaskRun
-from jobs.snapshot import extract_snapshot
 from jobs.status_comment import FAQ_STAGES, StatusComment
 
 # the graph's step names, as the status comment's stages
@@ -59,8 +56,7 @@ class Workspace:
 
 @contextmanager
 def snapshot(client: RepoClient, sha: str) -> Iterator[SnapshotFiles]:
-    with tempfile.TemporaryDirectory(prefix="morningai-faq-") as tmp:
-        root = extract_snapshot(download_tarball(client, sha), Path(tmp) / "repo").root
+    with checkout(client, sha) as root:
         yield SnapshotFiles(root)
 
 

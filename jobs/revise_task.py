@@ -3,13 +3,11 @@ pushes a follow-up commit to its branch, through the same graph and checks."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from github_app.client import PullInfo, RepoClient
-from github_app.publish import FileChange, commit, download_tarball, point_branch
+from github_app.publish import FileChange, commit, point_branch
 from jobs.agent_run import (
     Request,
+    checkout,
     executable,
     load_config,
     record_usage,
@@ -58,8 +56,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     # a resumed run keeps the head it started from, so its checkpoint still applies
     head_sha = run.task.base_sha or pull.head_sha
     remember(run, base_sha=head_sha, branch=pull.head_ref, pr_number=pull.number, pr_url=pull.url)
-    with tempfile.TemporaryDirectory(prefix="morningai-task-") as tmp:
-        snapshot = _snapshot(client, head_sha, Path(tmp) / "repo")
+    with checkout(client, head_sha) as snapshot:
         state = run_graph(
             run,
             status,
@@ -83,9 +80,3 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     point_branch(client, pull.head_ref, sha)
     status.update(link=pull.url)
     return f"pushed {sha[:12]} to {pull.head_ref}"
-
-
-def _snapshot(client: RepoClient, sha: str, dest: Path) -> Path:
-    from jobs.snapshot import extract_snapshot
-
-    return extract_snapshot(download_tarball(client, sha), dest).root
