@@ -80,18 +80,22 @@ def point_branch(client: RepoClient, branch: str, sha: str) -> None:
         git.update_ref(client.owner, client.repo, f"heads/{branch}", sha=sha, force=True)
 
 
+def open_pull_number(client: RepoClient, head: str, base: str) -> int | None:
+    """The open pull request from this repository's branch `head` into `base`, if any."""
+    found = client.gh.rest.pulls.list(
+        client.owner, client.repo, state="open", head=f"{client.owner}:{head}", base=base
+    ).parsed_data
+    return found[0].number if found else None
+
+
 def open_pull_request(
     client: RepoClient, *, head: str, base: str, title: str, body: str, draft: bool
 ) -> PullRequestRef:
     """Open the pull request for `head`, or update the open one a previous run made."""
     pulls = client.gh.rest.pulls
-    existing = pulls.list(
-        client.owner, client.repo, state="open", head=f"{client.owner}:{head}", base=base
-    ).parsed_data
-    if existing:
-        pr = pulls.update(
-            client.owner, client.repo, existing[0].number, title=title, body=body
-        ).parsed_data
+    existing = open_pull_number(client, head, base)
+    if existing is not None:
+        pr = pulls.update(client.owner, client.repo, existing, title=title, body=body).parsed_data
         return PullRequestRef(pr.number, pr.html_url, created=False)
     pr = pulls.create(
         client.owner, client.repo, head=head, base=base, title=title, body=body, draft=draft

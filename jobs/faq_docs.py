@@ -15,6 +15,7 @@ from github_app.publish import (
     PullRequestRef,
     branch_sha,
     commit,
+    open_pull_number,
     open_pull_request,
     point_branch,
 )
@@ -98,20 +99,14 @@ def open_docs_pull(
     While the branch's pull request is open, the commit goes on top of it, so documents it
     already proposes stay; otherwise the branch is cut again from `base`.
     """
-    parent = branch_sha(client, branch) if _open_pull(client, branch, base) else None
+    open_pull = open_pull_number(client, branch, base) is not None
+    parent = branch_sha(client, branch) if open_pull else None
     parent = parent or branch_sha(client, base)
     if parent is None:
         raise PermanentError(f"the base branch `{base}` does not exist")
     sha = commit(client, parent, changes_for(client, parent, docs), message)
     point_branch(client, branch, sha)
     return open_pull_request(client, head=branch, base=base, title=title, body=body, draft=False)
-
-
-def _open_pull(client: RepoClient, branch: str, base: str) -> bool:
-    found = client.gh.rest.pulls.list(
-        client.owner, client.repo, state="open", head=f"{client.owner}:{branch}", base=base
-    ).parsed_data
-    return bool(found)
 
 
 def as_comment(markdown: str, note: str = "") -> str:
