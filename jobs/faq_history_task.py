@@ -8,7 +8,7 @@ at most MAX_THREADS threads, oldest first, and the next run continues after them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +123,7 @@ def with_comments(client: RepoClient, thread: ResolvedThread) -> ResolvedThread:
         for c in client.comments(thread.number)
         if c.body.strip() and not c.body.startswith("<!-- morningai")
     ]
-    return ResolvedThread(**{**thread.__dict__, "comments": tuple(comments[:MAX_COMMENTS])})
+    return replace(thread, comments=tuple(comments[:MAX_COMMENTS]))
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
