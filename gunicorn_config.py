@@ -43,7 +43,7 @@ def _json_logging(level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "morningai.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
         "handlers": {"stdout": handler},
         "root": {"level": level, "handlers": ["stdout"]},
         "loggers": {

@@ -10,14 +10,14 @@ superuser URL, and REDIS_URL are set), drop and re-create the `morningai_bench_j
 and FLUSH the Redis database.
 
 `throughput` creates tasks the way the webhook receiver does (the task row in a tenant
-transaction, `jobs.queues.enqueue_task`, then marking it enqueued), all before any worker
+transaction, `jobs.runtime.queues.enqueue_task`, then marking it enqueued), all before any worker
 starts, then starts real RQ workers in burst mode and reports jobs per second and the time
 per job from RQ's own timestamps (first job started to last job ended), with CPU per job from
 each worker's resource usage (work-horses included). Two trivial kinds: `noop` (a job that
-does nothing: RQ's own cost) and `lifecycle` (`jobs.runner.run_task` around nothing: the
+does nothing: RQ's own cost) and `lifecycle` (`jobs.runtime.runner.run_task` around nothing: the
 job context, claim, events and finish every task pays). Worker classes: `fork` is the app's
 `morningai worker --burst` (a work-horse forked per job), `preload` the same with
-`jobs.runner` imported in the worker before it forks, `simple` is RQ's SimpleWorker.
+`jobs.runtime.runner` imported in the worker before it forks, `simple` is RQ's SimpleWorker.
 The code-task memory benchmark is bench/jobs_memory.py.
 """
 
@@ -52,7 +52,7 @@ from db import repositories, tasks, tenants
 from db.pool import Database
 from db.repositories import RepoRef
 from db.tenancy import tenant_transaction, unscoped_transaction
-from jobs.queues import JOBS, JobSpec, enqueue_task, job_id
+from jobs.runtime.queues import JOBS, JobSpec, enqueue_task, job_id
 
 BENCH_DB = "morningai_bench_jobs"
 INSTALLATION = 940_001
@@ -66,7 +66,10 @@ TRIVIAL = {
 # worker class -> (bench.workers class, module the worker imports before forking)
 CLASSES = {
     "fork": ("fork", None),  # `morningai worker --burst` as it is
-    "preload": ("fork", "jobs.runner"),  # the same, with the task lifecycle imported up front
+    "preload": (
+        "fork",
+        "jobs.runtime.runner",
+    ),  # the same, with the task lifecycle imported up front
     "simple": ("simple", None),
 }
 

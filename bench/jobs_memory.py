@@ -61,11 +61,11 @@ from bench.machine import (
 )
 from bench.services import ROOT, Services, ensure_fixtures, provided_services, service_roots
 from bench.workers import Finished, start, wait_all
-from github_app import create_app
-from github_app.config import Settings
+from core.settings import Settings
 from github_app.signature import sign
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
+from web import create_app
 
 BENCH_DB = "morningai_bench_jobs"
 OWNER, REPO, REQUESTER = "bench-org", "service", "alice"
@@ -91,7 +91,7 @@ class Options:
     concurrency: tuple[int, ...]
     repo: Path | None
     model_delay: float
-    preload: str | None  # None, import (jobs.code_task in the worker), freeze (and gc.freeze)
+    preload: str | None  # None, import (jobs.code.code_task in the worker), freeze (and gc.freeze)
     test_command: str | None
     interval: float
     timeout: float
@@ -345,7 +345,7 @@ def run_round(env: Environment, k: int, opts: Options) -> RoundResult:
             k,
             "fork",
             settings,
-            preload="jobs.code_task" if opts.preload else None,
+            preload="jobs.code.code_task" if opts.preload else None,
             freeze=opts.preload == "freeze",
             label="bench-jobs-code-worker",
         )
@@ -492,7 +492,7 @@ def run(opts: Options) -> int:
         f"repository: {len(files)} files, {size / MIB:.1f} MiB "
         f"({opts.repo or 'this project at HEAD'}, plus {GREETING}); model delay "
         f"{opts.model_delay:g} s per reply; workers: `morningai worker --burst`"
-        + (" with jobs.code_task preloaded" if opts.preload else "")
+        + (" with jobs.code.code_task preloaded" if opts.preload else "")
         + (" and gc.freeze()" if opts.preload == "freeze" else "")
         + (f"; test command: {opts.test_command}" if opts.test_command else ""),
         flush=True,
@@ -529,7 +529,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         nargs="?",
         const="import",
         choices=("import", "freeze"),
-        help="workers import jobs.code_task before forking (freeze: then gc.freeze())",
+        help="workers import jobs.code.code_task before forking (freeze: then gc.freeze())",
     )
     parser.add_argument("--test-command", help="the repository's test_command (a child process)")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between samples")

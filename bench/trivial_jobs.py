@@ -1,8 +1,9 @@
 """Trivial RQ jobs for bench/jobs: what is left of a job when its work is nothing.
 
-Enqueued by dotted path like the app's own jobs (jobs.queues.JOBS). This module imports nothing
-at the top, so `noop` costs only what RQ costs; `lifecycle` imports `jobs.runner` when it runs,
-as the app's job modules are imported in a forked work-horse unless the worker preloaded them.
+Enqueued by dotted path like the app's own jobs (jobs.runtime.queues.JOBS). This module imports
+nothing at the top, so `noop` costs only what RQ costs; `lifecycle` imports `jobs.runtime.runner`
+when it runs, as the app's job modules are imported in a forked work-horse unless the worker
+preloaded them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,6 @@ def noop(task_id: int) -> None:
 def lifecycle(task_id: int) -> None:
     """The app's cost around any task: its job context, claim, `started` event, heartbeat
     thread, finish and its event; the work itself does nothing and reports nowhere."""
-    from jobs.runner import run_task
+    from jobs.runtime.runner import run_task
 
     run_task(task_id, lambda _run: "nothing to do", lambda *_: None)

@@ -6,7 +6,7 @@
 
 It provides PostgreSQL and Redis (bench/services.py: the embedded ones unless DATABASE_URL, a
 superuser URL, and REDIS_URL are set), drops and re-creates the `morningai_bench` database,
-FLUSHES the Redis database, starts `gunicorn -c gunicorn_config.py github_app.wsgi:app` on
+FLUSHES the Redis database, starts `gunicorn -c gunicorn_config.py web.wsgi:app` on
 127.0.0.1, then sends GitHub's own example payloads, each signed and with its own delivery id,
 all built before any timing: a short warm-up, phase A at a fixed rate (open loop, latency
 measured from each request's scheduled send time, so a slow server cannot hide its queue),
@@ -187,7 +187,7 @@ def running_server(opts: Options, services: Services, secret: str) -> Iterator[S
                 str(Path(sys.executable).parent / "gunicorn"),
                 "-c",
                 "gunicorn_config.py",
-                "github_app.wsgi:app",
+                "web.wsgi:app",
             ],
             cwd=ROOT,
             env=server_env(opts, services, secret, port),
@@ -342,7 +342,7 @@ class Stored:
 def _missing_jobs(redis: Redis, task_ids: Sequence[int]) -> int:
     pipe = redis.pipeline(transaction=False)
     for task_id in task_ids:
-        pipe.exists(f"rq:job:task-{task_id}-1")  # jobs.queues.job_id(task_id, 0)
+        pipe.exists(f"rq:job:task-{task_id}-1")  # jobs.runtime.queues.job_id(task_id, 0)
     return sum(1 for found in pipe.execute() if not found)
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.services import DATA, ROOT
 
 BIN = Path(sys.executable).parent
-# everything github_app.config.Settings reads: a worker gets only what the benchmark sets
+# everything core.settings.Settings reads: a worker gets only what the benchmark sets
 SETTINGS_PREFIXES = ("DATABASE_", "REDIS_", "GITHUB_", "OPENAI_", "MORNINGAI_", "LOG_")
 WAIT_POLL_S = 0.05
 
@@ -122,9 +122,9 @@ def _simple() -> int:
     from redis import Redis
     from rq import SimpleWorker
 
-    from github_app.config import Settings
-    from jobs.queues import QUEUE_NAMES, queue
-    from morningai.logs import configure_logging
+    from core.logs import configure_logging
+    from core.settings import Settings
+    from jobs.runtime.queues import QUEUE_NAMES, queue
 
     configure_logging()
     settings = Settings()

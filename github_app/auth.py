@@ -12,7 +12,7 @@ from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
 from githubkit.cache import RedisCacheStrategy
 from redis import Redis
 
-from github_app.config import Settings
+from core.settings import Settings
 from github_app.retry import in_place
 
 CACHE_PREFIX = "morningai:github"

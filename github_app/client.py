@@ -10,8 +10,8 @@ from githubkit import AppInstallationAuthStrategy, GitHub
 from githubkit.exception import RequestFailed
 from redis import Redis
 
+from core.settings import Settings
 from github_app.auth import installation_client
-from github_app.config import Settings
 
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})

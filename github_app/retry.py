@@ -2,7 +2,7 @@
 
 githubkit's default sleeps 1+4+9 s on server errors and a rate limit's full `Retry-After`
 inside the call. A job holding a worker for a minute helps nobody: short waits happen here,
-long ones become a job-level retry (`jobs.errors` reads the same `Retry-After`).
+long ones become a job-level retry (`jobs.runtime.errors` reads the same `Retry-After`).
 """
 
 from __future__ import annotations

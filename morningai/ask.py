@@ -20,9 +20,9 @@ from agents.code.locate_text import BM25, Tokenizer, query_weights
 from agents.faq import graph as faq_graph
 from agents.faq.context import FaqContext, KnownEntry, Passage
 from agents.faq.state import FaqState
-from github_app.config import Settings
-from jobs.memory import SnapshotFiles
-from jobs.models import chat_model
+from core.settings import Settings
+from jobs.faq.memory import SnapshotFiles
+from jobs.steps.models import chat_model
 from morningai.solve import PrintProgress
 
 

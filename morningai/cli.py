@@ -9,13 +9,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from morningai.logs import configure_logging
+from core.logs import configure_logging
 
 log = logging.getLogger("morningai")
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from github_app.config import Settings
+    from core.settings import Settings
     from morningai.schema import migrate_all
 
     settings = Settings()
@@ -26,13 +26,13 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    argv = ["gunicorn", "-c", args.config, "github_app.wsgi:app"]
+    argv = ["gunicorn", "-c", args.config, "web.wsgi:app"]
     os.execvp(argv[0], argv)  # noqa: S606 - fixed argv, replaces this process by gunicorn
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from github_app.config import Settings
-    from jobs.worker import run_worker
+    from core.settings import Settings
+    from jobs.runtime.worker import run_worker
 
     run_worker(Settings(), burst=args.burst)
     return 0
@@ -41,9 +41,9 @@ def _worker(args: argparse.Namespace) -> int:
 def _reconcile(_: argparse.Namespace) -> int:
     from redis import Redis
 
+    from core.settings import Settings
     from db.pool import Database
-    from github_app.config import Settings
-    from jobs.reconciler import reconcile
+    from jobs.runtime.reconciler import reconcile
 
     settings = Settings()
     db = Database(settings.require_database_url()).open(wait=True)
@@ -60,8 +60,8 @@ def _status(args: argparse.Namespace) -> int:
 
     from redis import Redis
 
+    from core.settings import Settings
     from db.pool import Database
-    from github_app.config import Settings
     from morningai.status import gather, render
 
     settings = Settings()
@@ -141,9 +141,9 @@ def _faq(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from morningai.demo import run_demo
-
-    return run_demo(Path(args.data_dir))
+    # the demo imports the GitHub simulator, which the product never imports: it runs as its
+    # own program beside the product (like bench/), in this process's place
+    os.execv(sys.executable, [sys.executable, "-m", "demo", "--data-dir", args.data_dir])  # noqa: S606
 
 
 def _run(args: argparse.Namespace) -> int:

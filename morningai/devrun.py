@@ -38,7 +38,7 @@ def run_all(data_dir: str, config: str) -> int:
     log.info("migrations applied: %s", applied or "none (up to date)")
     exe = Path(sys.executable).parent
     children = [
-        subprocess.Popen([str(exe / "gunicorn"), "-c", config, "github_app.wsgi:app"], env=env),
+        subprocess.Popen([str(exe / "gunicorn"), "-c", config, "web.wsgi:app"], env=env),
         subprocess.Popen([str(exe / "morningai"), "worker"], env=env),
     ]
     log.info(

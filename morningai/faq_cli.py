@@ -12,12 +12,12 @@ import uuid
 
 from githubkit.exception import RequestFailed
 
+from core.settings import Settings
 from db import repositories, tasks, tenants
 from db.tasks import NewTask
 from db.tenancy import tenant_transaction
 from github_app.auth import app_client
-from github_app.config import Settings
-from jobs import context
+from jobs.runtime import context
 
 OPERATOR = "morningai-cli"
 
@@ -59,7 +59,7 @@ def mine(full_name: str, settings: Settings | None = None) -> tasks.Task:
                     subject={"repository": full_name, "number": 0, "requested_by": OPERATOR},
                 ),
             )
-        from jobs import faq_history_task
+        from jobs.faq import history_task as faq_history_task
 
         faq_history_task.run(task.id)
         with tenant_transaction(ctx.db, tenant.tenant_id) as scope:

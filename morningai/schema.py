@@ -7,7 +7,7 @@ from db.migrate import migrate
 
 def migrate_all(owner_url: str) -> list[str]:
     """Apply pending SQL migrations and set up the checkpointer's tables; idempotent."""
-    from jobs.checkpoints import setup
+    from jobs.runtime.checkpoints import setup
 
     applied = migrate(owner_url)
     setup(owner_url)

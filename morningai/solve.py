@@ -17,9 +17,9 @@ from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.state import CodeState
 from agents.ports import Usage
-from github_app.config import Settings
-from jobs.models import chat_model
-from jobs.repo_config import RepoConfigError, parse_repo_config
+from core.settings import Settings
+from jobs.steps.models import chat_model
+from jobs.steps.repo_config import RepoConfigError, parse_repo_config
 
 
 class SolveError(RuntimeError):

@@ -16,11 +16,11 @@ from db import metrics as store
 from db.metrics import OpsTask
 from db.pool import Database
 from db.tenancy import unscoped_transaction
-from jobs.queues import depths, held_by_rq
+from jobs.runtime.queues import depths, held_by_rq
 
 LIVE_LIMIT = 500  # queued + running rows read; a longer backlog is cut, oldest kept
 ERROR_WIDTH = 100
-QUEUE_STATES = ("queued", "scheduled", "started", "failed")  # as jobs.queues.depths counts
+QUEUE_STATES = ("queued", "scheduled", "started", "failed")  # as jobs.runtime.queues.depths counts
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from github_app import create_app
-from github_app.config import Settings
-from jobs import context
+from core.settings import Settings
+from jobs.runtime import context
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
+from web import create_app
 
 SECRET = "code-task-webhook-secret"
 OWNER, REPO = "octo-org", "hello"

@@ -24,7 +24,7 @@ import pytest
 from psycopg import sql
 from redis import Redis
 
-from github_app.config import Settings
+from core.settings import Settings
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender

@@ -15,7 +15,7 @@ from psycopg import sql
 from redis import Redis
 
 from db.pool import Database
-from jobs.memory import remember_entries
+from jobs.faq.memory import remember_entries
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender

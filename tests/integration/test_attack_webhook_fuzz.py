@@ -23,12 +23,12 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 from redis import Redis
 
-from github_app import create_app
-from github_app.config import Settings
+from core.settings import Settings
 from github_app.signature import sign
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
+from web import create_app
 
 SECRET = b"fuzz-webhook-secret"
 Conn = psycopg.Connection[tuple[Any, ...]]

@@ -13,7 +13,6 @@ import psycopg
 import pytest
 from redis import Redis
 
-from github_app import create_app
 from morningai.embedded import DatabaseUrls, drop_database, provision_database
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
@@ -25,6 +24,7 @@ from tests.integration.test_code_task import (
     status_comments,
     task_row,
 )
+from web import create_app
 
 MORNINGAI = str(Path(sys.executable).parent / "morningai")
 Conn = psycopg.Connection[tuple[Any, ...]]

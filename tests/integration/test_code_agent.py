@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from redis import Redis
 
-from jobs import code_task
+from jobs.code import code_task
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender

@@ -17,17 +17,17 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 
-from github_app import create_app
-from github_app.config import Settings
-from jobs import context
-from jobs.queues import QUEUE_NAMES, queue
-from jobs.reconciler import reconcile
-from jobs.status_comment import marker
+from core.settings import Settings
+from jobs.runtime import context
+from jobs.runtime.queues import QUEUE_NAMES, queue
+from jobs.runtime.reconciler import reconcile
+from jobs.steps.status_comment import marker
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
 from tests.integration.conftest import OWNER, REPO, SECRET
+from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from redis import Redis
 
+from core.settings import Settings
 from github_app.client import repo_client
-from github_app.config import Settings
 from github_app.publish import open_pull_request
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
@@ -150,7 +150,7 @@ def test_stop_from_someone_without_write_access_does_nothing(
     # run only the stop (high queue); the code task stays queued
     from rq import SimpleWorker
 
-    from jobs.queues import queue
+    from jobs.runtime.queues import queue
 
     SimpleWorker([queue(redis, "high")], connection=redis).work(burst=True)
     assert [r[1:3] for r in tasks(owner_conn)] == [("code", "queued"), ("stop", "cancelled")]

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from redis import Redis
 
-from jobs import context
-from morningai import demo
+import demo
+from jobs.runtime import context
 from simulator.openai_server import ScriptedModelServer
 
 REPLIES = demo.DATA / "transcript.json"

@@ -12,11 +12,10 @@ import psycopg
 import pytest
 from redis import Redis
 
-from github_app import create_app
+from core.settings import Settings
 from github_app.client import repo_client
-from github_app.config import Settings
 from github_app.publish import open_pull_request
-from jobs import context
+from jobs.runtime import context
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
@@ -24,6 +23,7 @@ from tests.integration.conftest import APP, OWNER, REPO, SECRET, git
 from tests.integration.test_code_task import drain, status_comments
 from tests.integration.test_commands_flow import comment
 from tests.integration.test_faults_github import run_due
+from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from redis import Redis
 
-from github_app.config import Settings
+from core.settings import Settings
 from morningai.faq_cli import OPERATOR, FaqCliError, mine
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer

@@ -20,12 +20,12 @@ import pytest
 from redis import Redis
 from rq import Queue
 
-from github_app import create_app
 from github_app.signature import sign
-from jobs.queues import QUEUE_NAMES, job_id
+from jobs.runtime.queues import QUEUE_NAMES, job_id
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import compact, serve_wsgi
 from tests.integration.test_webhooks import SECRET, labeled_issue, make_settings
+from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 COPIES = 10

@@ -18,9 +18,10 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 
-from jobs import agent_run, context
-from jobs.queues import QUEUE_NAMES, job_id, queue
-from jobs.reconciler import reconcile
+from jobs.runtime import context
+from jobs.runtime.queues import QUEUE_NAMES, job_id, queue
+from jobs.runtime.reconciler import reconcile
+from jobs.steps import agent_run
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender

@@ -25,16 +25,16 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from core.settings import Settings
 from db import tasks as db_tasks
 from db.pool import Database
-from github_app import create_app, webhooks
-from github_app.config import Settings
-from jobs.queues import QUEUE_NAMES, job_id
-from jobs.reconciler import reconcile
+from jobs.runtime.queues import QUEUE_NAMES, job_id
+from jobs.runtime.reconciler import reconcile
 from morningai.embedded import DatabaseUrls, drop_database, provision_database, start_postgres
 from morningai.schema import migrate_all
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.integration.test_webhooks import SECRET, labeled_issue
+from web import create_app, webhooks
 
 
 class PrivatePostgres:

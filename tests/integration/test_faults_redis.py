@@ -20,11 +20,10 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
 
-from github_app import create_app
-from github_app.config import Settings
-from jobs import context
-from jobs.queues import QUEUE_NAMES, job_id
-from jobs.reconciler import reconcile
+from core.settings import Settings
+from jobs.runtime import context
+from jobs.runtime.queues import QUEUE_NAMES, job_id
+from jobs.runtime.reconciler import reconcile
 from morningai import embedded
 from morningai.embedded import DatabaseUrls, EmbeddedRedis
 from simulator import GitHubSimulator
@@ -33,6 +32,7 @@ from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.integration.conftest import OWNER, REPO, SECRET
 from tests.integration.test_code_agent import EDIT, PLAN
 from tests.integration.test_code_task import drain, labeled, status_comments
+from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 

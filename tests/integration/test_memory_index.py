@@ -20,7 +20,7 @@ from db import code_chunks, repositories, tenants
 from db.code_chunks import Chunk
 from db.pool import Database
 from db.tenancy import tenant_transaction, unscoped_transaction
-from jobs.memory import (
+from jobs.faq.memory import (
     MemoryRetriever,
     SnapshotFiles,
     index_repository,

@@ -24,14 +24,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
-from github_app import create_app
+from core.logs import ContextFilter, JsonFormatter
 from github_app.signature import sign
 from morningai.embedded import DatabaseUrls
-from morningai.logs import ContextFilter, JsonFormatter
 from tests.conftest import ROOT
 from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
 from tests.integration.test_webhooks import SECRET, labeled_issue, make_settings
+from web import create_app
 
 TOKEN = "metrics-token-for-tests"
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -210,7 +210,7 @@ def test_gunicorn_workers_share_the_histogram_and_log_json(
     url, out = f"http://127.0.0.1:{free_port()}", tmp_path / "gunicorn.log"
     with out.open("wb") as log:
         server = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn_config.py", "github_app.wsgi:app"],
+            [GUNICORN, "-c", "gunicorn_config.py", "web.wsgi:app"],
             cwd=ROOT,
             env=gunicorn_env(database, redis_url, url.removeprefix("http://")),
             stdout=log,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from core.settings import Settings
 from github_app.client import repo_client
-from github_app.config import Settings
 from github_app.publish import (
     FileChange,
     branch_sha,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from github_app.config import Settings
+from core.settings import Settings
 from morningai.solve import SolveError, solve
 from simulator.openai_server import ScriptedModelServer
 from tests.integration.conftest import APP

@@ -15,7 +15,7 @@ from db import repositories, tasks, tenants
 from db.pool import Database
 from db.repositories import RepoRef
 from db.tenancy import tenant_transaction, unscoped_transaction
-from jobs.queues import enqueue_task
+from jobs.runtime.queues import enqueue_task
 from morningai.embedded import DatabaseUrls
 from morningai.status import gather
 from tests.integration.test_cli import run_cli

@@ -152,7 +152,7 @@ def test_checkpoints_are_tenant_scoped(
     database: DatabaseUrls, owner_conn: psycopg.Connection[tuple[object, ...]]
 ) -> None:
     """LangGraph's checkpoint tables carry tenant_id too, under forced RLS."""
-    from jobs.checkpoints import TABLES, saver_for, thread_id
+    from jobs.runtime.checkpoints import TABLES, saver_for, thread_id
 
     flags = owner_conn.execute(
         "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(%s)",

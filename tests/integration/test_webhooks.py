@@ -12,15 +12,15 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from core.settings import Settings
 from db.pool import Database
-from github_app import create_app
-from github_app.config import Settings
 from github_app.signature import sign
-from jobs.queues import job_id
-from jobs.reconciler import reconcile
+from jobs.runtime.queues import job_id
+from jobs.runtime.reconciler import reconcile
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
+from web import create_app
 
 SECRET = "webhook-secret-for-tests"
 INSTALLATION = 4242
@@ -106,7 +106,7 @@ def test_labeled_issue_becomes_a_task_and_a_job(
     assert queued_jobs(redis)["default"] == [job_id(task_id, 0)]
     job = Queue("default", connection=redis).fetch_job(job_id(task_id, 0))
     assert job is not None
-    assert job.func_name == "jobs.code_task.run"
+    assert job.func_name == "jobs.code.code_task.run"
     assert job.args == (task_id,)  # the job carries only the task id
 
 

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from redis import Redis
 
-from github_app.config import Settings
+from core.settings import Settings
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender

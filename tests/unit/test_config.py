@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from github_app.config import Settings
+from core.settings import Settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -98,7 +98,7 @@ def test_manifest_has_the_fields_github_reads(manifest: dict[str, Any]) -> None:
 def test_web_service_runs_gunicorn_on_the_wsgi_app(blueprint: dict[str, Any]) -> None:
     web = service(blueprint, "web")
     assert web["runtime"] == "python"
-    assert web["startCommand"] == "gunicorn -c gunicorn_config.py github_app.wsgi:app"
+    assert web["startCommand"] == "gunicorn -c gunicorn_config.py web.wsgi:app"
     assert web["preDeployCommand"] == "morningai migrate"
     assert web["healthCheckPath"] == "/healthz"
     assert web["buildCommand"] == "pip install -c constraints.txt ."
@@ -237,7 +237,7 @@ def test_gunicorn_logs_json_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_gunicorn_config(monkeypatch)["logconfig_dict"] == {}  # text: gunicorn's own
     config = load_gunicorn_config(monkeypatch, LOG_FORMAT="json", LOG_LEVEL="WARNING")
     logging = config["logconfig_dict"]
-    assert logging["formatters"]["json"] == {"()": "morningai.logs.JsonFormatter"}
+    assert logging["formatters"]["json"] == {"()": "core.logs.JsonFormatter"}
     assert logging["root"] == {"level": "WARNING", "handlers": ["stdout"]}
     for name in ("gunicorn.error", "gunicorn.access"):
         # their own handler only: a record must not print twice through the root's

@@ -7,9 +7,9 @@ import pytest
 from githubkit.exception import RequestFailed
 from githubkit.response import Response
 
-from jobs.errors import PermanentError, TransientError, classify
-from jobs.runner import backoff
-from jobs.status_comment import Status, marker, render
+from jobs.runtime.errors import PermanentError, TransientError, classify
+from jobs.runtime.runner import backoff
+from jobs.steps.status_comment import Status, marker, render
 
 
 def test_backoff_grows_and_caps() -> None:

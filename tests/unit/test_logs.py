@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from morningai.logs import ContextFilter, JsonFormatter, log_context, log_format
+from core.logs import ContextFilter, JsonFormatter, log_context, log_format
 
 
 def test_records_carry_the_ids_of_their_work() -> None:

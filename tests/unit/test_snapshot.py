@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.snapshot import (
+from jobs.steps.snapshot import (
     Limits,
     SafeMember,
     Snapshot,

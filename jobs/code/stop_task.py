@@ -13,10 +13,10 @@ from db import tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
-from jobs.agent_run import Request, require_writer, with_repo
-from jobs.queues import job_id
-from jobs.runner import TaskRun, run_task
-from jobs.status_comment import Status, StatusComment
+from jobs.runtime.queues import job_id
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import Request, require_writer, with_repo
+from jobs.steps.status_comment import Status, StatusComment
 
 STOPPABLE = ("code", "revise")
 

@@ -10,10 +10,10 @@ from redis import Redis
 from rq import Worker
 
 from agents.code.sandbox import forbid_inspection
+from core.settings import Settings
 from db.pool import Database
-from github_app.config import Settings
-from jobs.queues import QUEUE_NAMES, queue
-from jobs.reconciler import reconcile
+from jobs.runtime.queues import QUEUE_NAMES, queue
+from jobs.runtime.reconciler import reconcile
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
 
     RQ's forking Worker runs each job in a child process: a crash or a leak in one job
     cannot take the worker down, for ~20-30 ms of CPU a job (BENCHMARKS.md, bench/jobs).
-    The task lifecycle (jobs.runner, which brings `openai` along) is imported here, before
+    The task lifecycle (jobs.runtime.runner, which brings `openai` along) is imported here, before
     forking: imported in every work-horse instead, it cost 660 ms a task, against 60 ms.
     The agent graphs are not preloaded: a bigger parent made each task's memory larger.
     """
-    import jobs.runner  # noqa: F401 - preloaded for the forked work-horses (see above)
+    import jobs.runtime.runner  # noqa: F401 - preloaded for the forked work-horses (see above)
 
     if not forbid_inspection():  # before forking work-horses: they inherit it
         log.warning("could not mark the worker undumpable; tests may read its environment")

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.agent_run import Request, record_usage, report, require_writer, with_repo
-from jobs.faq_docs import as_comment, open_docs_pull
-from jobs.faq_run import (
+from jobs.faq.answer import (
     document_of,
     faq_status,
     indexed_default_branch,
     run_faq_graph,
     store_entries,
 )
-from jobs.models import embedder_for
-from jobs.runner import TaskRun, run_task
+from jobs.faq.docs import as_comment, open_docs_pull
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import Request, record_usage, report, require_writer, with_repo
+from jobs.steps.models import embedder_for
 
 SAVE_FLAG = "--save"
 

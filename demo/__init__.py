@@ -1,4 +1,8 @@
-"""`morningai demo`: the whole product offline — GitHub simulator, app, worker, model replay."""
+"""The whole product offline — GitHub simulator, app, worker, model replay (`make demo`).
+
+A program beside the product, like `bench/`: it imports the simulator, which the product never
+does (the import contracts in `pyproject.toml` say so); `morningai demo` runs `python -m demo`.
+"""
 
 from __future__ import annotations
 
@@ -25,12 +29,11 @@ from redis import Redis
 from rq import SimpleWorker
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from github_app import create_app
-from github_app.config import Settings
+from core.settings import Settings
 from github_app.signature import sign
-from jobs import context
-from jobs.context import JobContext
-from jobs.queues import QUEUE_NAMES, queue
+from jobs.runtime import context
+from jobs.runtime.context import JobContext
+from jobs.runtime.queues import QUEUE_NAMES, queue
 from morningai.embedded import (
     EmbeddedRedis,
     drop_database,
@@ -41,17 +44,29 @@ from morningai.schema import migrate_all
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from simulator.shapes import repository
+from web import create_app
 
 OWNER, REPO, REQUESTER, LABEL = "acme", "thermo", "alice", "morningai"
 SECRET = b"morningai-demo-webhook-secret"  # throwaway: the app listens on loopback only
-DATA = files("morningai") / "demo_data"
+DATA = files("demo") / "data"
 NOTICE = (
-    "The model's replies are a recording (morningai/demo_data/transcript.json); "
+    "The model's replies are a recording (demo/data/transcript.json); "
     "set OPENAI_API_KEY or OPENAI_BASE_URL to use a real model."
 )
 STATUS_TAG = "<!-- morningai:status"
 # Loggers that would otherwise interleave request and job lines with what the demo prints.
-QUIET = ("", "werkzeug", "rq", "rq.worker", "httpx", "morningai", "github_app", "jobs", "agents")
+QUIET = (
+    "",
+    "werkzeug",
+    "rq",
+    "rq.worker",
+    "httpx",
+    "morningai",
+    "web",
+    "github_app",
+    "jobs",
+    "agents",
+)
 
 
 class DemoError(Exception):
@@ -264,8 +279,8 @@ def _deliver(stack: ExitStack, settings: Settings, seeded: Seeded, out: TextIO) 
 @contextmanager
 def _installed(ctx: JobContext) -> Iterator[None]:
     """Jobs in this process use `ctx`; afterwards whatever was installed before is back."""
-    # jobs.context keeps one context per process and has no uninstall: restore it by hand, so
-    # nothing is left pointing at servers this demo stops
+    # jobs.runtime.context keeps one context per process and has no uninstall: restore it by hand,
+    # so nothing is left pointing at servers this demo stops
     pid = os.getpid()
     previous = context._contexts.get(pid)
     context.install(ctx)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from redis import Redis
 
+from core.settings import Settings
 from db.pool import Database
-from github_app.config import Settings
 
 
 @dataclass

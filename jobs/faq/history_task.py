@@ -18,17 +18,7 @@ from db import repositories
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.agent_run import (
-    Request,
-    describe_spend,
-    record_spend,
-    remember,
-    report,
-    require_writer,
-    with_repo,
-)
-from jobs.faq_docs import Document, open_docs_pull
-from jobs.faq_run import (
+from jobs.faq.answer import (
     Quiet,
     document_of,
     faq_status,
@@ -37,9 +27,19 @@ from jobs.faq_run import (
     run_faq_graph,
     store_entries,
 )
-from jobs.models import embedder_for
-from jobs.runner import TaskRun, run_task
-from jobs.status_comment import StatusComment
+from jobs.faq.docs import Document, open_docs_pull
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import (
+    Request,
+    describe_spend,
+    record_spend,
+    remember,
+    report,
+    require_writer,
+    with_repo,
+)
+from jobs.steps.models import embedder_for
+from jobs.steps.status_comment import StatusComment
 
 MAX_THREADS = 25
 MAX_COMMENTS = 30

@@ -20,8 +20,10 @@ from github_app.publish import (
     point_branch,
     request_review,
 )
-from jobs import pull_request
-from jobs.agent_run import (
+from jobs.code import pull_request
+from jobs.runtime.errors import Cancelled, PermanentError
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import (
     Request,
     checkout,
     executable,
@@ -34,10 +36,8 @@ from jobs.agent_run import (
     status_for,
     with_repo,
 )
-from jobs.errors import Cancelled, PermanentError
-from jobs.repo_config import RepoConfig
-from jobs.runner import TaskRun, run_task
-from jobs.status_comment import StatusComment
+from jobs.steps.repo_config import RepoConfig
+from jobs.steps.status_comment import StatusComment
 
 
 def run(task_id: int) -> None:

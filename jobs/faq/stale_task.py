@@ -11,16 +11,7 @@ from db import faq
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.agent_run import (
-    Request,
-    describe_spend,
-    load_config,
-    record_spend,
-    remember,
-    with_repo,
-)
-from jobs.faq_docs import Document, open_docs_pull
-from jobs.faq_run import (
+from jobs.faq.answer import (
     Quiet,
     document_of,
     indexed_default_branch,
@@ -28,8 +19,17 @@ from jobs.faq_run import (
     run_faq_graph,
     store_entries,
 )
-from jobs.models import embedder_for
-from jobs.runner import TaskRun, run_task
+from jobs.faq.docs import Document, open_docs_pull
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import (
+    Request,
+    describe_spend,
+    load_config,
+    record_spend,
+    remember,
+    with_repo,
+)
+from jobs.steps.models import embedder_for
 
 BRANCH = "morningai/faq-refresh"
 MAX_REFRESH = 20

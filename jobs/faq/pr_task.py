@@ -8,9 +8,7 @@ import re
 from githubkit.exception import RequestFailed
 
 from github_app.client import PullInfo, RepoClient
-from jobs.agent_run import Request, record_usage, remember, report, require_writer, with_repo
-from jobs.faq_docs import DOCS_DIR, Document, as_comment, is_fork, push_to_pull
-from jobs.faq_run import (
+from jobs.faq.answer import (
     document_of,
     faq_status,
     indexed_default_branch,
@@ -18,9 +16,11 @@ from jobs.faq_run import (
     snapshot,
     store_entries,
 )
-from jobs.models import embedder_for
-from jobs.runner import TaskRun, run_task
-from jobs.status_comment import StatusComment
+from jobs.faq.docs import DOCS_DIR, Document, as_comment, is_fork, push_to_pull
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import Request, record_usage, remember, report, require_writer, with_repo
+from jobs.steps.models import embedder_for
+from jobs.steps.status_comment import StatusComment
 
 MAX_DIFF_CHARS = 40_000
 MAX_LINKED = 3

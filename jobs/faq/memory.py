@@ -30,7 +30,7 @@ Hit = TypeVar("Hit")
 
 
 class SnapshotFiles:
-    """RepoFiles over an extracted snapshot (jobs.snapshot): relative "/"-separated paths;
+    """RepoFiles over an extracted snapshot (jobs.steps.snapshot): relative "/"-separated paths;
     a path that is absolute, climbs with `..` or leads outside the root is missing."""
 
     def __init__(self, root: Path) -> None:

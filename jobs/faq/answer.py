@@ -16,20 +16,20 @@ from agents.faq.state import FaqState
 from agents.ports import Embedder, Progress, Usage
 from github_app.client import RepoClient
 from github_app.publish import branch_sha, default_branch
-from jobs.agent_run import checkout, invoke_once, remember, status_for
-from jobs.checkpoints import saver_for
-from jobs.errors import PermanentError
-from jobs.faq_docs import Document
-from jobs.memory import (
+from jobs.faq.docs import Document
+from jobs.faq.memory import (
     MemoryRetriever,
     SnapshotFiles,
     index_repository,
     reembed_if_model_changed,
     remember_entries,
 )
-from jobs.models import chat_model
-from jobs.runner import TaskRun
-from jobs.status_comment import FAQ_STAGES, StatusComment
+from jobs.runtime.checkpoints import saver_for
+from jobs.runtime.errors import PermanentError
+from jobs.runtime.runner import TaskRun
+from jobs.steps.agent_run import checkout, invoke_once, remember, status_for
+from jobs.steps.models import chat_model
+from jobs.steps.status_comment import FAQ_STAGES, StatusComment
 
 # the graph's step names, as the status comment's stages
 FAQ_ALIASES = {"finishing": "publishing"}

@@ -19,7 +19,7 @@ from github_app.publish import (
     open_pull_request,
     point_branch,
 )
-from jobs.errors import PermanentError
+from jobs.runtime.errors import PermanentError
 
 DOCS_DIR = "docs/faq"
 INDEX_PATH = f"{DOCS_DIR}/README.md"

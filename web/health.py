@@ -6,7 +6,7 @@ import html
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from github_app.services import Services
+from web.services import Services
 
 blueprint = Blueprint("health", __name__)
 

@@ -28,13 +28,13 @@ class JobSpec:
 
 
 JOBS: dict[str, JobSpec] = {
-    "code": JobSpec("jobs.code_task.run", timeout=30 * 60),
-    "revise": JobSpec("jobs.revise_task.run", timeout=30 * 60),
-    "stop": JobSpec("jobs.stop_task.run", timeout=60),
-    "faq_pr": JobSpec("jobs.faq_pr_task.run", timeout=20 * 60),
-    "faq_history": JobSpec("jobs.faq_history_task.run", timeout=60 * 60),
-    "faq_stale": JobSpec("jobs.faq_stale_task.run", timeout=20 * 60),
-    "ask": JobSpec("jobs.ask_task.run", timeout=10 * 60),
+    "code": JobSpec("jobs.code.code_task.run", timeout=30 * 60),
+    "revise": JobSpec("jobs.code.revise_task.run", timeout=30 * 60),
+    "stop": JobSpec("jobs.code.stop_task.run", timeout=60),
+    "faq_pr": JobSpec("jobs.faq.pr_task.run", timeout=20 * 60),
+    "faq_history": JobSpec("jobs.faq.history_task.run", timeout=60 * 60),
+    "faq_stale": JobSpec("jobs.faq.stale_task.run", timeout=20 * 60),
+    "ask": JobSpec("jobs.faq.ask_task.run", timeout=10 * 60),
 }
 
 

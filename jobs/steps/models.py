@@ -5,7 +5,7 @@ from __future__ import annotations
 from agents.embeddings import OpenAIEmbedder
 from agents.llm import OpenAIChatModel
 from agents.ports import Embedder
-from github_app.config import Settings
+from core.settings import Settings
 
 
 def _key(settings: Settings) -> str | None:

@@ -25,13 +25,13 @@ from db import tasks, tenants
 from db.tenancy import tenant_transaction
 from github_app.client import WRITE_PERMISSIONS, RepoClient
 from github_app.publish import default_branch, download_tarball
-from jobs.checkpoints import saver_for, thread_id
-from jobs.errors import Cancelled, PermanentError
-from jobs.models import chat_model
-from jobs.repo_config import RepoConfig, RepoConfigError, parse_repo_config
-from jobs.runner import TaskRun
-from jobs.snapshot import extract_snapshot
-from jobs.status_comment import STAGES, Status, StatusComment
+from jobs.runtime.checkpoints import saver_for, thread_id
+from jobs.runtime.errors import Cancelled, PermanentError
+from jobs.runtime.runner import TaskRun
+from jobs.steps.models import chat_model
+from jobs.steps.repo_config import RepoConfig, RepoConfigError, parse_repo_config
+from jobs.steps.snapshot import extract_snapshot
+from jobs.steps.status_comment import STAGES, Status, StatusComment
 
 CONFIG_PATH = ".github/morningai.yml"
 

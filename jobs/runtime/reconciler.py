@@ -16,8 +16,8 @@ from redis import Redis
 from db import tasks
 from db.pool import Database
 from db.tenancy import tenant_transaction
-from jobs.context import STALE_AFTER
-from jobs.queues import enqueue_task
+from jobs.runtime.context import STALE_AFTER
+from jobs.runtime.queues import enqueue_task
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from db import metrics as store
 from db.tenancy import unscoped_transaction
-from github_app.services import Services
-from jobs.queues import depths
+from jobs.runtime.queues import depths
+from web.services import Services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("metrics", __name__)

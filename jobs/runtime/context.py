@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from redis import Redis
 
+from core.settings import Settings
 from db.pool import Database
 from github_app.client import RepoClient, repo_client
-from github_app.config import Settings
 
 STALE_AFTER = timedelta(seconds=60)  # the default of TASK_STALE_SECONDS
 

@@ -9,14 +9,14 @@ import psycopg
 from flask import Blueprint, Response, current_app, jsonify, request
 from psycopg_pool import PoolTimeout
 
+from core.logs import log_context
 from db import tasks
 from db.tenancy import enter_tenant
 from github_app import events, intake, signature
 from github_app.intake import QueuedTask
 from github_app.routing import route
-from github_app.services import Services
-from jobs.queues import enqueue_task
-from morningai.logs import log_context
+from jobs.runtime.queues import enqueue_task
+from web.services import Services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)

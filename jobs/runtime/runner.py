@@ -8,14 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.logs import log_context
 from db import task_events, tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
-from jobs import context
-from jobs.context import JobContext
-from jobs.errors import Verdict, classify
-from jobs.queues import enqueue_task
-from morningai.logs import log_context
+from jobs.runtime import context
+from jobs.runtime.context import JobContext
+from jobs.runtime.errors import Verdict, classify
+from jobs.runtime.queues import enqueue_task
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from github_app.client import PullInfo, RepoClient
 from github_app.publish import FileChange, commit, point_branch
-from jobs.agent_run import (
+from jobs.runtime.errors import Cancelled, PermanentError
+from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.agent_run import (
     Request,
     checkout,
     executable,
@@ -18,8 +20,6 @@ from jobs.agent_run import (
     status_for,
     with_repo,
 )
-from jobs.errors import Cancelled, PermanentError
-from jobs.runner import TaskRun, run_task
 
 BRANCH_PREFIX = "morningai/"
 

@@ -1,0 +1,1 @@
+"""Ground floor: settings, logging context and small shared types; imports nothing of ours."""

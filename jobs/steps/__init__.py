@@ -1,0 +1,2 @@
+"""Steps the task kinds share: the status comment, the repository's rules, safe snapshots, the
+model adapters."""

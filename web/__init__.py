@@ -1,0 +1,33 @@
+"""MorningAI's web process: the Flask app factory and its blueprints (GitHub's webhooks in,
+health, metrics)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from web import errors, health, metrics, webhooks
+    from web.services import Services
+
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_webhook_bytes
+    app.extensions["morningai"] = Services(settings)
+    app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    errors.register(app)
+    missing = settings.missing_github_settings()
+    if missing:
+        log.warning("not connected to GitHub: missing %s. %s", ", ".join(missing), health.HOW_TO)
+    return app
+
+
+__all__ = ["Settings", "create_app"]
