@@ -1,32 +1,21 @@
-"""`morningai status`: queue depths, running and stuck tasks, and the last failures.
-
-`gather` reads PostgreSQL (operations views only: ids, kinds, states, times, repository names,
-errors — never what an issue says) and Redis; `render` turns that into text and does no I/O.
-"""
+"""`morningai status`: the operator overview and queue depths, rendered as text."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 
-from db import metrics as store
-from db.metrics import OpsTask
 from db.pool import Database
+from db.reads import operator
+from db.reads.operator import OpsTask
+from db.reads.trouble import Stuck, ago, find_stuck
 from db.tenancy import unscoped_transaction
 from jobs.runtime.queues import depths, held_by_rq
 
-LIVE_LIMIT = 500  # queued + running rows read; a longer backlog is cut, oldest kept
 ERROR_WIDTH = 100
 QUEUE_STATES = ("queued", "scheduled", "started", "failed")  # as jobs.runtime.queues.depths counts
-
-
-@dataclass(frozen=True)
-class Stuck:
-    task: OpsTask
-    why: str
 
 
 @dataclass(frozen=True)
@@ -35,7 +24,7 @@ class StatusReport:
     stale_after: timedelta
     queues: dict[str, dict[str, int]]
     running: list[OpsTask]
-    stuck: list[Stuck]
+    stuck: list[Stuck[OpsTask]]
     failures: list[OpsTask]
 
 
@@ -43,52 +32,13 @@ def gather(
     db: Database, redis: Redis, *, stale_after: timedelta, failures: int = 10
 ) -> StatusReport:
     with unscoped_transaction(db) as conn:
-        row = conn.execute("SELECT now()").fetchone()
-        assert row is not None
-        now: datetime = row[0]
-        live = store.ops_tasks(conn, ("queued", "running"), LIVE_LIMIT)
-        failed = store.ops_tasks(conn, ("failed",), failures)
+        seen = operator.overview(conn, failures)
+    # Redis is asked after the transaction: no pooled connection waits on it
     queues = depths(redis)
-    stuck = find_stuck(live, now, stale_after, lambda t: held_by_rq(redis, t.id, t.attempts))
-    running = [t for t in live if t.status == "running"]
-    return StatusReport(now, stale_after, queues, running, stuck, failed)
-
-
-def find_stuck(
-    live: Sequence[OpsTask],
-    now: datetime,
-    stale_after: timedelta,
-    held_by_rq: Callable[[OpsTask], bool],
-) -> list[Stuck]:
-    """Running tasks whose heartbeat is older than `stale_after` (their worker died), and
-    tasks queued longer than that which RQ holds no job for (the reconciler's to fix)."""
-    found = []
-    for task in live:
-        if task.status == "running":
-            beat = task.heartbeat_at or task.started_at or task.created_at
-            if now - beat > stale_after:
-                where = f" on {task.worker}" if task.worker else ""
-                found.append(Stuck(task, f"no heartbeat for {ago(now - beat)}{where}"))
-        elif task.status == "queued":
-            since = task.enqueued_at or task.created_at
-            if now - since > stale_after and not held_by_rq(task):
-                found.append(Stuck(task, f"queued {ago(now - since)} ago, RQ holds no job"))
-    return found
-
-
-def ago(delta: timedelta) -> str:
-    """A short duration: 8s, 4m12s, 3h05m, 2d03h."""
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours:02d}h"
+    stuck = find_stuck(
+        seen.live, seen.now, stale_after, lambda t: held_by_rq(redis, t.id, t.attempts)
+    )
+    return StatusReport(seen.now, stale_after, queues, seen.running, stuck, seen.failures)
 
 
 def render(report: StatusReport) -> str:

@@ -24,7 +24,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from db import metrics as store
+from db.reads import operator as store
 from db.tenancy import unscoped_transaction
 from jobs.runtime.queues import depths
 from web.services import Services
@@ -116,14 +116,11 @@ class StoreCollector:
 
     def _database(self) -> Iterator[Metric]:
         with unscoped_transaction(self.services.db) as conn:
-            counts = store.deliveries(conn)
-            task_counts = store.tasks(conn)
-            durations = store.task_durations(conn)
-            usage = store.usage(conn)
-        yield _deliveries(counts)
-        yield _tasks(task_counts)
-        yield _durations(durations)
-        yield from _usage(usage)
+            found = store.figures(conn)
+        yield _deliveries(found.deliveries)
+        yield _tasks(found.tasks)
+        yield _durations(found.durations)
+        yield from _usage(found.usage)
 
     def _queues(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(

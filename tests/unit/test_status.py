@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from db.metrics import OpsTask
-from morningai.status import StatusReport, Stuck, ago, find_stuck, render
+from db.reads.operator import OpsTask
+from db.reads.trouble import Stuck, ago, find_stuck
+from morningai.status import StatusReport, render
 
 NOW = datetime(2026, 5, 4, 12, 0, 0, tzinfo=UTC)
 STALE = timedelta(seconds=60)

@@ -1,5 +1,4 @@
-"""Operations read-outs across tenants — counts, sums and task states — through the
-SECURITY DEFINER functions of 0005_metrics.sql (never issue text or memory)."""
+"""Operator read-outs across tenants, through 0005_metrics.sql's doors: never issue text."""
 
 from __future__ import annotations
 
@@ -12,6 +11,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
+from db.reads.trouble import LIVE_LIMIT
+
+# for /metrics and `morningai status` only: a tenant's own views are the modules beside this one
 Conn = psycopg.Connection[Any]
 # seconds; a code task runs minutes, a stop or an ask seconds
 DURATION_BOUNDS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
@@ -75,6 +77,42 @@ class OpsTask:
     started_at: datetime | None
     heartbeat_at: datetime | None
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What /metrics reads from PostgreSQL, in one transaction."""
+
+    deliveries: list[DeliveryCount]
+    tasks: list[TaskCount]
+    durations: list[DurationHistogram]
+    usage: list[TenantUsage]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Where every tenant's tasks stand, as `morningai status` shows them."""
+
+    now: datetime  # the database's clock, which wrote every timestamp here
+    live: list[OpsTask]  # running first, then the longest waiting
+    failures: list[OpsTask]  # the most recently finished first
+
+    @property
+    def running(self) -> list[OpsTask]:
+        return [t for t in self.live if t.status == "running"]
+
+
+def figures(conn: Conn) -> Figures:
+    return Figures(deliveries(conn), tasks(conn), task_durations(conn), usage(conn))
+
+
+def overview(conn: Conn, failures: int = 10, live_limit: int = LIVE_LIMIT) -> Overview:
+    """Queued and running tasks, and the last `failures` failed ones. Which live ones are stuck
+    is `db.reads.trouble.find_stuck`'s to say: it asks RQ, which is no business of db."""
+    row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    live = ops_tasks(conn, ("queued", "running"), live_limit)
+    return Overview(row[0], live, ops_tasks(conn, ("failed",), failures))
 
 
 def deliveries(conn: Conn) -> list[DeliveryCount]:

@@ -1,0 +1,1 @@
+"""Read models for people: task lists, timelines, usage, trouble; tenant-scoped but `operator`."""
