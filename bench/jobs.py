@@ -48,11 +48,12 @@ from bench.machine import (
 )
 from bench.services import Services, provided_services, service_roots
 from bench.workers import Finished, start, wait_all
+from core.task_kinds import KINDS, TaskKind
 from db import repositories, tasks, tenants
 from db.pool import Database
 from db.repositories import RepoRef
 from db.tenancy import tenant_transaction, unscoped_transaction
-from jobs.runtime.queues import JOBS, JobSpec, enqueue_task, job_id
+from jobs.runtime.queues import enqueue_task, job_id
 
 BENCH_DB = "morningai_bench_jobs"
 INSTALLATION = 940_001
@@ -60,8 +61,8 @@ NOISE_SHARE = 0.05
 # The trivial kinds exist only in this process's registry: enqueue_task looks the function up
 # here, and a worker imports it from the job's dotted path.
 TRIVIAL = {
-    "noop": JobSpec("bench.trivial_jobs.noop", timeout=60),
-    "lifecycle": JobSpec("bench.trivial_jobs.lifecycle", timeout=60),
+    "noop": TaskKind("bench_noop", "bench.trivial_jobs.noop", "default", 60),
+    "lifecycle": TaskKind("bench_lifecycle", "bench.trivial_jobs.lifecycle", "default", 60),
 }
 # worker class -> (bench.workers class, module the worker imports before forking)
 CLASSES = {
@@ -303,7 +304,7 @@ def run_rounds(services: Services, producer: Producer, opts: Options) -> bool:
 
 
 def run(opts: Options) -> int:
-    JOBS.update({f"bench_{kind}": spec for kind, spec in TRIVIAL.items()})
+    KINDS.update({spec.name: spec for spec in TRIVIAL.values()})
     print(machine())
     print(f"load average at start: {load_average()}", flush=True)
     with provided_services(BENCH_DB, redis_dir="bench-jobs-redis") as services:

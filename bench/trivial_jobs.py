@@ -1,6 +1,6 @@
 """Trivial RQ jobs for bench/jobs: what is left of a job when its work is nothing.
 
-Enqueued by dotted path like the app's own jobs (jobs.runtime.queues.JOBS). This module imports
+Enqueued by dotted path like the app's own jobs (core.task_kinds.KINDS). This module imports
 nothing at the top, so `noop` costs only what RQ costs; `lifecycle` imports `jobs.runtime.runner`
 when it runs, as the app's job modules are imported in a forked work-horse unless the worker
 preloaded them.
@@ -15,7 +15,7 @@ def noop(task_id: int) -> None:
 
 def lifecycle(task_id: int) -> None:
     """The app's cost around any task: its job context, claim, `started` event, heartbeat
-    thread, finish and its event; the work itself does nothing and reports nowhere."""
+    thread, finish and its event told to the sinks; the work itself does nothing."""
     from jobs.runtime.runner import run_task
 
-    run_task(task_id, lambda _run: "nothing to do", lambda *_: None)
+    run_task(task_id, lambda _run: "nothing to do")

@@ -170,7 +170,7 @@ def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
         kind=intent.kind,
         queue=intent.queue,
         trace_id=uuid.uuid4().hex,
-        subject=intent.subject(),
+        subject=intent.subject().encode(),
         repository_id=repository_id,
         delivery_id=env.delivery_id,
     )

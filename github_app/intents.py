@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.subject import TaskSubject
+from core.task_kinds import QueueName, kind_of
 from github_app.events import Repo
 
 
@@ -47,7 +49,8 @@ class RepositoriesChanged:
 
 @dataclass(frozen=True)
 class RequestTask:
-    """Someone asked for work on an issue or pull request: becomes a task row and a job."""
+    """Someone asked for work on an issue or pull request: becomes a task row and a job.
+    `kind` names a `core.task_kinds` entry, which says the queue."""
 
     kind: str
     installation_id: int
@@ -56,16 +59,19 @@ class RequestTask:
     requested_by: str
     trigger: str
     instructions: str = ""
-    queue: str = "default"
 
-    def subject(self) -> dict[str, Any]:
-        return {
-            "repository": self.repository.full_name,
-            "number": self.number,
-            "requested_by": self.requested_by,
-            "trigger": self.trigger,
-            "instructions": self.instructions,
-        }
+    @property
+    def queue(self) -> QueueName:
+        return kind_of(self.kind).queue
+
+    def subject(self) -> TaskSubject:
+        return TaskSubject(
+            self.repository.full_name,
+            self.number,
+            self.requested_by,
+            self.trigger,
+            self.instructions,
+        )
 
 
 Intent = Ignore | Reject | InstallationChanged | RepositoriesChanged | RequestTask

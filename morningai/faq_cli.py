@@ -13,6 +13,8 @@ import uuid
 from githubkit.exception import RequestFailed
 
 from core.settings import Settings
+from core.subject import NO_THREAD, TaskSubject
+from core.task_kinds import kind_of
 from db import repositories, tasks, tenants
 from db.tasks import NewTask
 from db.tenancy import tenant_transaction
@@ -20,6 +22,7 @@ from github_app.auth import app_client
 from jobs.runtime import context
 
 OPERATOR = "morningai-cli"
+HISTORY = kind_of("faq_history")
 
 
 class FaqCliError(RuntimeError):
@@ -52,11 +55,11 @@ def mine(full_name: str, settings: Settings | None = None) -> tasks.Task:
             task = tasks.create(
                 scope,
                 NewTask(
-                    kind="faq_history",
-                    queue="low",
+                    kind=HISTORY.name,
+                    queue=HISTORY.queue,
                     trace_id=uuid.uuid4().hex,
                     repository_id=repo_id,
-                    subject={"repository": full_name, "number": 0, "requested_by": OPERATOR},
+                    subject=TaskSubject(full_name, NO_THREAD, OPERATOR, trigger="cli").encode(),
                 ),
             )
         from jobs.faq import history_task as faq_history_task

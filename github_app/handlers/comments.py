@@ -6,28 +6,15 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads#issue_comment
 
 from __future__ import annotations
 
+from core.task_kinds import kind_of
 from github_app.commands import parse_command
 from github_app.events import Envelope
 from github_app.handlers.issues import workable
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
-# verb → (task kind, queue), on issues and on pull requests. Mining a repository's history is
-# long and nobody waits on it: `low`. A question is answered while someone waits: `default`.
-ISSUE_VERBS = {
-    "code": ("code", "default"),
-    "retry": ("code", "default"),
-    "stop": ("stop", "high"),
-    "faq": ("faq_history", "low"),
-    "ask": ("ask", "default"),
-}
-PULL_VERBS = {
-    "revise": ("revise", "default"),
-    "stop": ("stop", "high"),
-    "faq": ("faq_pr", "default"),
-    "ask": ("ask", "default"),
-}
-# kinds that read and answer: allowed on closed issues and merged pull requests
-READ_ONLY_KINDS = frozenset({"faq_history", "ask", "faq_pr", "stop"})
+# verb → task kind, on issues and on pull requests (the kind says its queue and limits)
+ISSUE_VERBS = {"code": "code", "retry": "code", "stop": "stop", "faq": "faq_history", "ask": "ask"}
+PULL_VERBS = {"revise": "revise", "stop": "stop", "faq": "faq_pr", "ask": "ask"}
 
 
 def on_issue_comment(env: Envelope) -> Intent:
@@ -47,11 +34,11 @@ def on_issue_comment(env: Envelope) -> Intent:
     if command.verb not in verbs:
         where = "pull requests" if "pull_request" in issue else "issues"
         return Ignore(f"/morningai {command.verb} is not available on {where}")
-    kind, queue = verbs[command.verb]
+    kind = verbs[command.verb]
     if kind == "ask" and not command.argument.removeprefix("--save").strip():
         return Ignore("/morningai ask without a question")
     blocked = workable(issue)
-    if blocked and not (kind in READ_ONLY_KINDS and not issue.get("locked")):
+    if blocked and not (kind_of(kind).on_closed and not issue.get("locked")):
         return Ignore(blocked)
     if env.repository is None or env.installation_id is None or not env.sender_login:
         return Reject("repository, installation and sender are required")
@@ -63,5 +50,4 @@ def on_issue_comment(env: Envelope) -> Intent:
         requested_by=env.sender_login,
         trigger=f"comment:{comment.get('id')}:{command.verb}",
         instructions=command.argument,
-        queue=queue,
     )

@@ -54,5 +54,4 @@ def on_issue(env: Envelope, trigger_label: str) -> Intent:
         number=issue["number"],
         requested_by=env.sender_login,
         trigger=f"label:{trigger_label}",
-        queue="default",
     )

@@ -28,5 +28,4 @@ def on_pull_request(env: Envelope) -> Intent:
         number=pull["number"],
         requested_by=str(login or env.sender_login or "ghost"),
         trigger=f"merged:{pull.get('merge_commit_sha') or ''}",
-        queue="low",
     )

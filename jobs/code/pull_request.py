@@ -15,10 +15,6 @@ class PullRequestText:
     draft: bool
 
 
-def branch_name(issue_number: int) -> str:
-    return f"morningai/issue-{issue_number}"
-
-
 def _files(new_contents: Mapping[str, str | None], existing: set[str]) -> list[str]:
     lines = []
     for path in sorted(new_contents):

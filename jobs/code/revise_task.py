@@ -1,38 +1,29 @@
 """Job entry point for `revise` tasks: `/morningai revise <what>` on one of our pull requests
-pushes a follow-up commit to its branch, through the same graph and checks."""
+pushes a follow-up commit to its branch, through the same graph, checks and publishing path
+as a code task (jobs.code.change)."""
 
 from __future__ import annotations
 
+from core.task_kinds import is_ours
 from github_app.client import PullInfo, RepoClient
-from github_app.publish import FileChange, commit, point_branch
-from jobs.runtime.errors import Cancelled, PermanentError
+from jobs.code.change import push, solve
+from jobs.runtime.errors import Cancelled
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import (
-    Request,
-    checkout,
-    executable,
-    load_config,
-    record_usage,
-    remember,
-    report,
-    require_writer,
-    run_graph,
-    status_for,
-    with_repo,
-)
-
-BRANCH_PREFIX = "morningai/"
+from jobs.steps.progress import TaskProgress
+from jobs.steps.request import Request, require_writer, with_repo
+from jobs.steps.results import remember
+from jobs.steps.rules import load_config
 
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), report)
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 def _own_pull(client: RepoClient, number: int) -> PullInfo:
     """Only pull requests MorningAI opened in this repository can be revised."""
     pull = client.pull(number)
-    ours = pull.head_repo == client.full_name and pull.head_ref.startswith(BRANCH_PREFIX)
+    ours = pull.head_repo == client.full_name and is_ours(pull.head_ref)
     if not ours or pull.state != "open":
         client.create_comment(
             number,
@@ -50,33 +41,28 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         raise Cancelled("no instructions given")
     pull = _own_pull(client, req.number)
     client.react(req.number, "eyes")
-    status = status_for(run, client, req.number)
-    status.update(stage="reading", detail=f"Reading `{pull.head_ref}`.")
+    progress = TaskProgress(run)
+    progress.update(stage="reading", detail=f"Reading `{pull.head_ref}`.")
     config = load_config(client)
     # a resumed run keeps the head it started from, so its checkpoint still applies
     head_sha = run.task.base_sha or pull.head_sha
     remember(run, base_sha=head_sha, branch=pull.head_ref, pr_number=pull.number, pr_url=pull.url)
-    with checkout(client, head_sha) as snapshot:
-        state = run_graph(
-            run,
-            status,
-            config,
-            snapshot,
-            {
-                "issue_number": pull.number,
-                "issue_title": pull.title,
-                "issue_body": pull.body,
-                "instructions": req.instructions,
-            },
-        )
-        record_usage(run, status, state)
-        if state.get("outcome") != "ready":
-            raise PermanentError(state.get("reason") or "the agent produced no change")
-        status.update(stage="publishing", detail=f"Pushing to `{pull.head_ref}`.")
-        contents = state.get("new_contents", {})
-        changes = [FileChange(p, c, executable(snapshot / p)) for p, c in sorted(contents.items())]
-        title = state.get("title") or "Revise"
-        sha = commit(client, head_sha, changes, f"{title}\n\n{req.instructions}")
-    point_branch(client, pull.head_ref, sha)
-    status.update(link=pull.url)
+    change = solve(
+        run,
+        client,
+        progress,
+        config=config,
+        sha=head_sha,
+        request={
+            "issue_number": pull.number,
+            "issue_title": pull.title,
+            "issue_body": pull.body,
+            "instructions": req.instructions,
+        },
+    )
+    progress.update(stage="publishing", detail=f"Pushing to `{pull.head_ref}`.")
+    title = change.title or "Revise"
+    message = f"{title}\n\n{req.instructions}"
+    sha = push(client, change, parent=head_sha, branch=pull.head_ref, message=message)
+    progress.update(link=pull.url)
     return f"pushed {sha[:12]} to {pull.head_ref}"

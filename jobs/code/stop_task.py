@@ -9,21 +9,22 @@ from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
+from core.subject import TaskSubject
 from db import tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from jobs.runtime.queues import job_id
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import Request, require_writer, with_repo
-from jobs.steps.status_comment import Status, StatusComment
+from jobs.runtime.sinks import TaskEvent, TaskRef
+from jobs.steps.request import Request, require_writer, with_repo
 
 STOPPABLE = ("code", "revise")
 
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), lambda *_: None)
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
@@ -38,14 +39,16 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         return "nothing to stop"
     for task in live:
         _stop_job(run, task)
-        status = Status(
+        # the stopped task's sinks: its status comment says so, live views hear it
+        ref = TaskRef(
             task.id,
+            task.tenant_id,
             task.trace_id,
-            detail=f"Stopped by @{req.requester}.",
-            final="cancelled",
-            model=task.model,
+            task.kind,
+            TaskSubject.decode(task.subject),
+            task.model,
         )
-        StatusComment(client, req.number, status).update()
+        run.sinks.emit(TaskEvent(ref, "stopped", f"Stopped by @{req.requester}."))
     return f"stopped task(s) {', '.join(str(t.id) for t in live)}"
 
 

@@ -1,19 +1,18 @@
-"""What the FAQ task kinds share: the embedder, the repository's memory brought up to date,
-the FAQ graph run under the tenant's checkpointer, and storing what it wrote."""
+"""The one answer path of the FAQ task kinds: the repository's memory brought up to date, the
+FAQ graph run under the tenant's checkpointer, its spend recorded, and what it wrote stored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from typing import cast
 
-from agents import prompts
 from agents.faq import graph as faq_graph
 from agents.faq.context import FaqContext
 from agents.faq.nodes import PACKAGE, PROMPTS
 from agents.faq.state import FaqState
-from agents.ports import Embedder, Progress, Usage
+from agents.ports import Embedder, Progress
 from github_app.client import RepoClient
 from github_app.publish import branch_sha, default_branch
 from jobs.faq.docs import Document
@@ -24,19 +23,51 @@ from jobs.faq.memory import (
     reembed_if_model_changed,
     remember_entries,
 )
-from jobs.runtime.checkpoints import saver_for
 from jobs.runtime.errors import PermanentError
 from jobs.runtime.runner import TaskRun
-from jobs.steps.agent_run import checkout, invoke_once, remember, status_for
-from jobs.steps.models import chat_model
-from jobs.steps.status_comment import FAQ_STAGES, StatusComment
+from jobs.steps.checkout import checkout
+from jobs.steps.graph_run import run_graph
+from jobs.steps.models import chat_model, embedder_for
+from jobs.steps.progress import TaskProgress
+from jobs.steps.results import Spend, record_spend
 
-# the graph's step names, as the status comment's stages
-FAQ_ALIASES = {"finishing": "publishing"}
+
+@dataclass(frozen=True)
+class Answer:
+    doc: Document
+    sha: str  # the default branch's commit the memory was indexed at
+    spend: Spend
+    added: int  # FAQ entries new to the memory
+    updated: int  # entries it already had, answered again
 
 
-def faq_status(run: TaskRun, client: RepoClient, number: int) -> StatusComment:
-    return status_for(run, client, number, FAQ_STAGES)
+def write_answer(
+    run: TaskRun,
+    client: RepoClient,
+    progress: TaskProgress,
+    request: FaqState,
+    *,
+    files_at: str | None = None,
+    source_pr: int | None = None,
+    slug_from: Callable[[list[str]], str | None] | None = None,
+) -> Answer:
+    """Answer `request` from the default branch's memory, reading the files of `files_at`
+    (default: the default branch); `slug_from` may keep the document's earlier name."""
+    embedder = embedder_for(run.ctx.settings)
+    with (
+        indexed_default_branch(run, client, progress, embedder) as memory,
+        snapshot(client, files_at) if files_at else nullcontext(memory.files) as files,
+    ):
+        earlier = slug_from(files.paths()) if slug_from else None
+        state = run_faq_graph(run, progress, client.full_name, files, memory.retriever, request)
+    spend = record_spend(run, progress, state)
+    doc = document_of(state)
+    if earlier:
+        doc = replace(doc, slug=earlier)
+    added, updated = store_entries(
+        run, state, embedder, source_pr=source_pr, source_commit=files_at or memory.sha
+    )
+    return Answer(doc, memory.sha, spend, added, updated)
 
 
 def repository_id(run: TaskRun) -> int:
@@ -90,42 +121,16 @@ def run_faq_graph(  # noqa: PLR0917 - the job's five parts and its request, all 
     retriever: MemoryRetriever,
     request: FaqState,
 ) -> FaqState:
-    settings = run.ctx.settings
     context = FaqContext(
-        model=chat_model(settings),
-        progress=_Aliased(progress),
+        model=chat_model(run.ctx.settings),
+        progress=progress,
         retriever=retriever,
         files=files,
         repository=repository,
     )
-    remember(run, model=settings.morningai_model, prompt_hash=prompts.prompt_hash(PACKAGE, PROMPTS))
-    with saver_for(settings.require_database_url(), run.task.tenant_id) as saver:
-        request = {**request, "trace_id": run.task.trace_id}
-        result = invoke_once(run, faq_graph.build(saver), dict(request), context)
+    request = {**request, "trace_id": run.task.trace_id}
+    result = run_graph(run, faq_graph.build, dict(request), context, (PACKAGE, PROMPTS))
     return cast(FaqState, result)
-
-
-class _Aliased:
-    """A progress port (the status comment) with the graph's step names mapped to stages."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-
-    def stage(self, name: str, detail: str) -> None:
-        self.progress.stage(FAQ_ALIASES.get(name, name), detail)
-
-    def spent(self, usage: Usage) -> None:
-        self.progress.spent(usage)
-
-
-class Quiet:
-    """Progress nobody watches: tasks that leave no status comment (a merged PR's check)."""
-
-    def stage(self, name: str, detail: str) -> None:
-        pass
-
-    def spent(self, usage: Usage) -> None:
-        pass
 
 
 def document_of(state: FaqState) -> Document:

@@ -4,26 +4,22 @@ about the repository as a FAQ document in a comment; `--save` also proposes it f
 
 from __future__ import annotations
 
+from core.task_kinds import kind_of
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.faq.answer import (
-    document_of,
-    faq_status,
-    indexed_default_branch,
-    run_faq_graph,
-    store_entries,
-)
+from jobs.faq.answer import write_answer
 from jobs.faq.docs import as_comment, open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import Request, record_usage, report, require_writer, with_repo
-from jobs.steps.models import embedder_for
+from jobs.steps.progress import TaskProgress
+from jobs.steps.request import Request, require_writer, with_repo
 
+KIND = kind_of("ask")
 SAVE_FLAG = "--save"
 
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 def parse_question(text: str) -> tuple[str, bool]:
@@ -38,30 +34,19 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     require_writer(client, req, run.ctx.redis)
     question, save = parse_question(req.instructions)
     client.react(req.number, "eyes")
-    status = faq_status(run, client, req.number)
-    status.update(stage="reading", detail="Reading the repository to answer the question.")
-    embedder = embedder_for(run.ctx.settings)
-    with indexed_default_branch(run, client, status, embedder) as memory:
-        state = run_faq_graph(
-            run,
-            status,
-            client.full_name,
-            memory.files,
-            memory.retriever,
-            {"mode": "ask", "task_label": question, "question": question},
-        )
-        sha = memory.sha
-    record_usage(run, status, state)
-    doc = document_of(state)
-    store_entries(run, state, embedder, source_pr=None, source_commit=sha)
+    progress = TaskProgress(run)
+    progress.update(stage="reading", detail="Reading the repository to answer the question.")
+    doc = write_answer(
+        run, client, progress, {"mode": "ask", "task_label": question, "question": question}
+    ).doc
     answer = client.create_comment(req.number, as_comment(doc.markdown))
     if not save:
-        status.update(stage="publishing", detail="Answered below.")
+        progress.update(stage="publishing", detail="Answered below.")
         return f"answered in comment {answer.id}"
-    status.update(stage="publishing", detail=f"Proposing `{doc.path}`.")
+    progress.update(stage="publishing", detail=f"Proposing `{doc.path}`.")
     pr = open_docs_pull(
         client,
-        branch=f"morningai/faq-{doc.slug}"[:200],
+        branch=KIND.branch_for(slug=doc.slug),
         base=default_branch(client),
         docs=[doc],
         title=f"docs(faq): {doc.title}"[:250],
@@ -69,5 +54,5 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         f"Asked by @{req.requester}; task {run.task.id}, trace `{run.task.trace_id}`.",
         message=f"docs(faq): {doc.title}\n\nAsked in #{req.number}.",
     )
-    status.update(detail=f"Answered below and proposed `{doc.path}`.", link=pr.url)
+    progress.update(detail=f"Answered below and proposed `{doc.path}`.", link=pr.url)
     return f"answered and {'opened' if pr.created else 'updated'} #{pr.number}"

@@ -13,47 +13,26 @@ from datetime import datetime
 from typing import Any
 
 from agents.faq.state import Thread
-from agents.ports import Progress
+from core.task_kinds import kind_of
 from db import repositories
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.faq.answer import (
-    Quiet,
-    document_of,
-    faq_status,
-    indexed_default_branch,
-    repository_id,
-    run_faq_graph,
-    store_entries,
-)
-from jobs.faq.docs import Document, open_docs_pull
+from jobs.faq.answer import repository_id, write_answer
+from jobs.faq.docs import open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import (
-    Request,
-    describe_spend,
-    record_spend,
-    remember,
-    report,
-    require_writer,
-    with_repo,
-)
-from jobs.steps.models import embedder_for
-from jobs.steps.status_comment import StatusComment
+from jobs.steps.progress import TaskProgress
+from jobs.steps.request import Request, require_writer, with_repo
+from jobs.steps.results import remember
 
+KIND = kind_of("faq_history")
 MAX_THREADS = 25
 MAX_COMMENTS = 30
-BRANCH = "morningai/faq-history"
 
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), _report)
-
-
-def _report(run: TaskRun, state: str, reason: str) -> None:
-    if run.task.subject.get("number"):  # the command line has no status comment to finish
-        report(run, state, reason, done="")
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 @dataclass(frozen=True)
@@ -127,12 +106,12 @@ def with_comments(client: RepoClient, thread: ResolvedThread) -> ResolvedThread:
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
-    # number 0: asked from the command line by the operator (`morningai faq --repo`)
-    status: Progress = Quiet()
-    if req.number:
+    # no thread: asked from the command line by the operator (`morningai faq --repo`), and
+    # so no status comment either (the sinks know)
+    if run.subject.has_thread:
         require_writer(client, req, run.ctx.redis)
         client.react(req.number, "eyes")
-        status = faq_status(run, client, req.number)
+    status = TaskProgress(run)
     status.stage("reading", "Reading closed issues and merged pull requests.")
     repo_id = repository_id(run)
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
@@ -141,32 +120,25 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     if not threads:
         status.stage("publishing", "Nothing new was resolved since the last run.")
         return "nothing new to mine"
-    embedder = embedder_for(run.ctx.settings)
-    with indexed_default_branch(run, client, status, embedder) as memory:
-        state = run_faq_graph(
-            run,
-            status,
-            client.full_name,
-            memory.files,
-            memory.retriever,
-            {
-                "mode": "history",
-                "task_label": "FAQ from the repository's history",
-                "threads": [t.as_input() for t in threads],
-            },
-        )
-        sha = memory.sha
-    spend = describe_spend(*record_spend(run, state))
-    doc = document_of(state)
+    answer = write_answer(
+        run,
+        client,
+        status,
+        {
+            "mode": "history",
+            "task_label": "FAQ from the repository's history",
+            "threads": [t.as_input() for t in threads],
+        },
+    )
     through = threads[-1].updated_at
-    doc = Document(f"history-{through:%Y-%m-%d}", doc.title, doc.summary, doc.markdown)
-    store_entries(run, state, embedder, source_pr=None, source_commit=sha)
+    doc = replace(answer.doc, slug=f"history-{through:%Y-%m-%d}")
     status.stage("publishing", f"Proposing `{doc.path}`.")
     asked = f"asked for in #{req.number} by @{req.requester}" if req.number else "asked for"
+    spend = answer.spend
     numbers = ", ".join(f"#{t.number}" for t in threads)
     pr = open_docs_pull(
         client,
-        branch=BRANCH,
+        branch=KIND.branch_for(),
         base=default_branch(client),
         docs=[doc],
         title="docs(faq): FAQ from resolved issues and pull requests",
@@ -178,7 +150,6 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         repositories.set_faq_mined_through(scope, repo_id, through)
     remember(run, pr_number=pr.number, pr_url=pr.url)
     more = " More remain: ask again to continue." if len(threads) >= MAX_THREADS else ""
-    if isinstance(status, StatusComment):
-        status.set(link=pr.url)
+    status.set(link=pr.url)
     status.stage("publishing", f"Mined {len(threads)} resolved threads into `{doc.path}`.{more}")
     return f"{'opened' if pr.created else 'updated'} #{pr.number} from {len(threads)} threads"

@@ -8,19 +8,12 @@ import re
 from githubkit.exception import RequestFailed
 
 from github_app.client import PullInfo, RepoClient
-from jobs.faq.answer import (
-    document_of,
-    faq_status,
-    indexed_default_branch,
-    run_faq_graph,
-    snapshot,
-    store_entries,
-)
+from jobs.faq.answer import write_answer
 from jobs.faq.docs import DOCS_DIR, Document, as_comment, is_fork, push_to_pull
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import Request, record_usage, remember, report, require_writer, with_repo
-from jobs.steps.models import embedder_for
-from jobs.steps.status_comment import StatusComment
+from jobs.steps.progress import TaskProgress
+from jobs.steps.request import Request, require_writer, with_repo
+from jobs.steps.results import remember
 
 MAX_DIFF_CHARS = 40_000
 MAX_LINKED = 3
@@ -30,54 +23,43 @@ _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), lambda r, s, m: report(r, s, m, done=""))
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     require_writer(client, req, run.ctx.redis)
     client.react(req.number, "eyes")
-    status = faq_status(run, client, req.number)
-    status.update(stage="reading", detail=f"Reading pull request #{req.number}.")
+    progress = TaskProgress(run)
+    progress.update(stage="reading", detail=f"Reading pull request #{req.number}.")
     pull = client.pull(req.number)
     # a resumed run keeps the head it started from, so its checkpoint still applies
     head_sha = run.task.base_sha or pull.head_sha
     remember(run, base_sha=head_sha, pr_number=pull.number, pr_url=pull.url)
     changed, diff = _changes(client, pull.number)
-    embedder = embedder_for(run.ctx.settings)
-    with (
-        indexed_default_branch(run, client, status, embedder) as memory,
-        snapshot(client, head_sha) as head_files,
-    ):
-        existing = _existing_slug(head_files.paths(), pull.number)
-        state = run_faq_graph(
-            run,
-            status,
-            client.full_name,
-            head_files,
-            memory.retriever,
-            {
-                "mode": "pr",
-                "task_label": f"FAQ for PR #{pull.number}",
-                "pr_number": pull.number,
-                "pr_title": pull.title,
-                "pr_body": pull.body + _linked_issues(client, pull.body),
-                "pr_url": pull.url,
-                "diff": diff,
-                "changed_paths": changed,
-            },
-        )
-    record_usage(run, status, state)
-    doc = document_of(state)
-    if existing:  # a second `/morningai faq` updates the file the first one wrote
-        doc = Document(existing, doc.title, doc.summary, doc.markdown)
-    added, updated = store_entries(
-        run, state, embedder, source_pr=pull.number, source_commit=head_sha
+    answer = write_answer(
+        run,
+        client,
+        progress,
+        {
+            "mode": "pr",
+            "task_label": f"FAQ for PR #{pull.number}",
+            "pr_number": pull.number,
+            "pr_title": pull.title,
+            "pr_body": pull.body + _linked_issues(client, pull.body),
+            "pr_url": pull.url,
+            "diff": diff,
+            "changed_paths": changed,
+        },
+        files_at=head_sha,
+        source_pr=pull.number,
+        # a second `/morningai faq` updates the file the first one wrote
+        slug_from=lambda paths: _existing_slug(paths, pull.number),
     )
-    run.event("remembered", f"{added} FAQ entries added, {updated} updated")
-    return _publish(client, status, pull, doc)
+    run.event("remembered", f"{answer.added} FAQ entries added, {answer.updated} updated")
+    return _publish(client, progress, pull, answer.doc)
 
 
-def _publish(client: RepoClient, status: StatusComment, pull: PullInfo, doc: Document) -> str:
+def _publish(client: RepoClient, status: TaskProgress, pull: PullInfo, doc: Document) -> str:
     if is_fork(client, pull):
         client.create_comment(
             pull.number,

@@ -7,37 +7,28 @@ Quiet by design: it runs for every merged pull request and comments nowhere.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from core.task_kinds import kind_of
 from db import faq
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from github_app.publish import default_branch
-from jobs.faq.answer import (
-    Quiet,
-    document_of,
-    indexed_default_branch,
-    repository_id,
-    run_faq_graph,
-    store_entries,
-)
-from jobs.faq.docs import Document, open_docs_pull
+from jobs.faq.answer import repository_id, write_answer
+from jobs.faq.docs import open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
-from jobs.steps.agent_run import (
-    Request,
-    describe_spend,
-    load_config,
-    record_spend,
-    remember,
-    with_repo,
-)
-from jobs.steps.models import embedder_for
+from jobs.steps.progress import TaskProgress
+from jobs.steps.request import Request, with_repo
+from jobs.steps.results import remember
+from jobs.steps.rules import load_config
 
-BRANCH = "morningai/faq-refresh"
+KIND = kind_of("faq_stale")
 MAX_REFRESH = 20
 
 
 def run(task_id: int) -> None:
     """RQ entry point: the argument is the task id, nothing else."""
-    run_task(task_id, lambda run: with_repo(run, _act), lambda run, state, reason: None)
+    run_task(task_id, lambda run: with_repo(run, _act))
 
 
 def changed_paths(client: RepoClient, number: int) -> list[str]:
@@ -73,28 +64,23 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     if not stale or not load_config(client).faq.auto_update:
         return f"marked {marked} FAQ entries stale"
     questions = [entry.question for entry in stale[:MAX_REFRESH]]
-    embedder = embedder_for(run.ctx.settings)
-    with indexed_default_branch(run, client, Quiet(), embedder) as memory:
-        state = run_faq_graph(
-            run,
-            Quiet(),
-            client.full_name,
-            memory.files,
-            memory.retriever,
-            {
-                "mode": "ask",
-                "task_label": f"Refresh of FAQ entries made stale by PR #{req.number}",
-                "question": refresh_question(req.number, questions, paths),
-            },
-        )
-        sha = memory.sha
-    usage = describe_spend(*record_spend(run, state))
-    doc = document_of(state)
-    doc = Document(f"refresh-pr-{req.number}", doc.title, doc.summary, doc.markdown)
-    store_entries(run, state, embedder, source_pr=req.number, source_commit=sha)
+    # no status comment (the kind declares no stages): live views still see the progress
+    answer = write_answer(
+        run,
+        client,
+        TaskProgress(run),
+        {
+            "mode": "ask",
+            "task_label": f"Refresh of FAQ entries made stale by PR #{req.number}",
+            "question": refresh_question(req.number, questions, paths),
+        },
+        source_pr=req.number,
+    )
+    usage = answer.spend
+    doc = replace(answer.doc, slug=f"refresh-pr-{req.number}")
     pr = open_docs_pull(
         client,
-        branch=BRANCH,
+        branch=KIND.branch_for(),
         base=default_branch(client),
         docs=[doc],
         title=f"docs(faq): refresh FAQ entries after #{req.number}",

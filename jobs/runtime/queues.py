@@ -1,13 +1,12 @@
-"""The three queues, the job each task kind runs, and enqueueing by task id only.
+"""The three queues and enqueueing a task's job by task id only.
 
-The web process imports this module and nothing heavier: job functions are named by dotted
-path so LangGraph and the model client load only in workers.
+The web process imports this module and nothing heavier: the job each kind runs is named by
+dotted path in `core.task_kinds`, so LangGraph and the model client load only in workers.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import timedelta
 
 from redis import Redis
@@ -15,27 +14,13 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-QUEUE_NAMES = ("high", "default", "low")
+from core.task_kinds import QUEUE_NAMES, kind_of
+
+__all__ = ["QUEUE_NAMES", "depths", "enqueue_task", "held_by_rq", "job_id", "queue", "rq_status"]
+
 LIVE_STATES = frozenset(
     {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 )
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    func: str
-    timeout: int
-
-
-JOBS: dict[str, JobSpec] = {
-    "code": JobSpec("jobs.code.code_task.run", timeout=30 * 60),
-    "revise": JobSpec("jobs.code.revise_task.run", timeout=30 * 60),
-    "stop": JobSpec("jobs.code.stop_task.run", timeout=60),
-    "faq_pr": JobSpec("jobs.faq.pr_task.run", timeout=20 * 60),
-    "faq_history": JobSpec("jobs.faq.history_task.run", timeout=60 * 60),
-    "faq_stale": JobSpec("jobs.faq.stale_task.run", timeout=20 * 60),
-    "ask": JobSpec("jobs.faq.ask_task.run", timeout=10 * 60),
-}
 
 
 def job_id(task_id: int, attempts: int) -> str:
@@ -87,7 +72,7 @@ def enqueue_task(
     state = None if fresh else rq_status(redis, task_id, attempts)
     if state in LIVE_STATES:
         return False
-    spec = JOBS[kind]
+    spec = kind_of(kind)
     jid = job_id(task_id, attempts)
     if state is not None:
         with contextlib.suppress(NoSuchJobError):
@@ -95,15 +80,15 @@ def enqueue_task(
     q = queue(redis, queue_name)
     options = {
         "job_id": jid,
-        "job_timeout": spec.timeout,
+        "job_timeout": spec.timeout_seconds,
         "result_ttl": 3600,
         "failure_ttl": 7 * 24 * 3600,
         "description": f"{kind} task {task_id}",
     }
     if delay is not None and delay.total_seconds() > 0:
-        q.enqueue_in(delay, spec.func, task_id, **options)
+        q.enqueue_in(delay, spec.job, task_id, **options)
     else:
-        q.enqueue(spec.func, task_id, **options)
+        q.enqueue(spec.job, task_id, **options)
     return True
 
 

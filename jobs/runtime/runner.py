@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
+from typing import Any
 
 from core.logs import log_context
+from core.subject import TaskSubject
 from db import task_events, tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from jobs.runtime import context
 from jobs.runtime.context import JobContext
-from jobs.runtime.errors import Verdict, classify
+from jobs.runtime.errors import PermanentError, Verdict, classify
 from jobs.runtime.queues import enqueue_task
+from jobs.runtime.sinks import Fanout, TaskEvent, TaskRef
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +28,37 @@ log = logging.getLogger(__name__)
 class TaskRun:
     ctx: JobContext
     task: Task
-    # told (state, reason) when the run ends — succeeded, failed or cancelled — and when it
-    # pauses for a retry ("retrying"), so the task's status comment never goes stale
-    on_final: Callable[[TaskRun, str, str], None]
+    # told every event of the run — its steps, progress, a pause for a retry and its end —
+    # so the status comment and live views never go stale (jobs.runtime.sinks)
+    sinks: Fanout = field(compare=False)
+
+    @cached_property
+    def subject(self) -> TaskSubject:
+        """What the task is about, as the web process wrote it."""
+        try:
+            return TaskSubject.decode(self.task.subject)
+        except ValueError as exc:
+            raise PermanentError(str(exc)) from exc
+
+    @property
+    def ref(self) -> TaskRef:
+        t = self.task
+        return TaskRef(t.id, t.tenant_id, t.trace_id, t.kind, self.subject, t.model)
 
     def event(self, kind: str, message: str, **data: object) -> None:
+        """Record a step in `task_events` and tell the sinks."""
         with tenant_transaction(self.ctx.db, self.task.tenant_id) as scope:
             task_events.add(scope, self.task.id, kind, message, dict(data))
+        self.emit(kind, message, data=data)
+
+    def emit(self, type_: str, message: str = "", **fields: Any) -> None:
+        """Tell the sinks without recording (progress is shown, not kept)."""
+        try:
+            ref = self.ref
+        except PermanentError:  # a subject that does not decode: nowhere to report to
+            log.warning("task %s: its subject does not decode; %s unreported", self.task.id, type_)
+            return
+        self.sinks.emit(TaskEvent(ref, type_, message, **fields))
 
 
 Work = Callable[[TaskRun], str]
@@ -63,8 +91,9 @@ def _beat(ctx: JobContext, task: Task, stop: threading.Event) -> None:
             log.warning("heartbeat for task %s failed", task.id, exc_info=True)
 
 
-def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], None]) -> None:
-    """Run `work` for the task once, if it can be claimed; record how it ended."""
+def run_task(task_id: int, work: Work) -> None:
+    """Run `work` for the task once, if it can be claimed; record how it ended and tell the
+    sinks."""
     ctx = context.current()
     with log_context(task=task_id):
         task = _claim(ctx, task_id)
@@ -73,13 +102,15 @@ def run_task(task_id: int, work: Work, on_final: Callable[[TaskRun, str, str], N
             return
         # the delivery that asked for it, so one search finds the webhook and the run
         with log_context(tenant=task.tenant_id, trace=task.trace_id, delivery=task.delivery_id):
-            _run_claimed(ctx, task, work, on_final)
+            run = TaskRun(ctx, task, Fanout(ctx))
+            try:
+                _run_claimed(run, work)
+            finally:
+                run.sinks.close()
 
 
-def _run_claimed(
-    ctx: JobContext, task: Task, work: Work, on_final: Callable[[TaskRun, str, str], None]
-) -> None:
-    run = TaskRun(ctx, task, on_final)
+def _run_claimed(run: TaskRun, work: Work) -> None:
+    ctx, task = run.ctx, run.task
     if task.attempts > task.max_attempts:
         # earlier runs died without recording an end (worker killed, out of memory, hard
         # timeout): stop here rather than crash workers forever
@@ -119,7 +150,7 @@ def _finish(run: TaskRun, status: str, reason: str) -> None:
         if ended:
             task_events.add(scope, run.task.id, status, reason)
     if ended:
-        _notify(run, status, reason)
+        run.emit(status, reason)
     else:
         log.info("task %s was stopped meanwhile; leaving it cancelled", run.task.id)
 
@@ -147,16 +178,9 @@ def _failed(run: TaskRun, verdict: Verdict) -> None:
     except Exception:  # the reconciler will enqueue it: the row says queued
         log.warning("could not re-enqueue task %s; the reconciler will", task.id)
     # a waiting task says so, rather than "working on it" for minutes
-    _notify(run, "retrying", f"{verdict.reason}; trying again in {_spoken(delay)}")
+    run.emit("retrying", f"{verdict.reason}; trying again in {_spoken(delay)}")
 
 
 def _spoken(delay: timedelta) -> str:
     seconds = int(delay.total_seconds())
     return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
-
-
-def _notify(run: TaskRun, status: str, reason: str) -> None:
-    try:
-        run.on_final(run, status, reason)
-    except Exception as exc:  # the task's state is recorded; the comment is best effort
-        log.warning("could not report task %s on GitHub: %s", run.task.id, classify(exc).reason)

@@ -1,36 +1,16 @@
-"""The one status comment a task keeps on its issue, found again by a hidden marker.
+"""The one status comment a task keeps on its issue, found again by a hidden marker: what it
+says (`render`, pure) and publishing it (created once, then edited in place).
 
-Created once, then edited in place as the task moves through its stages, and always left in
-a final state — a 👀 and then silence is what users of these tools complain about most.
+`jobs.steps.status_sink` drives it from the task's events.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from agents.llm import estimated_cost
-from agents.ports import Usage
+from core.task_kinds import CODE_STAGES, Stages
 from github_app.client import RepoClient
 
-STAGES = (
-    ("queued", "Queued"),
-    ("reading", "Reading the repository"),
-    ("locating", "Locating the relevant files"),
-    ("planning", "Planning"),
-    ("editing", "Editing"),
-    ("validating", "Validating"),
-    ("publishing", "Opening the pull request"),
-)
-# FAQ documents and answers: the FAQ graph's steps, then committing or commenting
-FAQ_STAGES = (
-    ("queued", "Queued"),
-    ("reading", "Reading the repository"),
-    ("indexing", "Indexing the code"),
-    ("gathering", "Finding what is relevant"),
-    ("drafting", "Writing"),
-    ("verifying", "Checking every citation"),
-    ("publishing", "Publishing"),
-)
 FINAL = {"succeeded": "✅ Done", "failed": "❌ Failed", "cancelled": "🛑 Cancelled"}
 # the graph's step names, mapped to the stage a person reads
 ALIASES = {"applying": "editing", "finishing": "publishing"}
@@ -51,7 +31,7 @@ class Status:
     cost_usd: float | None = None
     model: str | None = None
     link: str | None = None
-    stages: tuple[tuple[str, str], ...] = STAGES
+    stages: Stages = CODE_STAGES
 
 
 def _checklist(status: Status) -> list[str]:
@@ -115,15 +95,6 @@ class StatusComment:
         else:
             self.client.update_comment(self.comment_id, body)
         self._last = body
-
-    def stage(self, name: str, detail: str) -> None:
-        """The graph's progress port: one edit per stage."""
-        self.update(stage=ALIASES.get(name, name), detail=detail)
-
-    def spent(self, usage: Usage) -> None:
-        """The graph's progress port: tokens so far, shown with the next update."""
-        model = self.status.model or ""
-        self.set(tokens=usage.total, cost_usd=estimated_cost(model, usage))
 
     def _find(self) -> int | None:
         tag = marker(self.status.task_id)
