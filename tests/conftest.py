@@ -1,12 +1,15 @@
 """Real services for the suite: PostgreSQL with pgvector (a fresh database per session) and a
-Redis-compatible server — the embedded ones, or those named by DATABASE_URL / REDIS_URL."""
+Redis-compatible server — the embedded ones, or those named by DATABASE_URL / REDIS_URL.
+
+Under pytest-xdist each worker is a session of its own: its own database on the one server
+(started under a lock), and its own embedded Redis server, or its own database number of
+REDIS_URL's server."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -21,8 +24,9 @@ from morningai.embedded import (
     start_postgres,
 )
 from morningai.schema import migrate_all
+from tests.support.paths import ROOT
+from tests.support.services import postgres_lock, redis_url_for_worker
 
-ROOT = Path(__file__).resolve().parents[1]
 TENANT_TABLES = (
     "task_events",
     "tasks",
@@ -39,14 +43,18 @@ TENANT_TABLES = (
 def pg_admin_url() -> str:
     """A superuser URL: DATABASE_URL when set (it must be allowed to create databases and
     roles), else the embedded server under .morningai/test-postgres."""
-    return os.environ.get("DATABASE_URL") or start_postgres(ROOT / ".morningai" / "test-postgres")
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    with postgres_lock():
+        return start_postgres(ROOT / ".morningai" / "test-postgres")
 
 
 @pytest.fixture(scope="session")
 def database(pg_admin_url: str) -> Iterator[DatabaseUrls]:
     name = f"morningai_test_{os.getpid()}_{secrets.token_hex(3)}"
-    urls = provision_database(pg_admin_url, name)
-    migrate_all(urls.owner)
+    with postgres_lock():
+        urls = provision_database(pg_admin_url, name)
+        migrate_all(urls.owner)
     yield urls
     drop_database(pg_admin_url, name)
 
@@ -74,7 +82,7 @@ def clean_db(database: DatabaseUrls) -> None:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        yield redis_url_for_worker(os.environ["REDIS_URL"])
         return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     yield server.start()

@@ -1,26 +1,31 @@
 """Fixtures shared by the integration tests: the GitHub simulator with one installed
-repository, settings pointing at it, a job context, and a webhook sender over real HTTP."""
+repository, settings pointing at it, a job context, a webhook sender over real HTTP, and
+`flow`, all of them for one end-to-end flow. Constants and helpers that go with them are in
+tests/support/simulated.py."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from redis import Redis
 
 from core.settings import Settings
+from db.pool import Database
 from jobs.runtime import context
 from morningai.embedded import DatabaseUrls
-from simulator import GitHubSimulator
+from simulator import GitHubSimulator, OpenAPIContract
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
+from tests.fakes.npm_fixtures import openapi_path
+from tests.support.flow import Flow
+from tests.support.simulated import APP, BROKEN_CONFIG, OWNER, REPO, SECRET
 from web import create_app
 
-SECRET = "code-task-webhook-secret"
-OWNER, REPO = "octo-org", "hello"
+Conn = psycopg.Connection[tuple[Any, ...]]
 
 
 @pytest.fixture
@@ -78,9 +83,6 @@ def sender(settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
     app.extensions["morningai"].close()
 
 
-APP = "def greet(name):\n    return 'hey ' + name\n"
-
-
 @pytest.fixture
 def model() -> Iterator[ScriptedModelServer]:
     server = ScriptedModelServer().start()
@@ -126,21 +128,67 @@ def repo(sim: GitHubSimulator) -> dict[str, Any]:
 
 
 @pytest.fixture
-def agent(agent_settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
+def agent_ctx(agent_settings: Settings, redis: Redis) -> Iterator[context.JobContext]:
+    """The worker's context for `agent_settings`, installed in this process."""
     ctx = context.build(agent_settings)
     context.install(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def agent(agent_settings: Settings, agent_ctx: context.JobContext) -> Iterator[WebhookSender]:
     app = create_app(agent_settings)
     with serve_wsgi(app) as url:
         yield WebhookSender(url, SECRET.encode())
     app.extensions["morningai"].close()
-    ctx.close()
 
 
-def git(sim: GitHubSimulator, *args: str) -> str:
-    """Run git on the simulator's bare repository of OWNER/REPO."""
-    return subprocess.run(
-        ["git", "--git-dir", str(sim.git_dir(OWNER, REPO)), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+@pytest.fixture
+def flow(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent_settings: Settings,
+    agent_ctx: context.JobContext,
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    app_db: Database,
+) -> Flow:
+    """Everything one end-to-end flow runs on: the webhook → task → worker → model → GitHub."""
+    return Flow(
+        sim=sim,
+        settings=agent_settings,
+        model=model,
+        redis=redis,
+        db=owner_conn,
+        app_db=app_db,
+        sender=agent,
+        ctx=agent_ctx,
+        repo=repo,
+    )
+
+
+@pytest.fixture
+def broken_config(sim: GitHubSimulator, installed: dict[str, Any]) -> None:
+    """An invalid `.github/morningai.yml`: a task that gets past the permission check stops
+    right after acknowledging, with the reason STOPS_WITH."""
+    sim.push(OWNER, REPO, "main", {".github/morningai.yml": BROKEN_CONFIG})
+
+
+@pytest.fixture(scope="session")
+def openapi_contract() -> OpenAPIContract:
+    # The $ref'd twin of the dereferenced file: same description, ~5x less memory and time.
+    return OpenAPIContract.load(openapi_path().with_name("api.github.com.json"))
+
+
+@pytest.fixture
+def github_sim(tmp_path: Path, openapi_contract: OpenAPIContract) -> Iterator[GitHubSimulator]:
+    """The simulator, failing the test at teardown if any exchange broke GitHub's OpenAPI
+    description."""
+    with GitHubSimulator(tmp_path / "github") as sim:
+        yield sim
+        problems = sim.contract_violations(openapi_contract)
+        if problems:
+            pytest.fail("GitHub's OpenAPI description is violated:\n" + "\n".join(problems))

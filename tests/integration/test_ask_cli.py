@@ -9,9 +9,9 @@ import pytest
 from agents.chunking import chunk_file
 from morningai.ask import AskError, LexicalRetriever, ask
 from simulator.openai_server import ScriptedModelServer, scripted_model_server
-from tests.integration.conftest import APP
-from tests.integration.test_faq_flow import ask_reply
-from tests.integration.test_solve import settings_for
+from tests.support.faq import ask_reply
+from tests.support.model import settings_for
+from tests.support.simulated import APP
 
 
 @pytest.fixture

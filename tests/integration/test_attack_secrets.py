@@ -24,12 +24,8 @@ import pytest
 from psycopg import sql
 from redis import Redis
 
-from core.settings import Settings
 from simulator import GitHubSimulator
-from simulator.openai_server import ScriptedModelServer
-from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO, git
-from tests.integration.test_attack_injection import (
+from tests.support.attacks import (
     INJECTION,
     OBEYING_EDIT,
     OBEYING_PLAN,
@@ -38,9 +34,11 @@ from tests.integration.test_attack_injection import (
     requests_outside,
     secret_values,
 )
-from tests.integration.test_code_task import drain, labeled
-from tests.integration.test_commands_flow import comment
-from tests.integration.test_faq_flow import ask_reply
+from tests.support.faq import ask_reply
+from tests.support.flow import Flow
+from tests.support.model import FIX
+from tests.support.simulated import OWNER, REPO, comment, git, labeled
+from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -63,26 +61,6 @@ import unittest
 class Leak(unittest.TestCase):
     def test_environment(self):
         self.fail("printed the environment: " + repr(sorted(os.environ.items())))
->>>>>>> REPLACE
-"""
-FIX = """app.py
-<<<<<<< SEARCH
-    return 'hey ' + name
-=======
-    return 'Hello, ' + name + '!'
->>>>>>> REPLACE
-
-test_app.py
-<<<<<<< SEARCH
-=======
-import unittest
-
-from app import greet
-
-
-class Greet(unittest.TestCase):
-    def test_polite(self):
-        self.assertEqual(greet("Ada"), "Hello, Ada!")
 >>>>>>> REPLACE
 """
 
@@ -154,55 +132,49 @@ def github_text(sim: GitHubSimulator) -> dict[str, str]:
 
 
 def test_no_secret_is_anywhere_the_app_wrote(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    agent_settings: Settings,
-    redis: Redis,
-    owner_conn: Conn,
+    flow: Flow,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # the root logger, so every library's records too
-    secrets_now = secret_values(agent_settings, sim)
+    secrets_now = secret_values(flow.settings, flow.sim)
     # the worker's environment holds the secrets, as it does in production
     monkeypatch.setenv("OPENAI_API_KEY", secrets_now["openai_api_key"])
     monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", secrets_now["github_webhook_secret"])
-    assert agent_settings.github_private_key is not None
-    monkeypatch.setenv("GITHUB_PRIVATE_KEY", agent_settings.github_private_key.get_secret_value())
-    sim.push(
+    assert flow.settings.github_private_key is not None
+    monkeypatch.setenv("GITHUB_PRIVATE_KEY", flow.settings.github_private_key.get_secret_value())
+    flow.sim.push(
         OWNER, REPO, "main", {".github/morningai.yml": CONFIG, ".github/workflows/ci.yml": WORKFLOW}
     )
-    number = sim.add_issue(
+    number = flow.sim.add_issue(
         OWNER, REPO, "Greeting is rude", INJECTION, user="alice", labels=["morningai"]
     )
-    target = {**repo, "number": number}
+    target = {**flow.repo, "number": number}
 
     # the model obeys the injection (refused), dumps the environment in a test (which fails,
     # its output going back to the model), then writes the fix with a real test
-    model.expect_chat(OBEYING_PLAN)
-    model.expect_chat(OBEYING_EDIT)
-    model.expect_chat(DUMP_ENV)
-    model.expect_chat(FIX)
-    assert agent.post("issues", labeled(target)).json()["outcome"] == "accepted"
-    drain(redis)
-    model.expect_chat(ask_reply("app.py"), match="What does greet return")
+    flow.model.expect_chat(OBEYING_PLAN)
+    flow.model.expect_chat(OBEYING_EDIT)
+    flow.model.expect_chat(DUMP_ENV)
+    flow.model.expect_chat(FIX)
+    assert flow.sender.post("issues", labeled(target)).json()["outcome"] == "accepted"
+    drain(flow.redis)
+    flow.model.expect_chat(ask_reply("app.py"), match="What does greet return")
     ask = comment(target, number, "/morningai ask What does greet return?", on_pull=False)
-    assert agent.post("issue_comment", ask).json()["outcome"] == "accepted"
-    drain(redis)
-    model.assert_done()
+    assert flow.sender.post("issue_comment", ask).json()["outcome"] == "accepted"
+    drain(flow.redis)
+    flow.model.assert_done()
 
-    statuses = owner_conn.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
+    statuses = flow.db.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
     assert statuses == [("code", "succeeded", None), ("ask", "succeeded", None)]
-    [pr] = sim.pulls(OWNER, REPO)
+    [pr] = flow.sim.pulls(OWNER, REPO)
     assert "✅ `python3 -m unittest`: exit 0" in pr["body"]
     # the environment dump ran, scrubbed: the model saw its output, without a secret
-    feedback = json.dumps(model.requests[3].json)
+    feedback = json.dumps(flow.model.requests[3].json)
     assert "printed the environment" in feedback
     assert "('PATH', " in feedback
 
-    secrets = secret_values(agent_settings, sim)  # now with the tokens the jobs minted
+    secrets = secret_values(flow.settings, flow.sim)  # now with the tokens the jobs minted
     assert any(name.startswith("installation token") for name in secrets)
     found: list[str] = []
     logs = "\n".join(
@@ -210,12 +182,12 @@ def test_no_secret_is_anywhere_the_app_wrote(
     )
     assert "issues.labeled: accepted" in logs  # the capture saw the app's own records
     found += hits(secrets, "the logs", logs)
-    for table, text in database_text(owner_conn).items():
+    for table, text in database_text(flow.db).items():
         found += hits(secrets, f"table {table}", text)
-    for key, text in redis_text(redis).items():
+    for key, text in redis_text(flow.redis).items():
         found += hits(secrets, f"redis {key}", text)
-    for where, text in github_text(sim).items():
+    for where, text in github_text(flow.sim).items():
         found += hits(secrets, where, text)
-    found += hits(secrets, "model requests", json.dumps([r.json for r in model.requests]))
+    found += hits(secrets, "model requests", json.dumps([r.json for r in flow.model.requests]))
     assert found == []
-    assert requests_outside(sim, f"{OWNER}/{REPO}") == []
+    assert requests_outside(flow.sim, f"{OWNER}/{REPO}") == []

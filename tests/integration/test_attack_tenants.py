@@ -12,18 +12,17 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from redis import Redis
 
-from db.pool import Database
 from jobs.faq.memory import remember_entries
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
 from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.conftest import APP
-from tests.integration.test_code_agent import EDIT, PLAN
-from tests.integration.test_code_task import drain
-from tests.integration.test_faq_flow import ask_reply
+from tests.support.faq import ask_reply
+from tests.support.flow import Flow
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import APP
+from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -129,22 +128,15 @@ def chat_text(model: ScriptedModelServer, start: int) -> str:
     return json.dumps([r.json for r in model.requests[start:] if r.path.endswith("/completions")])
 
 
-def test_one_tenants_work_never_touches_the_other(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    agent: WebhookSender,
-    app_db: Database,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    acme = install(sim, agent, "acme", "alice")
-    globex = install(sim, agent, "globex", "bob")
+def test_one_tenants_work_never_touches_the_other(flow: Flow) -> None:
+    acme = install(flow.sim, flow.sender, "acme", "alice")
+    globex = install(flow.sim, flow.sender, "globex", "bob")
     for t in (acme, globex):
-        tenant_id, repository_id = ids(owner_conn, t["owner"])
+        tenant_id, repository_id = ids(flow.db, t["owner"])
         t.update(tenant=tenant_id, repository=repository_id)
         owner = t["owner"]
         remember_entries(
-            app_db,
+            flow.app_db,
             tenant_id,
             repository_id,
             [
@@ -158,46 +150,46 @@ def test_one_tenants_work_never_touches_the_other(
             source_commit=None,
         )
     assert acme["tenant"] != globex["tenant"]
-    globex_rows, globex_github = rows_of(owner_conn, globex["tenant"]), github_of(sim, globex)
+    globex_rows, globex_github = rows_of(flow.db, globex["tenant"]), github_of(flow.sim, globex)
 
     # acme: a labeled issue becomes a pull request; then a question to its FAQ memory
-    model.expect_chat(PLAN)
-    model.expect_chat(EDIT)
-    assert agent.post("issues", labeled(acme)).json()["outcome"] == "accepted"
-    drain(redis)
-    seen = len(model.requests)
-    model.expect_chat(ask_reply("app.py"), match="How do I deploy")
-    assert agent.post("issue_comment", ask(acme, QUESTION)).json()["outcome"] == "accepted"
-    drain(redis)
-    model.assert_done()
-    prompt = chat_text(model, seen)
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(EDIT)
+    assert flow.sender.post("issues", labeled(acme)).json()["outcome"] == "accepted"
+    drain(flow.redis)
+    seen = len(flow.model.requests)
+    flow.model.expect_chat(ask_reply("app.py"), match="How do I deploy")
+    assert flow.sender.post("issue_comment", ask(acme, QUESTION)).json()["outcome"] == "accepted"
+    drain(flow.redis)
+    flow.model.assert_done()
+    prompt = chat_text(flow.model, seen)
     assert "make deploy-acme" in prompt
     assert "deploy-globex" not in prompt
     assert "globex" not in prompt
 
-    acme_rows = rows_of(owner_conn, acme["tenant"])
+    acme_rows = rows_of(flow.db, acme["tenant"])
     assert [json.loads(r)["status"] for r in acme_rows["tasks"]] == ["succeeded", "succeeded"]
     assert acme_rows["code_chunks"]
-    assert len(sim.pulls("acme", "app")) == 1
+    assert len(flow.sim.pulls("acme", "app")) == 1
     # globex: not a row, not a pull request, comment or branch changed
-    assert rows_of(owner_conn, globex["tenant"]) == globex_rows
-    assert github_of(sim, globex) == globex_github
+    assert rows_of(flow.db, globex["tenant"]) == globex_rows
+    assert github_of(flow.sim, globex) == globex_github
 
     # and the other way round
-    seen = len(model.requests)
-    model.expect_chat(ask_reply("app.py"), match="How do I deploy")
-    assert agent.post("issue_comment", ask(globex, QUESTION)).json()["outcome"] == "accepted"
-    drain(redis)
-    model.assert_done()
-    prompt = chat_text(model, seen)
+    seen = len(flow.model.requests)
+    flow.model.expect_chat(ask_reply("app.py"), match="How do I deploy")
+    assert flow.sender.post("issue_comment", ask(globex, QUESTION)).json()["outcome"] == "accepted"
+    drain(flow.redis)
+    flow.model.assert_done()
+    prompt = chat_text(flow.model, seen)
     assert "make deploy-globex" in prompt
     assert "acme" not in prompt
-    assert rows_of(owner_conn, acme["tenant"]) == acme_rows
-    assert sim.pulls("globex", "app") == []
+    assert rows_of(flow.db, acme["tenant"]) == acme_rows
+    assert flow.sim.pulls("globex", "app") == []
     # every token minted was for the asking installation and its one repository
     minted = [
         (ex.path.split("/")[3], ex.request_json)
-        for ex in sim.requests
+        for ex in flow.sim.requests
         if ex.path.endswith("/access_tokens")
     ]
     assert {m[0] for m in minted} == {str(acme["installation"]), str(globex["installation"])}

@@ -18,18 +18,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from redis import Redis
 
-from core.settings import Settings
-from simulator import GitHubSimulator
-from simulator.openai_server import ScriptedModelServer
-from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO, SECRET
-from tests.integration.test_attack_injection import hits, secret_values
-from tests.integration.test_attack_secrets import FIX
-from tests.integration.test_code_agent import PLAN
-from tests.integration.test_code_task import labeled, task_row
-from tests.integration.test_worker_crash import MORNINGAI, worker_env
+from tests.support.attacks import hits, secret_values
+from tests.support.flow import Flow
+from tests.support.model import FIX, PLAN
+from tests.support.processes import MORNINGAI, worker_env
+from tests.support.simulated import OWNER, REPO, SECRET, labeled
+from tests.support.tasks import task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -74,21 +69,15 @@ class Leak(unittest.TestCase):
 """
 
 
-def test_model_written_tests_cannot_read_the_workers_secrets(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    agent_settings: Settings,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    sim.push(OWNER, REPO, "main", {".github/morningai.yml": "test_command: python3 -m unittest\n"})
-    model.expect_chat(PLAN)
-    model.expect_chat(READ_ANCESTORS)
-    model.expect_chat(FIX)
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    env = {**worker_env(agent_settings, 60), "GITHUB_WEBHOOK_SECRET": SECRET}
+def test_model_written_tests_cannot_read_the_workers_secrets(flow: Flow) -> None:
+    flow.sim.push(
+        OWNER, REPO, "main", {".github/morningai.yml": "test_command: python3 -m unittest\n"}
+    )
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(READ_ANCESTORS)
+    flow.model.expect_chat(FIX)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    env = {**worker_env(flow.settings, 60), "GITHUB_WEBHOOK_SECRET": SECRET}
     done = subprocess.run(
         [MORNINGAI, "worker", "--burst"],
         env=env,
@@ -98,11 +87,11 @@ def test_model_written_tests_cannot_read_the_workers_secrets(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    model.assert_done()
-    assert task_row(owner_conn)[1] == "succeeded"
-    feedback = json.dumps(model.requests[2].json)
+    flow.model.assert_done()
+    assert task_row(flow.db)[1] == "succeeded"
+    feedback = json.dumps(flow.model.requests[2].json)
     assert "test_leak" in feedback  # the test ran and its output went back to the model
-    secrets = secret_values(agent_settings, sim)
+    secrets = secret_values(flow.settings, flow.sim)
     leaked = hits(secrets, "the model's feedback", feedback)
     assert leaked == []
     assert "Permission denied" in feedback  # it tried, and the kernel said no

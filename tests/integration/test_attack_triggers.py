@@ -11,14 +11,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from redis import Redis
 
 from simulator import GitHubSimulator
-from simulator.openai_server import ScriptedModelServer
-from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO, git
-from tests.integration.test_code_task import drain, labeled
-from tests.integration.test_commands_flow import comment
+from tests.support.flow import Flow
+from tests.support.simulated import OWNER, REPO, comment, git, labeled
+from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -66,38 +63,33 @@ def _refs(sim: GitHubSimulator) -> str:
     [("rita", "read"), ("tom", "triage"), ("olivia", None)],  # None: an outside contributor
 )
 def test_people_without_write_access_get_one_polite_no_per_request(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
+    flow: Flow,
     pull: int,
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
     user: str,
     role: str | None,
 ) -> None:
     if role is not None:
-        sim.set_permission(OWNER, REPO, user, role)
-    refs = _refs(sim)
+        flow.sim.set_permission(OWNER, REPO, user, role)
+    refs = _refs(flow.sim)
     for name, trigger in TRIGGERS.items():
-        event, payload = trigger(repo, pull, user)
-        assert agent.post(event, payload).json()["outcome"] == "accepted", name
-        drain(redis)
+        event, payload = trigger(flow.repo, pull, user)
+        assert flow.sender.post(event, payload).json()["outcome"] == "accepted", name
+        drain(flow.redis)
 
-    rows = owner_conn.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
+    rows = flow.db.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
     assert [r[0] for r in rows] == EXPECTED_KINDS
     assert {(r[1], r[2]) for r in rows} == {("cancelled", f"@{user} lacks write access")}
     polite = f"@{user} MorningAI takes requests only from people with write access"
-    for number, asked in ((repo["number"], 4), (pull, 2)):
-        bodies = [c["body"] for c in sim.comments(OWNER, REPO, number)]
+    for number, asked in ((flow.repo["number"], 4), (pull, 2)):
+        bodies = [c["body"] for c in flow.sim.comments(OWNER, REPO, number)]
         assert len(bodies) == asked
         assert all(body.startswith(polite) for body in bodies)
-        assert sim.reactions(OWNER, REPO, number) == []
-    assert model.requests == []
-    assert _refs(sim) == refs  # no branch, no commit
-    assert [p["number"] for p in sim.pulls(OWNER, REPO)] == [pull]
-    assert owner_conn.execute("SELECT count(*) FROM faq_entries").fetchone() == (0,)
-    assert owner_conn.execute("SELECT count(*) FROM code_chunks").fetchone() == (0,)
+        assert flow.sim.reactions(OWNER, REPO, number) == []
+    assert flow.model.requests == []
+    assert _refs(flow.sim) == refs  # no branch, no commit
+    assert [p["number"] for p in flow.sim.pulls(OWNER, REPO)] == [pull]
+    assert flow.db.execute("SELECT count(*) FROM faq_entries").fetchone() == (0,)
+    assert flow.db.execute("SELECT count(*) FROM code_chunks").fetchone() == (0,)
 
 
 @pytest.mark.parametrize(
@@ -109,31 +101,26 @@ def test_people_without_write_access_get_one_polite_no_per_request(
     ],
 )
 def test_bots_get_no_task_at_all(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
+    flow: Flow,
     pull: int,
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
     login: str,
     kind: str,
 ) -> None:
-    sim.set_permission(OWNER, REPO, login, "write")  # even with write access
-    refs = _refs(sim)
+    flow.sim.set_permission(OWNER, REPO, login, "write")  # even with write access
+    refs = _refs(flow.sim)
     for name, trigger in TRIGGERS.items():
-        event, payload = trigger(repo, pull, login)
+        event, payload = trigger(flow.repo, pull, login)
         payload["sender"]["type"] = kind
-        answer = agent.post(event, payload).json()
+        answer = flow.sender.post(event, payload).json()
         assert (answer["outcome"], answer["detail"]) == ("ignored", "sender is a bot"), name
-    assert redis.keys("rq:*") == []
-    drain(redis)
-    assert owner_conn.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
-    outcomes = owner_conn.execute("SELECT DISTINCT outcome FROM webhook_deliveries").fetchall()
+    assert flow.redis.keys("rq:*") == []
+    drain(flow.redis)
+    assert flow.db.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
+    outcomes = flow.db.execute("SELECT DISTINCT outcome FROM webhook_deliveries").fetchall()
     assert outcomes == [("ignored",)]
-    for number in (repo["number"], pull):
-        assert sim.comments(OWNER, REPO, number) == []
-        assert sim.reactions(OWNER, REPO, number) == []
-    assert model.requests == []
-    assert _refs(sim) == refs
-    assert sim.requests == []  # the app never even called GitHub
+    for number in (flow.repo["number"], pull):
+        assert flow.sim.comments(OWNER, REPO, number) == []
+        assert flow.sim.reactions(OWNER, REPO, number) == []
+    assert flow.model.requests == []
+    assert _refs(flow.sim) == refs
+    assert flow.sim.requests == []  # the app never even called GitHub

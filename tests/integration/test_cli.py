@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -16,52 +12,32 @@ from redis import Redis
 from morningai.embedded import DatabaseUrls, drop_database, provision_database
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.integration.conftest import SECRET
-from tests.integration.test_code_task import (
-    STOPS_WITH,
-    broken_config,  # noqa: F401 - autouse fixture, applies here too
-    labeled,
-    status_comments,
-    task_row,
-)
+from tests.support.processes import run_cli
+from tests.support.services import postgres_lock
+from tests.support.simulated import SECRET, STOPS_WITH, labeled, status_comments
+from tests.support.tasks import task_row
 from web import create_app
 
-MORNINGAI = str(Path(sys.executable).parent / "morningai")
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-
-def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "REDIS_", "GITHUB_", "OPENAI_"))
-    }
-    return subprocess.run(
-        [MORNINGAI, *args],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        cwd="/",
-    )
+# the repository's `.github/morningai.yml` is invalid: a task stops right after acknowledging
+pytestmark = pytest.mark.usefixtures("broken_config")
 
 
 def test_migrate_applies_once(pg_admin_url: str) -> None:
     name = f"morningai_cli_{secrets.token_hex(3)}"
-    urls = provision_database(pg_admin_url, name)
-    try:
-        env = {"DATABASE_URL": urls.app, "DATABASE_MIGRATION_URL": urls.owner}
-        first = run_cli("migrate", env=env)
-        assert first.returncode == 0, first.stderr
-        assert "migrations applied: 0001" in first.stderr
-        second = run_cli("migrate", env=env)
-        assert second.returncode == 0, second.stderr
-        assert "none (up to date)" in second.stderr
-    finally:
-        drop_database(pg_admin_url, name)
+    with postgres_lock():  # roles are cluster-wide: no other worker provisions meanwhile
+        urls = provision_database(pg_admin_url, name)
+        try:
+            env = {"DATABASE_URL": urls.app, "DATABASE_MIGRATION_URL": urls.owner}
+            first = run_cli("migrate", env=env)
+            assert first.returncode == 0, first.stderr
+            assert "migrations applied: 0001" in first.stderr
+            second = run_cli("migrate", env=env)
+            assert second.returncode == 0, second.stderr
+            assert "none (up to date)" in second.stderr
+        finally:
+            drop_database(pg_admin_url, name)
 
 
 def test_missing_database_url_is_a_clear_error() -> None:

@@ -14,18 +14,11 @@ from jobs.code import code_task
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
-from tests.integration.conftest import APP, OWNER, REPO, git
-from tests.integration.test_code_task import drain, labeled, status_comments, task_row
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import APP, OWNER, REPO, git, labeled, status_comments
+from tests.support.tasks import drain, task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-PLAN = "- In `app.py`, make `greet` say Hello.\nTitle: Greet people politely"
-EDIT = """app.py
-<<<<<<< SEARCH
-    return 'hey ' + name
-=======
-    return 'Hello, ' + name + '!'
->>>>>>> REPLACE
-"""
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 

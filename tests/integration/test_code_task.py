@@ -15,63 +15,22 @@ from typing import Any
 import psycopg
 import pytest
 from redis import Redis
-from rq import SimpleWorker
 
 from core.settings import Settings
 from jobs.runtime import context
-from jobs.runtime.queues import QUEUE_NAMES, queue
+from jobs.runtime.queues import queue
 from jobs.runtime.reconciler import reconcile
 from jobs.steps.status_comment import marker
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.conftest import OWNER, REPO, SECRET
+from tests.support.simulated import OWNER, REPO, SECRET, STOPS_WITH, labeled, status_comments
+from tests.support.tasks import drain, task_row
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-def labeled(installed: dict[str, Any], sender_login: str = "alice") -> dict[str, Any]:
-    """GitHub's example `issues.labeled`, pointed at the simulator's repository and issue."""
-    payload = webhook_example("issues", "labeled")
-    repo = installed["repo"]
-    payload["repository"].update(id=repo.id, name=REPO, full_name=f"{OWNER}/{REPO}")
-    payload["issue"].update(number=installed["number"], state="open", locked=False)
-    payload["label"]["name"] = "morningai"
-    payload["sender"].update(login=sender_login, type="User")
-    payload["installation"] = {"id": installed["installation"]}
-    return payload
-
-
-def drain(redis: Redis) -> None:
-    """Run every queued job in this process, as `morningai worker --burst` would."""
-    worker = SimpleWorker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
-    worker.work(burst=True)
-
-
-def task_row(owner_conn: Conn) -> tuple[Any, ...]:
-    rows = owner_conn.execute("SELECT id, status, error, attempts, trace_id FROM tasks").fetchall()
-    assert len(rows) == 1
-    return rows[0]
-
-
-STOPS_WITH = "`.github/morningai.yml` is invalid: .github/morningai.yml, line 1: unknown key"
-
-
-@pytest.fixture(autouse=True)
-def broken_config(sim: GitHubSimulator, installed: dict[str, Any]) -> None:
-    sim.push(OWNER, REPO, "main", {".github/morningai.yml": "max_atempts: 2\n"})
-
-
-def status_comments(sim: GitHubSimulator, number: int) -> list[dict[str, Any]]:
-    return [
-        c
-        for c in sim.comments(OWNER, REPO, number)
-        if str(c["body"]).startswith("<!-- morningai:status")
-    ]
+pytestmark = pytest.mark.usefixtures("clean_db", "broken_config")
 
 
 @pytest.mark.usefixtures("worker_ctx")

@@ -14,10 +14,9 @@ from github_app.publish import open_pull_request
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
-from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.conftest import OWNER, REPO, git
-from tests.integration.test_code_agent import EDIT, PLAN
-from tests.integration.test_code_task import drain, labeled, status_comments
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import OWNER, REPO, comment, git, labeled, status_comments
+from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -30,25 +29,6 @@ REVISE_EDIT = """app.py
     return 'Hello, ' + name + '! How are you?'
 >>>>>>> REPLACE
 """
-
-
-def comment(
-    repo: dict[str, Any], number: int, body: str, *, on_pull: bool, user: str = "alice"
-) -> dict[str, Any]:
-    """GitHub's example `issue_comment.created`, pointed at the simulator's repository."""
-    payload = webhook_example("issue_comment", "created")
-    payload["repository"].update(id=repo["repo"].id, name=REPO, full_name=f"{OWNER}/{REPO}")
-    payload["issue"].update(number=number, state="open", locked=False)
-    if on_pull:
-        payload["issue"]["pull_request"] = {
-            "url": f"https://api.github.com/repos/{OWNER}/{REPO}/pulls/{number}"
-        }
-    else:
-        payload["issue"].pop("pull_request", None)
-    payload["comment"]["body"] = body
-    payload["sender"].update(login=user, type="User")
-    payload["installation"] = {"id": repo["installation"]}
-    return payload
 
 
 def tasks(owner_conn: Conn) -> list[tuple[Any, ...]]:

@@ -20,6 +20,7 @@ from redis import Redis
 import demo
 from jobs.runtime import context
 from simulator.openai_server import ScriptedModelServer
+from tests.support.services import postgres_lock
 
 REPLIES = demo.DATA / "transcript.json"
 
@@ -50,13 +51,16 @@ def run(
     tmp_path: Path, pg_admin_url: str, redis_url: str, use_real_model: bool | None = None
 ) -> tuple[int, str]:
     out = io.StringIO()
-    code = demo.run_demo(
-        tmp_path / "demo",
-        use_real_model=use_real_model,
-        out=out,
-        admin_url=pg_admin_url,
-        redis_url=redis_url,
-    )
+    # the demo provisions and migrates a database of its own: roles are cluster-wide, so no
+    # other worker does the same meanwhile
+    with postgres_lock():
+        code = demo.run_demo(
+            tmp_path / "demo",
+            use_real_model=use_real_model,
+            out=out,
+            admin_url=pg_admin_url,
+            redis_url=redis_url,
+        )
     return code, out.getvalue()
 
 

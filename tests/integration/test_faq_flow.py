@@ -19,10 +19,9 @@ from jobs.runtime import context
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.integration.conftest import APP, OWNER, REPO, SECRET, git
-from tests.integration.test_code_task import drain, status_comments
-from tests.integration.test_commands_flow import comment
-from tests.integration.test_faults_github import run_due
+from tests.support.faq import SETUP, ask_reply, entries, reply
+from tests.support.simulated import APP, OWNER, REPO, SECRET, comment, git, status_comments
+from tests.support.tasks import drain, run_due
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.usefixtures("clean_db")
 
 EMBEDDING_MODEL = "text-embedding-3-small"
 FAREWELL = "def farewell(name):\n    return 'bye ' + name\n"
-SETUP = "# Setup\n\nRun `python app.py` to greet.\n"
 
 
 @pytest.fixture
@@ -66,47 +64,9 @@ def pull(sim: GitHubSimulator, repo: dict[str, Any], faq_settings: Settings, red
     return made.number
 
 
-def reply(title: str = "Saying goodbye", answer: str = "Call `farewell` in `app.py`.") -> str:
-    return json.dumps(
-        {
-            "title": title,
-            "overview": "This change adds a way to say goodbye.",
-            "sections": [
-                {
-                    "heading": "The new function",
-                    "body": "`app.py` now defines `farewell` next to `greet`.",
-                    "examples": [
-                        {"path": "app.py", "start_line": 5, "end_line": 6, "caption": "farewell"}
-                    ],
-                }
-            ],
-            "entries": [
-                {
-                    "question": "How do I say goodbye to someone?",
-                    "answer": answer,
-                    "sources": [{"path": "app.py", "start_line": 5, "end_line": 6}],
-                }
-            ],
-            "related": [{"path": "docs/setup.md", "title": "Setup"}],
-            "troubleshooting": [
-                {"question": "Why is the farewell informal?", "answer": "It returns `bye`."}
-            ],
-            "outdated": [],
-        }
-    )
-
-
 def faq_docs(sim: GitHubSimulator, ref: str) -> list[str]:
     listed = git(sim, "ls-tree", "-r", "--name-only", ref, "docs/faq/")
     return sorted(listed.split())
-
-
-def entries(owner_conn: Conn) -> list[tuple[Any, ...]]:
-    return owner_conn.execute(
-        "SELECT f.tenant_id, f.question, f.answer, f.embedding_model, f.embedding IS NOT NULL,"
-        " f.source_pr, t.installation_id FROM faq_entries f JOIN tenants t ON t.id = f.tenant_id"
-        " ORDER BY f.id"
-    ).fetchall()
 
 
 def embedding_inputs(model: ScriptedModelServer) -> int:
@@ -215,34 +175,6 @@ def test_unauthorised_commenter_gets_no_faq(
     assert entries(owner_conn) == []
     [(status,)] = owner_conn.execute("SELECT status FROM tasks").fetchall()
     assert status == "cancelled"
-
-
-def ask_reply(path: str) -> str:
-    return json.dumps(
-        {
-            "title": "How greeting works",
-            "overview": "Greeting lives in one function.",
-            "sections": [
-                {
-                    "heading": "greet",
-                    "body": f"See `{path}`.",
-                    "examples": [
-                        {"path": path, "start_line": 1, "end_line": 2, "caption": "greet"}
-                    ],
-                }
-            ],
-            "entries": [
-                {
-                    "question": "What does greet return?",
-                    "answer": "A greeting string.",
-                    "sources": [{"path": path, "start_line": 1, "end_line": 2}],
-                }
-            ],
-            "related": [],
-            "troubleshooting": [],
-            "outdated": [],
-        }
-    )
 
 
 def test_ask_answers_with_citations_of_files_that_exist(

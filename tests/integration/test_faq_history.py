@@ -18,10 +18,9 @@ from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
 from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.conftest import APP, OWNER, REPO, git
-from tests.integration.test_code_task import drain
-from tests.integration.test_commands_flow import comment
-from tests.integration.test_faq_flow import SETUP, ask_reply, entries, reply
+from tests.support.faq import SETUP, ask_reply, entries, reply
+from tests.support.simulated import APP, OWNER, REPO, comment, git
+from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 pytestmark = pytest.mark.usefixtures("clean_db")

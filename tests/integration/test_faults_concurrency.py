@@ -24,7 +24,7 @@ from github_app.signature import sign
 from jobs.runtime.queues import QUEUE_NAMES, job_id
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import compact, serve_wsgi
-from tests.integration.test_webhooks import SECRET, labeled_issue, make_settings
+from tests.support.webhooks import SECRET, labeled_issue, make_settings
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]

@@ -15,26 +15,24 @@ from typing import Any
 import psycopg
 import pytest
 from openai import OpenAI
-from redis import Redis
 
 from agents import llm
 from simulator import GitHubSimulator
-from simulator.openai_server import ScriptedModelServer
-from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO
-from tests.integration.test_code_agent import EDIT, PLAN
-from tests.integration.test_code_task import drain, labeled, status_comments, task_row
-from tests.integration.test_faults_github import (
+from tests.support.flow import Flow
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import OWNER, REPO, labeled, status_comments
+from tests.support.tasks import (
     assert_one_pull_request,
+    drain,
     events,
-    fresh_status_comments,  # noqa: F401 (a fixture, used by name)
     run_due,
     scheduled_retry,
+    task_row,
 )
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-pytestmark = pytest.mark.usefixtures("clean_db", "fresh_status_comments")
+pytestmark = pytest.mark.usefixtures("clean_db")
 
 
 def assert_failed_saying(
@@ -47,118 +45,78 @@ def assert_failed_saying(
     assert sim.pulls(OWNER, REPO) == []
 
 
-def test_429_with_short_retry_after_is_retried_in_place(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    model.expect_chat(status=429, headers={"Retry-After": "1"})
-    model.expect_chat(PLAN)
-    model.expect_chat(EDIT)
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    model.assert_done()
-    assert task_row(owner_conn)[1:4] == ("succeeded", None, 1)
-    assert_one_pull_request(sim, repo["number"])
+def test_429_with_short_retry_after_is_retried_in_place(flow: Flow) -> None:
+    flow.model.expect_chat(status=429, headers={"Retry-After": "1"})
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(EDIT)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    flow.model.assert_done()
+    assert task_row(flow.db)[1:4] == ("succeeded", None, 1)
+    assert_one_pull_request(flow.sim, flow.repo["number"])
 
 
-def test_429_with_long_retry_after_reschedules_the_task_no_earlier(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    model.expect_chat(PLAN)
+def test_429_with_long_retry_after_reschedules_the_task_no_earlier(flow: Flow) -> None:
+    flow.model.expect_chat(PLAN)
     # longer than the client waits in place (two minutes): the job gives the worker back
-    model.expect_chat(status=429, headers={"Retry-After": "300"})
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    task_id, status, error, attempts, _ = task_row(owner_conn)
+    flow.model.expect_chat(status=429, headers={"Retry-After": "300"})
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    task_id, status, error, attempts, _ = task_row(flow.db)
     assert (status, error, attempts) == ("queued", "the model server answered 429", 1)
-    assert scheduled_retry(redis, owner_conn, task_id, 1) >= timedelta(seconds=300)
+    assert scheduled_retry(flow.redis, flow.db, task_id, 1) >= timedelta(seconds=300)
 
-    model.expect_chat(EDIT)  # the plan comes from the checkpoint
-    run_due(redis, now=True)
-    model.assert_done()
-    assert task_row(owner_conn)[1:4] == ("succeeded", None, 2)
-    assert "resumed" in [e[0] for e in events(owner_conn, task_id)]
-    assert_one_pull_request(sim, repo["number"])
-
-
-def test_500_once_is_retried_in_place(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    model.expect_chat(status=500)
-    model.expect_chat(PLAN)
-    model.expect_chat(EDIT)
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    model.assert_done()
-    assert task_row(owner_conn)[1:4] == ("succeeded", None, 1)
-    assert_one_pull_request(sim, repo["number"])
+    flow.model.expect_chat(EDIT)  # the plan comes from the checkpoint
+    run_due(flow.redis, now=True)
+    flow.model.assert_done()
+    assert task_row(flow.db)[1:4] == ("succeeded", None, 2)
+    assert "resumed" in [e[0] for e in events(flow.db, task_id)]
+    assert_one_pull_request(flow.sim, flow.repo["number"])
 
 
-def test_500_that_never_ends_fails_after_the_last_attempt(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
+def test_500_once_is_retried_in_place(flow: Flow) -> None:
+    flow.model.expect_chat(status=500)
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(EDIT)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    flow.model.assert_done()
+    assert task_row(flow.db)[1:4] == ("succeeded", None, 1)
+    assert_one_pull_request(flow.sim, flow.repo["number"])
+
+
+def test_500_that_never_ends_fails_after_the_last_attempt(flow: Flow) -> None:
     per_attempt = 4  # the call and the client's 3 retries
     # retry-after-ms (which OpenAI sends) keeps the client's in-place waits short
     fast = {"retry-after-ms": "20"}
-    model.expect_chat(status=500, headers=fast, times=per_attempt)
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    task_id = task_row(owner_conn)[0]
+    flow.model.expect_chat(status=500, headers=fast, times=per_attempt)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    task_id = task_row(flow.db)[0]
     for attempt in (1, 2):
-        assert task_row(owner_conn)[1:4] == ("queued", "the model server answered 500", attempt)
-        assert scheduled_retry(redis, owner_conn, task_id, attempt) >= timedelta(
+        assert task_row(flow.db)[1:4] == ("queued", "the model server answered 500", attempt)
+        assert scheduled_retry(flow.redis, flow.db, task_id, attempt) >= timedelta(
             seconds=5 * attempt
         )
-        model.expect_chat(status=500, headers=fast, times=per_attempt)
-        run_due(redis, now=True)
-    model.assert_done()
-    assert_failed_saying(sim, repo["number"], owner_conn, "the model server answered 500", 3)
-    kinds = [e[0] for e in events(owner_conn, task_id)]
+        flow.model.expect_chat(status=500, headers=fast, times=per_attempt)
+        run_due(flow.redis, now=True)
+    flow.model.assert_done()
+    assert_failed_saying(flow.sim, flow.repo["number"], flow.db, "the model server answered 500", 3)
+    kinds = [e[0] for e in events(flow.db, task_id)]
     assert kinds.count("retry") == 2
     assert kinds[-1] == "failed"
 
 
-def test_permanent_model_error_fails_at_once(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
-) -> None:
-    model.expect_chat(status=401)  # a revoked key: no retry helps
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    model.assert_done()
-    assert_failed_saying(sim, repo["number"], owner_conn, "the model server answered 401", 1)
+def test_permanent_model_error_fails_at_once(flow: Flow) -> None:
+    flow.model.expect_chat(status=401)  # a revoked key: no retry helps
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    flow.model.assert_done()
+    assert_failed_saying(flow.sim, flow.repo["number"], flow.db, "the model server answered 401", 1)
 
 
 def test_model_that_does_not_answer_in_time_is_retried_later(
-    sim: GitHubSimulator,
-    model: ScriptedModelServer,
-    repo: dict[str, Any],
-    agent: WebhookSender,
-    redis: Redis,
-    owner_conn: Conn,
+    flow: Flow,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the client's timeout (120 s in agents/llm.py) is no setting: shorten it for the test
@@ -167,16 +125,16 @@ def test_model_that_does_not_answer_in_time_is_retried_later(
             super().__init__(**{**kwargs, "timeout": 0.5})
 
     monkeypatch.setattr(llm, "OpenAI", ImpatientOpenAI)
-    model.expect_chat(PLAN, delay=1.5, times=4)  # the call and the client's 3 retries
-    assert agent.post("issues", labeled(repo)).status_code == 202
-    drain(redis)
-    task_id, status, error, attempts, _ = task_row(owner_conn)
+    flow.model.expect_chat(PLAN, delay=1.5, times=4)  # the call and the client's 3 retries
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    task_id, status, error, attempts, _ = task_row(flow.db)
     assert (status, error, attempts) == ("queued", "the model server did not answer", 1)
-    assert scheduled_retry(redis, owner_conn, task_id, 1) >= timedelta(seconds=5)
+    assert scheduled_retry(flow.redis, flow.db, task_id, 1) >= timedelta(seconds=5)
 
-    model.expect_chat(PLAN)
-    model.expect_chat(EDIT)
-    run_due(redis, now=True)
-    model.assert_done()
-    assert task_row(owner_conn)[1:4] == ("succeeded", None, 2)
-    assert_one_pull_request(sim, repo["number"])
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(EDIT)
+    run_due(flow.redis, now=True)
+    flow.model.assert_done()
+    assert task_row(flow.db)[1:4] == ("succeeded", None, 2)
+    assert_one_pull_request(flow.sim, flow.repo["number"])

@@ -33,7 +33,7 @@ from jobs.runtime.reconciler import reconcile
 from morningai.embedded import DatabaseUrls, drop_database, provision_database, start_postgres
 from morningai.schema import migrate_all
 from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.integration.test_webhooks import SECRET, labeled_issue
+from tests.support.webhooks import SECRET, labeled_issue
 from web import create_app, webhooks
 
 

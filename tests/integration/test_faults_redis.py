@@ -29,9 +29,9 @@ from morningai.embedded import DatabaseUrls, EmbeddedRedis
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.integration.conftest import OWNER, REPO, SECRET
-from tests.integration.test_code_agent import EDIT, PLAN
-from tests.integration.test_code_task import drain, labeled, status_comments
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import OWNER, REPO, SECRET, labeled, status_comments
+from tests.support.tasks import drain
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]

@@ -27,10 +27,10 @@ from redis import Redis
 from core.logs import ContextFilter, JsonFormatter
 from github_app.signature import sign
 from morningai.embedded import DatabaseUrls
-from tests.conftest import ROOT
 from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
-from tests.integration.test_webhooks import SECRET, labeled_issue, make_settings
+from tests.support.paths import ROOT
+from tests.support.webhooks import SECRET, labeled_issue, make_settings
 from web import create_app
 
 TOKEN = "metrics-token-for-tests"

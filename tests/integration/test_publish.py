@@ -22,7 +22,7 @@ from github_app.publish import (
     request_review,
 )
 from simulator import GitHubSimulator
-from tests.integration.conftest import OWNER, REPO, git
+from tests.support.simulated import OWNER, REPO, git
 
 
 @pytest.fixture

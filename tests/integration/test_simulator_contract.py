@@ -22,7 +22,6 @@ from githubkit.exception import RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract
 from simulator.routing import ENDPOINTS
-from tests.integration.conftest_simulator import github_sim, openapi_contract  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +101,7 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(github_sim: GitHubSimulator) -> Iterator[Seeded]:  # noqa: F811
+def seeded(github_sim: GitHubSimulator) -> Iterator[Seeded]:
     found = Seeded(github_sim)
     with found.app, found.gh:  # one HTTP client each, not one per call
         yield found
@@ -374,7 +373,7 @@ def test_issue_conversation_is_stored(seeded: Seeded) -> None:
 
 def test_every_endpoint_matches_githubs_openapi_description(
     seeded: Seeded,
-    openapi_contract: OpenAPIContract,  # noqa: F811
+    openapi_contract: OpenAPIContract,
 ) -> None:
     exercise_app_auth(seeded)
     exercise_repo_reads(seeded)

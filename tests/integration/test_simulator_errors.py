@@ -16,7 +16,6 @@ from githubkit.exception import PrimaryRateLimitExceeded, RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract, shapes_issues
 from simulator.auth import new_private_key_pem
-from tests.integration.conftest_simulator import github_sim, openapi_contract  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +24,7 @@ Installed = tuple[GitHubSimulator, int]
 
 
 @pytest.fixture
-def installed(github_sim: GitHubSimulator) -> Installed:  # noqa: F811
+def installed(github_sim: GitHubSimulator) -> Installed:
     inst = github_sim.add_installation(OWNER)
     github_sim.create_repo(OWNER, REPO, installation_id=inst)
     github_sim.create_repo(OWNER, "other", installation_id=inst)
@@ -192,7 +191,7 @@ def test_revoked_and_expired_tokens_are_bad_credentials(
         assert_error(failure(fresh.rest.repos.get, OWNER, REPO), 401, "Bad credentials")
 
 
-def test_missing_permission_is_forbidden(github_sim: GitHubSimulator) -> None:  # noqa: F811
+def test_missing_permission_is_forbidden(github_sim: GitHubSimulator) -> None:
     inst = github_sim.add_installation(OWNER, permissions={"metadata": "read", "issues": "read"})
     github_sim.create_repo(OWNER, REPO, installation_id=inst)
     number = github_sim.add_issue(OWNER, REPO, "Bug")
@@ -232,7 +231,7 @@ def test_validation_errors_look_like_githubs(installed: Installed, gh: GitHub[An
 
 def test_malformed_requests_are_answered_and_flagged(
     tmp_path: Path,
-    openapi_contract: OpenAPIContract,  # noqa: F811
+    openapi_contract: OpenAPIContract,
 ) -> None:
     with GitHubSimulator(tmp_path) as sim:
         inst = sim.add_installation(OWNER)
@@ -344,7 +343,7 @@ def test_every_answer_carries_rate_limit_and_request_id(
 def test_contract_check_catches_a_broken_shape(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    openapi_contract: OpenAPIContract,  # noqa: F811
+    openapi_contract: OpenAPIContract,
 ) -> None:
     real = shapes_issues.comment
 
@@ -374,7 +373,7 @@ def test_client_id_is_an_accepted_jwt_issuer(installed: Installed) -> None:
 
 
 def test_raw_download_of_a_private_repo_needs_a_token(
-    github_sim: GitHubSimulator,  # noqa: F811
+    github_sim: GitHubSimulator,
 ) -> None:
     inst = github_sim.add_installation(OWNER)
     github_sim.create_repo(OWNER, "secret", installation_id=inst, private=True)

@@ -12,14 +12,13 @@ import pytest
 from githubkit import AppAuthStrategy, GitHub
 
 from simulator import GitHubSimulator
-from tests.integration.conftest_simulator import github_sim, openapi_contract  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
 OWNER, REPO = "octo-org", "hello"
 
 
-def test_concurrent_writers_all_land(github_sim: GitHubSimulator) -> None:  # noqa: F811
+def test_concurrent_writers_all_land(github_sim: GitHubSimulator) -> None:
     inst = github_sim.add_installation(OWNER)
     github_sim.create_repo(OWNER, REPO, installation_id=inst)
     number = github_sim.add_issue(OWNER, REPO, "Busy")

@@ -11,8 +11,8 @@ import pytest
 from core.settings import Settings
 from morningai.solve import SolveError, solve
 from simulator.openai_server import ScriptedModelServer
-from tests.integration.conftest import APP
-from tests.integration.test_code_agent import EDIT, PLAN
+from tests.support.model import EDIT, PLAN, settings_for
+from tests.support.simulated import APP
 
 
 def git(repo: Path, *args: str) -> str:
@@ -30,15 +30,6 @@ def checkout(tmp_path: Path) -> Path:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
     return repo
-
-
-def settings_for(server: ScriptedModelServer) -> Settings:
-    return Settings(
-        _env_file=None,
-        openai_api_key="sk-test",  # type: ignore[call-arg]
-        openai_base_url=server.base_url,
-        morningai_model="gpt-4.1-mini",
-    )
 
 
 def test_solve_commits_on_a_new_branch(checkout: Path) -> None:

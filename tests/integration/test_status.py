@@ -18,7 +18,7 @@ from db.tenancy import tenant_transaction, unscoped_transaction
 from jobs.runtime.queues import enqueue_task
 from morningai.embedded import DatabaseUrls
 from morningai.status import gather
-from tests.integration.test_cli import run_cli
+from tests.support.processes import run_cli
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 PRIVATE = "PRIVATE-INSTRUCTIONS-never-shown"

@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -20,37 +18,14 @@ from core.settings import Settings
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
-from tests.integration.conftest import OWNER, REPO
-from tests.integration.test_code_agent import EDIT, PLAN
-from tests.integration.test_code_task import labeled, status_comments, task_row
+from tests.support.model import EDIT, PLAN
+from tests.support.processes import MORNINGAI, worker_env
+from tests.support.simulated import OWNER, REPO, labeled, status_comments
+from tests.support.tasks import task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-MORNINGAI = str(Path(sys.executable).parent / "morningai")
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-def worker_env(settings: Settings, stale_seconds: int) -> dict[str, str]:
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "REDIS_", "GITHUB_", "OPENAI_"))
-    }
-    assert settings.github_private_key is not None
-    assert settings.openai_api_key is not None
-    return {
-        **keep,
-        "DATABASE_URL": settings.require_database_url(),
-        "REDIS_URL": settings.require_redis_url(),
-        "GITHUB_APP_ID": str(settings.github_app_id),
-        "GITHUB_PRIVATE_KEY": settings.github_private_key.get_secret_value(),
-        "GITHUB_API_URL": settings.github_api_url,
-        "OPENAI_API_KEY": settings.openai_api_key.get_secret_value(),
-        "OPENAI_BASE_URL": str(settings.openai_base_url),
-        "MORNINGAI_MODEL": settings.morningai_model,
-        "TASK_STALE_SECONDS": str(stale_seconds),
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from agents.code.apply import ApplyFailed, apply_edits, apply_patch_file
 from agents.code.edits import DeleteFile, EditFormatError, FileEdit
 from jobs.steps.snapshot import Limits, extract_snapshot
-from tests.unit.test_snapshot import ROOT, file, link, refused, tarball
+from tests.support.archives import ROOT, file, link, refused, tarball
 
 # -- tarballs -------------------------------------------------------------------------------
 

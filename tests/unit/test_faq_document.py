@@ -8,7 +8,7 @@ import pytest
 
 from agents.faq.context import ThreadRef
 from agents.faq.document import DraftError, FileCite, from_json, parse_reply, to_json
-from tests.unit.test_faq_fakes import document, reply
+from tests.fakes.faq import document, reply
 
 
 def test_fences_and_chatter_around_the_object_are_ignored() -> None:

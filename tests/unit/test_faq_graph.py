@@ -10,7 +10,7 @@ from agents import prompts
 from agents.faq import graph, nodes
 from agents.faq.context import FaqContext, KnownEntry, Passage
 from agents.faq.state import FaqState, Thread
-from tests.unit.test_faq_fakes import (
+from tests.fakes.faq import (
     REPO,
     SERVER,
     RecordingProgress,

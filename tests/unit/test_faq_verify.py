@@ -11,7 +11,7 @@ from agents.faq import mentions
 from agents.faq.context import ThreadRef
 from agents.faq.document import FileCite, parse_reply
 from agents.faq.verify import MAX_EXAMPLE_LINES, Checked, check
-from tests.unit.test_faq_fakes import REPO, SERVER, MemoryFiles, document
+from tests.fakes.faq import REPO, SERVER, MemoryFiles, document
 
 DIRECTORIES = ["app", "docs", "assets"]
 
