@@ -18,6 +18,7 @@ from agents.code.context import CodeContext
 from agents.code.state import CodeState
 from agents.ports import Usage
 from core.settings import Settings
+from core.task_kinds import BRANCH_PREFIX
 from jobs.steps.models import chat_model
 from jobs.steps.repo_config import RepoConfigError, parse_repo_config
 
@@ -98,7 +99,7 @@ def solve(
 def _commit(repo: Path, state: CodeState) -> str:
     title = state.get("title") or "MorningAI change"
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "change"
-    branch = f"morningai/solve-{slug}"
+    branch = f"{BRANCH_PREFIX}solve-{slug}"
     _git(repo, "switch", "-c", branch)
     for rel, content in state.get("new_contents", {}).items():
         target = repo / rel
