@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import uuid
 
-from githubkit.exception import RequestFailed
-
 from core.settings import Settings
 from core.subject import NO_THREAD, TaskSubject
 from core.task_kinds import kind_of
 from db import repositories, tasks, tenants
 from db.tasks import NewTask
 from db.tenancy import tenant_transaction
-from github_app.auth import app_client
+from github_app.client import app_client
 from jobs.runtime import context
 
 OPERATOR = "morningai-cli"
@@ -37,17 +35,14 @@ def mine(full_name: str, settings: Settings | None = None) -> tasks.Task:
     ctx = context.build(settings)
     context.install(ctx)
     try:
-        try:
-            with app_client(settings, ctx.redis) as gh:
-                found = gh.rest.apps.get_repo_installation(owner, name).parsed_data
-        except RequestFailed as exc:
-            if exc.response.status_code == 404:
-                raise FaqCliError(f"the app is not installed on {full_name}") from exc
-            raise
+        with app_client(settings, ctx.redis) as app:
+            installation = app.installation_id(owner, name)
+        if installation is None:
+            raise FaqCliError(f"the app is not installed on {full_name}")
         with ctx.db.connection() as conn, conn.transaction():
-            tenant = tenants.for_installation(conn, found.id)
+            tenant = tenants.for_installation(conn, installation)
         if tenant is None or not tenant.accepts_work:
-            raise FaqCliError(f"installation {found.id} of {full_name} is not active here")
+            raise FaqCliError(f"installation {installation} of {full_name} is not active here")
         with tenant_transaction(ctx.db, tenant.tenant_id) as scope:
             repo_id = repositories.id_for(scope, full_name)
             if repo_id is None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from githubkit.exception import RequestFailed
-
 from agents.faq.index import merge_index
 from github_app.client import PullInfo, RepoClient
 from github_app.publish import (
@@ -72,15 +70,9 @@ def push_to_pull(
         if unchanged(client, head, changes):
             return None
         sha = commit(client, head, changes, message)
-        try:
-            client.gh.rest.git.update_ref(
-                client.owner, client.repo, f"heads/{pull.head_ref}", sha=sha, force=False
-            )
+        if client.fast_forward(pull.head_ref, sha):
             return sha
-        except RequestFailed as exc:
-            # 422: someone pushed meanwhile (not a fast-forward any more) — commit again on top
-            if exc.response.status_code != 422:
-                raise
+        # someone pushed meanwhile (not a fast-forward any more): commit again on top
     raise PermanentError(f"`{pull.head_ref}` kept moving while the FAQ was being committed")
 
 

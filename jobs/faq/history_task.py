@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from agents.faq.state import Thread
 from core.task_kinds import kind_of
@@ -60,34 +59,24 @@ def resolved_threads(
     client: RepoClient, since: datetime | None, limit: int
 ) -> list[ResolvedThread]:
     """Closed-as-completed issues and merged pull requests updated after `since`, oldest
-    first, at most `limit` (GitHub pages through them; githubkit waits out rate limits)."""
+    first, at most `limit` (the client pages through them, and stops when we do)."""
     found: list[ResolvedThread] = []
-    params: dict[str, Any] = {"state": "closed", "sort": "updated", "direction": "asc"}
-    if since is not None:
-        params["since"] = since
-    for item in client.gh.rest.paginate(
-        client.gh.rest.issues.list_for_repo,
-        owner=client.owner,
-        repo=client.repo,
-        per_page=100,
-        **params,
-    ):
+    for item in client.closed_issues(since):
         if since is not None and item.updated_at <= since:
             continue  # `since` is inclusive; the last run already read this one
-        if item.user and item.user.type == "Bot":
+        if item.by_bot:
             continue
-        pull = item.pull_request or None  # githubkit's UNSET is falsy
-        if pull is not None and not pull.merged_at:
+        if item.is_pull_request and not item.merged:
             continue  # closed without merging: nothing was decided
-        if pull is None and (item.state_reason or None) not in (None, "completed"):
+        if not item.is_pull_request and item.state_reason not in (None, "completed"):
             continue  # not planned, duplicate: no answer to learn from
         found.append(
             ResolvedThread(
-                kind="pull" if pull is not None else "issue",
+                kind="pull" if item.is_pull_request else "issue",
                 number=item.number,
-                url=item.html_url,
+                url=item.url,
                 title=item.title,
-                body=item.body or "",
+                body=item.body,
                 updated_at=item.updated_at,
             )
         )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import httpx
 import psycopg
-from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
+
+from github_app.client import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
 
 try:  # openai is a worker-only dependency; the classifier must not require it to import
     import openai

@@ -1,0 +1,1 @@
+"""GitHub's REST API by concern, assembled into one client by `github_app.client`."""
