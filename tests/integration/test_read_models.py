@@ -92,23 +92,25 @@ def test_filters_pick_tasks_by_status_kind_repository_and_time(app_db: Database)
 
 def test_pages_follow_the_cursor_without_repeating_or_skipping(app_db: Database) -> None:
     a = tenant(app_db, 7001)
-    # several tasks share a created_at: the id breaks the tie across a page boundary
+    # tasks 4-7 and 1-3 share a created_at, and each page boundary cuts one of those groups:
+    # only the id tells which of them a page already showed
     made = [
-        make_task(app_db, a, "org/app", n, created_at=T0 + timedelta(minutes=n // 3))
+        make_task(app_db, a, "org/app", n, created_at=T0 + timedelta(minutes=n // 4))
         for n in range(1, 9)
     ]
-    newest_first = sorted(made, key=lambda i: ((made.index(i) + 1) // 3, i), reverse=True)
+    newest_first = sorted(made, key=lambda i: ((made.index(i) + 1) // 4, i), reverse=True)
     seen: list[int] = []
     sizes: list[int] = []
     after: Cursor | None = None
     with tenant_transaction(app_db, a) as scope:
-        while True:
+        for _ in range(5):  # bounded: a cursor that goes nowhere must fail, not loop
             page = list_tasks(scope, TaskFilter(), limit=3, after=after)
             seen += [t.id for t in page.tasks]
             sizes.append(len(page.tasks))
             if page.next is None:
                 break
             after = Cursor.parse(page.next.token)  # as an API client hands it back
+            # a task created meanwhile sorts before the cursor: later pages do not show it
             make_task(app_db, a, "org/app", 100 + len(seen), created_at=T0 + timedelta(days=1))
     assert sizes == [3, 3, 2]
     assert seen == newest_first
