@@ -32,10 +32,10 @@ from psycopg import sql
 
 from bench.machine import machine, percentile
 from bench.services import provided_database
-from db import code_chunks, faq, repositories, tenants
+from db import code_chunks, repositories, retrieval, tenants
 from db.code_chunks import Chunk
-from db.faq import Embedding
 from db.pool import Database
+from db.retrieval import Embedding
 from db.tenancy import tenant_transaction, unscoped_transaction
 from morningai.embedded import DatabaseUrls
 
@@ -48,7 +48,7 @@ NOISE = 0.05  # isotropic noise: uniform in [-NOISE/2, NOISE/2] per dimension
 POINTS_PER_CLUSTER = 100
 ONLINE_ROWS = 2_000
 WARMUP_QUERIES = 20
-ITERATIVE = faq.ITERATIVE_SCAN  # what the app runs with
+ITERATIVE = retrieval.ITERATIVE_SCAN  # what the app runs with
 BUILD_MEMORY = "1GB"  # maintenance_work_mem for the build: the graph must fit, or it crawls
 
 
@@ -244,7 +244,7 @@ def variants(tenant: Tenant, opts: Options) -> list[tuple[str, list[str], str]]:
 
     For the small tenant the planner may rightly prefer its btree and a sort (exact); the
     forced rows show the shared HNSW index instead, with and without the iterative scan that
-    `db.faq.nearest` turns on (RLS filters after the index scan).
+    `db.retrieval.nearest` turns on (RLS filters after the index scan).
     """
     rows = [(f"ef_search={ef}", [f"hnsw.ef_search = {ef}"], ITERATIVE) for ef in opts.ef_search]
     if tenant.name == "small":
@@ -280,12 +280,12 @@ def measure_tenant(
     who = f"{tenant.name} ({tenant.rows} rows)"
     lines = [row(f"{who} exact", exact, exact, plan_of(db, tenant, queries[0], exact_settings))]
     for label, settings, iterative in variants(tenant, opts):
-        faq.ITERATIVE_SCAN = iterative
+        retrieval.ITERATIVE_SCAN = iterative
         try:
             found = timed_queries(db, tenant, queries, settings)
             plan = plan_of(db, tenant, queries[0], settings)
         finally:
-            faq.ITERATIVE_SCAN = ITERATIVE
+            retrieval.ITERATIVE_SCAN = ITERATIVE
         lines.append(row(f"{who} {label}", found, exact, plan))
     return lines
 

@@ -12,7 +12,7 @@ from pgvector.psycopg.vector import register_vector_info
 from psycopg import sql
 from psycopg.types import TypeInfo
 
-from db.faq import (
+from db.retrieval import (
     Embedding,
     NearestQuery,
     nearest,

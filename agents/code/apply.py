@@ -4,6 +4,9 @@
 written, so the graph can retry cheaply); `write_change` then writes them and puts every file
 back if a write fails; `apply_edits` is both. Failures are collected for all edits at once, so
 that one round trip tells the model everything that did not apply.
+
+One file on purpose, just over the usual size: planning and writing are the two halves of one
+all-or-none promise, and read best beside each other.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ lines at either end dropped when they still resemble the file; then up to one co
 in four misremembered (same length, still alike); last, a hunk with several changes placed
 change by change, in order. The first step with exactly one match wins. Looser steps only
 add matches, so a second match ends the search: the edit is refused, never placed by guess.
+
+One file on purpose, just over the usual size: the ladder's steps share their match types and
+are only safe in this order, which reads best as one file.
 """
 
 from __future__ import annotations

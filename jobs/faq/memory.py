@@ -1,5 +1,9 @@
 """A repository's memory for the FAQ graph and `/morningai ask`: code chunks and FAQ entries,
-indexed and searched in one tenant's scope, by embedding or (no model configured) full text."""
+indexed and searched in one tenant's scope, by embedding or (no model configured) full text.
+
+One file on purpose, just over the usual size: indexing, retrieval and remembering entries must
+agree on the same chunks, embedding model and full-text fallback, and read best side by side.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ from agents.faq.context import KnownEntry, Passage
 from agents.ports import Embedder
 from db import code_chunks, faq
 from db.code_chunks import Chunk, content_hash
-from db.faq import Embedding, FileSource, NewEntry, Source, ThreadSource
+from db.faq import FileSource, NewEntry, Source, ThreadSource
 from db.pool import Database
+from db.retrieval import Embedding
 from db.tenancy import TenantScope, tenant_transaction
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,9 @@
-"""A safe, filtered snapshot of a repository at one commit, extracted from GitHub's tarball."""
+"""A safe, filtered snapshot of a repository at one commit, extracted from GitHub's tarball.
+
+One file on purpose, over the usual size: every check an untrusted archive meets (commit, names,
+member types, paths, sizes and counts, content) and the all-or-nothing write read top to bottom
+in one place, so a reviewer can see that no member reaches the disk unchecked.
+"""
 
 from __future__ import annotations
 

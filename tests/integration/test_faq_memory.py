@@ -12,8 +12,9 @@ from psycopg import sql
 
 from db import code_chunks, faq, repositories, tenants
 from db.code_chunks import Chunk
-from db.faq import Embedding, FileSource, NewEntry, ThreadSource
+from db.faq import FileSource, NewEntry, ThreadSource
 from db.pool import Database
+from db.retrieval import Embedding
 from db.tenancy import TenantScope, tenant_transaction, unscoped_transaction
 
 pytestmark = pytest.mark.usefixtures("clean_db")
