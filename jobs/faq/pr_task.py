@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 
-from githubkit.exception import RequestFailed
-
-from github_app.client import PullInfo, RepoClient
+from github_app.client import PullInfo, RepoClient, RequestFailed
 from jobs.faq.answer import write_answer
 from jobs.faq.docs import DOCS_DIR, Document, as_comment, is_fork, push_to_pull
 from jobs.runtime.runner import TaskRun, run_task
