@@ -3,7 +3,6 @@ list filters and paging, a task's timeline, and the isolation of one tenant from
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,56 +10,17 @@ from typing import Any
 import psycopg
 import pytest
 
-from db import repositories, task_events, tasks, tenants
+from db import task_events
 from db.pool import Database
 from db.reads import timeline, trouble, usage
 from db.reads.task_list import Cursor, TaskFilter, get_task, list_tasks
-from db.repositories import RepoRef
-from db.tenancy import tenant_transaction, unscoped_transaction
+from db.tenancy import tenant_transaction
+from tests.support.task_rows import INSTRUCTIONS, make_task, tenant
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-SECRET_WORDS = "make the greeting polite"
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-def tenant(db: Database, installation: int) -> int:
-    with unscoped_transaction(db) as conn:
-        return tenants.upsert_installation(
-            conn,
-            installation_id=installation,
-            account_login=f"org{installation}",
-            account_id=None,
-            account_type="Organization",
-            status="active",
-        )
-
-
-def make_task(
-    db: Database, tenant_id: int, repo: str, number: int, kind: str = "code", **row: object
-) -> int:
-    """A task made the app's way (tenant transaction), then given `row`'s columns: the
-    states, times and costs a test needs without running a job."""
-    with tenant_transaction(db, tenant_id) as scope:
-        github_id = 1000 * tenant_id + sum(map(ord, repo))  # one id per name within a tenant
-        repository_id = repositories.upsert(scope, RepoRef(github_id, repo))
-        subject = {
-            "repository": repo,
-            "number": number,
-            "requested_by": "alice",
-            "trigger": "label:morningai",
-            "instructions": SECRET_WORDS,
-        }
-        new = tasks.NewTask(kind, "default", uuid.uuid4().hex, subject, repository_id)
-        task_id = tasks.create(scope, new).id
-    if row:
-        with tenant_transaction(db, tenant_id) as scope:
-            columns = ", ".join(f"{name} = %({name})s" for name in row)
-            scope.conn.execute(
-                f"UPDATE tasks SET {columns} WHERE id = %(id)s", {**row, "id": task_id}
-            )
-    return task_id
 
 
 def ids(db: Database, tenant_id: int, filters: TaskFilter, limit: int = 50) -> list[int]:
@@ -160,7 +120,7 @@ def test_timeline_has_the_task_what_was_asked_and_its_events_in_order(
     assert (found.task.id, found.task.repository, found.task.number) == (task_id, "org/app", 5)
     assert (found.task.requested_by, found.task.prompt_tokens) == ("alice", 900)
     assert str(found.task.cost_usd) == "0.004200"
-    assert (found.instructions, found.trigger) == (SECRET_WORDS, "label:morningai")
+    assert (found.instructions, found.trigger) == (INSTRUCTIONS, "label:morningai")
 
 
 def test_a_tenant_never_sees_another_tenants_tasks(app_db: Database, owner_conn: Conn) -> None:

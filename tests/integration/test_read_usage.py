@@ -3,19 +3,17 @@ failed), read through the tenant-scoped read models from real PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from db import repositories, tasks, tenants
 from db.pool import Database
 from db.reads import trouble, usage
 from db.reads.task_list import TaskView
 from db.reads.usage import PeriodUsage, RepositoryUsage, Usage
-from db.repositories import RepoRef
-from db.tenancy import tenant_transaction, unscoped_transaction
+from db.tenancy import tenant_transaction
+from tests.support.task_rows import make_task, tenant
 
 JAN = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 # 23:30 UTC on the last of January: February already in Tokyo, still January in UTC
@@ -23,32 +21,6 @@ JAN_LATE = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
 FEB = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.usefixtures("clean_db")
-
-
-def tenant(db: Database, installation: int) -> int:
-    with unscoped_transaction(db) as conn:
-        return tenants.upsert_installation(
-            conn,
-            installation_id=installation,
-            account_login=f"org{installation}",
-            account_id=None,
-            account_type="Organization",
-            status="active",
-        )
-
-
-def make_task(db: Database, tenant_id: int, repo: str, number: int, **row: object) -> int:
-    """A task made the app's way, then given `row`'s columns (state, times, tokens, cost)."""
-    with tenant_transaction(db, tenant_id) as scope:
-        repository_id = repositories.upsert(scope, RepoRef(sum(map(ord, repo)), repo))
-        subject = {"repository": repo, "number": number, "requested_by": "alice"}
-        new = tasks.NewTask("code", "default", uuid.uuid4().hex, subject, repository_id)
-        task_id = tasks.create(scope, new).id
-        if row:
-            columns = ", ".join(f"{name} = %({name})s" for name in row)
-            query = f"UPDATE tasks SET {columns} WHERE id = %(id)s"
-            scope.conn.execute(query, {**row, "id": task_id})
-    return task_id
 
 
 def spend(created_at: datetime, prompt: int, completion: int, cost: str) -> dict[str, object]:
