@@ -1,4 +1,4 @@
-"""The model's edits as frozen dataclasses, and the parser of SEARCH/REPLACE blocks — pure.
+"""Parsing the model's edits: SEARCH/REPLACE blocks here, unified diffs in `unified` — pure.
 
 Two formats come back from models: Aider-style SEARCH/REPLACE blocks (parsed here) and unified
 diffs (parsed in `agents.code.diffs`). `parse_edits` picks the format. Every parse failure is an
@@ -10,85 +10,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from agents.code.edit_types import (
+    DeleteFile,
+    Edit,
+    EditFormatError,
+    FileEdit,
+    FilePatch,
+    Hunk,
+    HunkLine,
+    PatchError,
+)
+from agents.code.unified import parse_unified_diff
 
-class PatchError(Exception):
-    """Base of every applier error; `str()` is a message fit for a maintainer or the model."""
+# the edit types are imported from here by most of the package
+__all__ = [
+    "DeleteFile",
+    "Edit",
+    "EditFormatError",
+    "FileEdit",
+    "FilePatch",
+    "Hunk",
+    "HunkLine",
+    "PatchError",
+    "parse_edits",
+    "parse_search_replace",
+]
 
-
-class EditFormatError(PatchError):
-    """The model's reply is not a well-formed set of edits."""
-
-
-@dataclass(frozen=True)
-class FileEdit:
-    """Replace `search` by `replace` in `path`; an empty `search` creates or appends."""
-
-    path: str
-    search: str
-    replace: str
-    line: int = 0  # 1-based line of the block in the reply (0: built in code)
-
-
-@dataclass(frozen=True)
-class DeleteFile:
-    """Delete `path`: whole-file deletion is never inferred, it must be asked for."""
-
-    path: str
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class HunkLine:
-    tag: str  # " " context, "-" removed, "+" added
-    text: str  # without its line terminator
-    newline: bool = True  # False when "\ No newline at end of file" follows
-
-
-@dataclass(frozen=True)
-class Hunk:
-    """One `@@` hunk; the numbers are hints only (models get them wrong), None when absent."""
-
-    old_start: int | None
-    old_len: int | None
-    new_start: int | None
-    new_len: int | None
-    lines: tuple[HunkLine, ...]
-    section: str = ""
-    line: int = 0
-
-    @property
-    def header(self) -> str:
-        if self.old_start is None:
-            return "@@ @@"
-        return f"@@ -{self.old_start},{self.old_len} +{self.new_start},{self.new_len} @@"
-
-    def old_lines(self) -> tuple[str, ...]:
-        return tuple(h.text for h in self.lines if h.tag != "+")
-
-    def new_lines(self) -> tuple[str, ...]:
-        return tuple(h.text for h in self.lines if h.tag != "-")
-
-
-@dataclass(frozen=True)
-class FilePatch:
-    """A file's part of a unified diff; `None` stands for /dev/null (creation or deletion)."""
-
-    old_path: str | None
-    new_path: str | None
-    hunks: tuple[Hunk, ...]
-    line: int = 0
-    newline: str = "\n"  # the diff's own line ending: used only for a new or empty file
-
-    @property
-    def path(self) -> str:
-        path = self.new_path or self.old_path
-        assert path is not None  # the parser never builds /dev/null -> /dev/null
-        return path
-
-
-Edit = FileEdit | DeleteFile | FilePatch
 
 # Aider accepts 5 to 9 marker characters; models miscount, so do we.
 _SEARCH = re.compile(r"^\s*<{5,9} ?SEARCH\s*$")
@@ -107,8 +55,6 @@ def parse_edits(text: str) -> tuple[Edit, ...]:
     if any(marker.match(line) for line in text.splitlines() for marker in markers):
         return parse_search_replace(text)
     if _DIFF_START.search(text):
-        from agents.code.unified import parse_unified_diff  # unified imports this module
-
         return parse_unified_diff(text)
     raise EditFormatError(
         "no edits found: expected SEARCH/REPLACE blocks (a file path line, then"

@@ -12,7 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass, replace
 
-from agents.code.edits import EditFormatError, FilePatch, Hunk, HunkLine
+from agents.code.edit_types import EditFormatError, FilePatch, Hunk, HunkLine
 
 _HUNK = re.compile(r"^@@+ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@+ ?(.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
