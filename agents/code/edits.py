@@ -1,7 +1,7 @@
 """Parsing the model's edits: SEARCH/REPLACE blocks here, unified diffs in `unified` — pure.
 
 Two formats come back from models: Aider-style SEARCH/REPLACE blocks (parsed here) and unified
-diffs (parsed in `agents.code.diffs`). `parse_edits` picks the format. Every parse failure is an
+diffs (parsed in `agents.code.unified`). `parse_edits` picks the format. Every parse failure is an
 `EditFormatError` that says what is wrong and on which line of the reply, because the agent
 feeds the message back to the model.
 """
