@@ -93,7 +93,7 @@ class TaskPage:
     next: Cursor | None  # None: this was the last page
 
 
-# S608 does not apply: every piece is a constant; values travel as parameters
+# a task outlives its repository's row (ON DELETE SET NULL): then its subject names it
 VIEW = sql.SQL(
     "SELECT k.id, k.tenant_id, k.kind, k.queue, k.status,"
     " coalesce(r.full_name, k.subject ->> 'repository') AS repository,"
@@ -130,7 +130,7 @@ def list_tasks(
     page: a keyset, so a task created meanwhile neither repeats nor hides a row."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValueError(f"a page holds 1 to {MAX_PAGE} tasks")
-    where, params = _conditions(filters)
+    where, params = conditions(filters)
     if after is not None:
         where.append(sql.SQL("(k.created_at, k.id) < (%s, %s)"))
         params += [after.created_at, after.id]
@@ -142,7 +142,8 @@ def list_tasks(
     return TaskPage(page, Cursor(page[-1].created_at, page[-1].id) if more else None)
 
 
-def _conditions(filters: TaskFilter) -> tuple[list[sql.Composable], list[Any]]:
+def conditions(filters: TaskFilter) -> tuple[list[sql.Composable], list[Any]]:
+    """`filters` as SQL conditions on `tasks k` (joined to `repositories r`) and their values."""
     where: list[sql.Composable] = [sql.SQL("true")]
     params: list[Any] = []
     for column, wanted in (("k.status", filters.statuses), ("k.kind", filters.kinds)):

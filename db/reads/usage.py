@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from psycopg import sql
 
-from db.reads.task_list import REPOSITORY
+from db.reads.task_list import REPOSITORY, TaskFilter, conditions
 from db.tenancy import TenantScope
 
 Period = Literal["day", "week", "month"]
@@ -82,14 +82,7 @@ def by_period(
 def _grouped(
     scope: TenantScope, key: sql.Composable, since: datetime | None, until: datetime | None
 ) -> list[tuple[Any, Usage]]:
-    where: list[sql.Composable] = [sql.SQL("true")]
-    params: list[Any] = []
-    if since is not None:
-        where.append(sql.SQL("k.created_at >= %s"))
-        params.append(since)
-    if until is not None:
-        where.append(sql.SQL("k.created_at < %s"))
-        params.append(until)
+    where, params = conditions(TaskFilter(since=since, until=until))
     query = sql.SQL("SELECT {key}, {sums} {source} WHERE {where} GROUP BY 1").format(
         key=key, sums=_SUMS, source=_FROM, where=sql.SQL(" AND ").join(where)
     )
