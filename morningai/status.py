@@ -1,4 +1,4 @@
-"""`morningai status`: the operator overview and queue depths, rendered as text."""
+"""`morningai status`: the operator overview (never issue text) and queue depths, as text."""
 
 from __future__ import annotations
 

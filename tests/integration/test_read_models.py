@@ -1,5 +1,4 @@
-"""The tenant-scoped read models against real PostgreSQL under forced row-level security: task
-list filters and paging, a task's timeline, and the isolation of one tenant from another."""
+"""Tenant-scoped read models on real PostgreSQL: list filters, paging, timelines, isolation."""
 
 from __future__ import annotations
 

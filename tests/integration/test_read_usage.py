@@ -1,5 +1,4 @@
-"""A tenant's usage totals (all, per repository, per period) and its tasks in trouble (stuck,
-failed), read through the tenant-scoped read models from real PostgreSQL."""
+"""A tenant's usage totals and its stuck and failed tasks, read from real PostgreSQL."""
 
 from __future__ import annotations
 

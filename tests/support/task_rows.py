@@ -1,5 +1,4 @@
-"""Tenants and tasks written the app's way (tenant transactions, under row-level security), then
-set to the state, times and costs a read-model test needs without running a job."""
+"""Tenants and tasks made the app's way, under row-level security, in the state a test needs."""
 
 from __future__ import annotations
 
