@@ -22,6 +22,11 @@ fixtures:
 run: install
 	$(BIN)/morningai run
 
+# in parallel, one pytest-xdist worker per CPU, each module on one worker (its module-scoped
+# fixtures, e.g. test_faults_postgres's own server, start once); each worker has its own
+# database and Redis (tests/conftest.py). `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: install fixtures
 	$(BIN)/ruff check .
 	$(BIN)/mypy
