@@ -4,7 +4,8 @@ Redis-compatible server — the embedded ones, or those named by DATABASE_URL / 
 Under pytest-xdist each worker is a session of its own: its own database on the one server
 (started under a lock), and its own embedded Redis server, or its own database number of
 REDIS_URL's server (keys are a database's; pub/sub channels are the whole server's, so there a
-worker listening to every tenant's channel hears the other workers' tasks too)."""
+worker listening to every tenant's channel hears the other workers' tasks too, and a test picks
+its own task's messages by trace id)."""
 
 from __future__ import annotations
 
