@@ -19,8 +19,9 @@ from agents.code.state import CodeState
 from agents.ports import Usage
 from core.settings import Settings
 from core.task_kinds import BRANCH_PREFIX
-from jobs.steps.models import chat_model
+from jobs.code.change import code_context
 from jobs.steps.repo_config import RepoConfigError, parse_repo_config
+from jobs.steps.rules import CONFIG_PATH
 
 
 class SolveError(RuntimeError):
@@ -48,22 +49,12 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def _context(repo: Path, settings: Settings, out: TextIO) -> CodeContext:
-    config_file = repo / ".github" / "morningai.yml"
+    config_file = repo / CONFIG_PATH
     try:
         config = parse_repo_config(config_file.read_text() if config_file.exists() else None)
     except RepoConfigError as exc:
         raise SolveError(str(exc)) from exc
-    return CodeContext(
-        model=chat_model(settings),
-        progress=PrintProgress(out),
-        repo_root=repo,
-        repository=repo.name,
-        forbidden_paths=config.forbidden_paths,
-        max_attempts=config.max_attempts,
-        token_budget=config.token_budget,
-        test_command=config.test_command,
-        test_timeout_seconds=config.test_timeout_seconds,
-    )
+    return code_context(settings, PrintProgress(out), repo, repo.name, config)
 
 
 def solve(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.nodes import PACKAGE, PROMPTS
 from agents.code.state import CheckResult, CodeState
+from agents.ports import Progress
+from core.settings import Settings
 from github_app.client import RepoClient
 from github_app.publish import FileChange, commit, point_branch
 from jobs.runtime.errors import PermanentError
@@ -46,17 +49,7 @@ def solve(
 ) -> Change:
     """Run the code graph on commit `sha`; the change it made, or why there is none."""
     with checkout(client, sha) as root:
-        context = CodeContext(
-            model=chat_model(run.ctx.settings),
-            progress=progress,
-            repo_root=root,
-            repository=client.full_name,
-            forbidden_paths=config.forbidden_paths,
-            max_attempts=config.max_attempts,
-            token_budget=config.token_budget,
-            test_command=config.test_command,
-            test_timeout_seconds=config.test_timeout_seconds,
-        )
+        context = code_context(run.ctx.settings, progress, root, client.full_name, config)
         state = cast(
             CodeState,
             run_graph(run, code_graph.build, dict(request), context, (PACKAGE, PROMPTS)),
@@ -75,6 +68,34 @@ def solve(
             checks=state.get("checks", []),
             spend=spend,
         )
+
+
+def code_context(
+    settings: Settings, progress: Progress, root: Path, repository: str, config: RepoConfig
+) -> CodeContext:
+    """What the code graph needs to work on the files under `root`, within the repository's
+    rules (`.github/morningai.yml`): a task's checkout, or `morningai solve`'s working copy."""
+    return CodeContext(
+        model=chat_model(settings),
+        progress=progress,
+        repo_root=root,
+        repository=repository,
+        forbidden_paths=config.forbidden_paths,
+        max_attempts=config.max_attempts,
+        token_budget=config.token_budget,
+        test_command=config.test_command,
+        test_timeout_seconds=config.test_timeout_seconds,
+    )
+
+
+def issue_request(number: int, title: str, body: str, instructions: str) -> CodeState:
+    """What the graph is asked: an issue (or a pull request to revise) and the asker's words."""
+    return {
+        "issue_number": number,
+        "issue_title": title,
+        "issue_body": body,
+        "instructions": instructions,
+    }
 
 
 def push(client: RepoClient, change: Change, *, parent: str, branch: str, message: str) -> str:

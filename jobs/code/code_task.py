@@ -11,7 +11,7 @@ from core.task_kinds import kind_of
 from github_app.client import RepoClient
 from github_app.publish import branch_sha, default_branch, open_pull_request, request_review
 from jobs.code import pull_request
-from jobs.code.change import Change, push, solve
+from jobs.code.change import Change, issue_request, push, solve
 from jobs.runtime.errors import Cancelled, PermanentError
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
@@ -50,12 +50,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         progress,
         config=config,
         sha=base_sha,
-        request={
-            "issue_number": req.number,
-            "issue_title": issue.title,
-            "issue_body": issue.body,
-            "instructions": req.instructions,
-        },
+        request=issue_request(req.number, issue.title, issue.body, req.instructions),
     )
     progress.update(stage="publishing", detail="Opening the pull request.")
     return _open_pull(run, client, progress, config, req, base, base_sha, change)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.task_kinds import is_ours
 from github_app.client import PullInfo, RepoClient
-from jobs.code.change import push, solve
+from jobs.code.change import issue_request, push, solve
 from jobs.runtime.errors import Cancelled
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
@@ -53,12 +53,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         progress,
         config=config,
         sha=head_sha,
-        request={
-            "issue_number": pull.number,
-            "issue_title": pull.title,
-            "issue_body": pull.body,
-            "instructions": req.instructions,
-        },
+        request=issue_request(pull.number, pull.title, pull.body, req.instructions),
     )
     progress.update(stage="publishing", detail=f"Pushing to `{pull.head_ref}`.")
     title = change.title or "Revise"
