@@ -1,7 +1,7 @@
 """Job benchmarks: how fast RQ moves trivial tasks, and how many code tasks fit in memory.
 
     .venv/bin/python -m bench.jobs throughput [--tasks 300] [--workers 1,2]
-        [--classes fork,preload,simple] [--kinds noop,lifecycle]
+        [--classes fork,preload,simple] [--kinds noop,lifecycle,unreported]
     .venv/bin/python -m bench.jobs memory [--concurrency 1,2,4,8] [--repo DIR]
         [--model-delay 2] [--preload [import|freeze]] [--test-command CMD]
 
@@ -13,9 +13,10 @@ and FLUSH the Redis database.
 transaction, `jobs.runtime.queues.enqueue_task`, then marking it enqueued), all before any worker
 starts, then starts real RQ workers in burst mode and reports jobs per second and the time
 per job from RQ's own timestamps (first job started to last job ended), with CPU per job from
-each worker's resource usage (work-horses included). Two trivial kinds: `noop` (a job that
-does nothing: RQ's own cost) and `lifecycle` (`jobs.runtime.runner.run_task` around nothing: the
-job context, claim, events and finish every task pays). Worker classes: `fork` is the app's
+each worker's resource usage (work-horses included). Trivial kinds: `noop` (a job that
+does nothing: RQ's own cost), `lifecycle` (`jobs.runtime.runner.run_task` around nothing: the
+job context, claim, events, finish and the sinks every task pays) and `unreported` (the same
+with no sink registered: what the sinks add). Worker classes: `fork` is the app's
 `morningai worker --burst` (a work-horse forked per job), `preload` the same with
 `jobs.runtime.runner` imported in the worker before it forks, `simple` is RQ's SimpleWorker.
 The code-task memory benchmark is bench/jobs_memory.py.
@@ -63,6 +64,7 @@ NOISE_SHARE = 0.05
 TRIVIAL = {
     "noop": TaskKind("bench_noop", "bench.trivial_jobs.noop", "default", 60),
     "lifecycle": TaskKind("bench_lifecycle", "bench.trivial_jobs.lifecycle", "default", 60),
+    "unreported": TaskKind("bench_unreported", "bench.trivial_jobs.unreported", "default", 60),
 }
 # worker class -> (bench.workers class, module the worker imports before forking)
 CLASSES = {
@@ -331,7 +333,9 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--classes", default="fork,preload,simple", help="fork, preload and/or simple"
     )
-    parser.add_argument("--kinds", default="noop,lifecycle", help="noop and/or lifecycle")
+    parser.add_argument(
+        "--kinds", default="noop,lifecycle", help="noop, lifecycle and/or unreported"
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per round")
     a = parser.parse_args(argv)
     workers = tuple(int(w) for w in _csv(a.workers))
@@ -339,7 +343,7 @@ def parse_args(argv: Sequence[str]) -> Options:
     if a.tasks < 1 or not workers or min(workers) < 1 or max(workers) > 2 * (os.cpu_count() or 1):
         parser.error("--tasks and --workers must be at least 1 (workers at most 2 per core)")
     if not set(classes) <= set(CLASSES) or not set(kinds) <= set(TRIVIAL):
-        parser.error("--classes: fork, preload, simple; --kinds: noop, lifecycle")
+        parser.error("--classes: fork, preload, simple; --kinds: noop, lifecycle, unreported")
     return Options(a.tasks, workers, classes, kinds, a.timeout)
 
 

@@ -19,3 +19,13 @@ def lifecycle(task_id: int) -> None:
     from jobs.runtime.runner import run_task
 
     run_task(task_id, lambda _run: "nothing to do")
+
+
+def unreported(task_id: int) -> None:
+    """`lifecycle` with no sinks registered: the baseline that shows what the sinks (the status
+    comment's, which ignores this kind, and the live events' PUBLISH) add to every task."""
+    from jobs.runtime import sinks
+    from jobs.runtime.runner import run_task
+
+    sinks.SINKS = ()
+    run_task(task_id, lambda _run: "nothing to do")

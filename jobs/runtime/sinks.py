@@ -76,6 +76,13 @@ class SinkFactory(Protocol):
     def __call__(self, ctx: JobContext) -> Sink: ...
 
 
+def preload() -> None:
+    """Import every registered sink now: a worker does it before forking, so work-horses
+    do not import them once per task (bench/jobs, `lifecycle` against `unreported`)."""
+    for path in SINKS:
+        _factory(path)
+
+
 @cache
 def _factory(path: str) -> SinkFactory:
     module, _, name = path.rpartition(".")

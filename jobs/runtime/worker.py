@@ -38,6 +38,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     The agent graphs are not preloaded: a bigger parent made each task's memory larger.
     """
     import jobs.runtime.runner  # noqa: F401 - preloaded for the forked work-horses (see above)
+    from jobs.runtime import sinks
+
+    sinks.preload()
 
     if not forbid_inspection():  # before forking work-horses: they inherit it
         log.warning("could not mark the worker undumpable; tests may read its environment")
