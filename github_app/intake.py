@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
+from core.ids import new_trace_id
 from db import deliveries, repositories, tasks, tenants
 from db.deliveries import DeliveryRecord
 from db.pool import Database
@@ -169,7 +169,7 @@ def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
     new = tasks.NewTask(
         kind=intent.kind,
         queue=intent.queue,
-        trace_id=uuid.uuid4().hex,
+        trace_id=new_trace_id(),
         subject=intent.subject().encode(),
         repository_id=repository_id,
         delivery_id=env.delivery_id,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import sys
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -20,6 +19,7 @@ from agents.code.locate_text import BM25, Tokenizer, query_weights
 from agents.faq import graph as faq_graph
 from agents.faq.context import FaqContext, KnownEntry, Passage
 from agents.faq.state import FaqState
+from core.ids import new_trace_id
 from core.settings import Settings
 from jobs.faq.memory import SnapshotFiles
 from jobs.steps.models import chat_model
@@ -83,7 +83,7 @@ def ask(repo: Path, question: str, settings: Settings | None = None) -> FaqState
         "mode": "ask",
         "task_label": question,
         "question": question,
-        "trace_id": uuid.uuid4().hex,
+        "trace_id": new_trace_id(),
     }
     state = cast(FaqState, faq_graph.build().invoke(request, context=context))
     if state.get("outcome") != "ready":

@@ -8,8 +8,7 @@ and runs in this process; the pull request's address is printed.
 
 from __future__ import annotations
 
-import uuid
-
+from core.ids import new_trace_id
 from core.settings import Settings
 from core.subject import NO_THREAD, TaskSubject
 from core.task_kinds import kind_of
@@ -52,7 +51,7 @@ def mine(full_name: str, settings: Settings | None = None) -> tasks.Task:
                 NewTask(
                     kind=HISTORY.name,
                     queue=HISTORY.queue,
-                    trace_id=uuid.uuid4().hex,
+                    trace_id=new_trace_id(),
                     repository_id=repo_id,
                     subject=TaskSubject(full_name, NO_THREAD, OPERATOR, trigger="cli").encode(),
                 ),
