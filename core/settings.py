@@ -9,6 +9,7 @@ from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_WEB_URL = "https://github.com"
 
 
 class Settings(BaseSettings):
@@ -26,6 +27,13 @@ class Settings(BaseSettings):
     github_private_key_path: Path | None = None
     github_webhook_secret: SecretStr | None = None
     github_api_url: str = DEFAULT_API_URL
+    # GitHub's web host (App registration and install pages); GitHub Enterprise Server: https://HOST
+    github_url: str = DEFAULT_WEB_URL
+    # the App's OAuth client, when the App was made by hand (the manifest flow stores its own)
+    github_client_id: str | None = None
+    github_client_secret: SecretStr | None = None
+    # base64 (standard or URL-safe) of 32 random bytes: the AES-256-GCM key for secrets at rest
+    morningai_secret_key: SecretStr | None = None
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     morningai_model: str = "gpt-4.1-mini"
