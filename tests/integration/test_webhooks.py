@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from morningai.embedded import DatabaseUrls
 from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
 from tests.support.webhooks import INSTALLATION, SECRET, labeled_issue, make_settings
-from web import create_app
+from web import create_app, spa
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -312,8 +313,11 @@ def test_health_and_readiness(database: DatabaseUrls, redis_url: str) -> None:
     assert set(response.json()["failed"]) == {"redis"}
 
 
-def test_index_names_missing_github_settings(database: DatabaseUrls, redis_url: str) -> None:
+def test_index_names_missing_github_settings(
+    database: DatabaseUrls, redis_url: str, tmp_path: Path
+) -> None:
     app = create_app(make_settings(database, redis_url))
+    app.config[spa.BUILD_DIR] = str(tmp_path)  # no web app built: GET / is this page (test_spa.py)
     with serve_wsgi(app) as url:
         page = httpx.get(url + "/").text
     assert "<li><code>GITHUB_APP_ID</code></li>" in page
