@@ -55,6 +55,21 @@ def public_key(pem: str) -> rsa.RSAPublicKey:
     return key.public_key()
 
 
+def app_key(
+    world: World, token: str, own_key: rsa.RSAPublicKey
+) -> tuple[set[str], rsa.RSAPublicKey]:
+    """The issuers and public key to check an app JWT with: the App its (not yet verified)
+    `iss` names among those made from a manifest, else the simulator's own App."""
+    try:
+        issuer = str(jwt.decode(token, options={"verify_signature": False}).get("iss", ""))
+    except jwt.PyJWTError as exc:
+        raise AuthError(401, "A JSON web token could not be decoded") from exc
+    for made in world.manifest_apps.values():
+        if issuer in (str(made.id), made.client_id) and made.private_key_pem:
+            return {str(made.id), made.client_id}, public_key(made.private_key_pem)
+    return {str(world.app.id), world.app.client_id}, own_key
+
+
 def verify_jwt(token: str, key: rsa.RSAPublicKey, issuers: set[str], now: datetime) -> None:
     """Accept an app JWT as GitHub does: RS256, iss = app or client id, iat/exp sane, <= 10 min."""
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import os
 import re
 import weakref
 from collections.abc import Callable, Iterable
@@ -14,18 +12,16 @@ from typing import Any
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder
+from simulator.manifests import issue_code
 from simulator.pulls import refresh
+from simulator.routes_manifest import PERSONAL_OWNER
 from simulator.routes_pulls import pull_json
 from simulator.routing import Backend
 from simulator.seeding_history import HistorySeeding
 from simulator.server import ServerThread, create_app
 from simulator.shapes import JSON, Site
 from simulator.shapes_issues import comment, issue, reaction
-from simulator.state import World
-
-# githubkit caches JWTs and installation tokens process-wide by app id, so two simulators
-# in one process must never share an app id.
-_APP_IDS = itertools.count(100_000 + os.getpid() % 1000 * 1000)
+from simulator.state import APP_IDS, App, World
 
 
 class _LateApp:
@@ -53,7 +49,7 @@ class GitHubSimulator(HistorySeeding):
         port: int = 0,
     ) -> None:
         self.root = Path(root)
-        self.app_id = next(_APP_IDS)
+        self.app_id = next(APP_IDS)
         self.private_key_pem = new_private_key_pem()
         self.world = World(self.app_id, app_slug)
         self.recorder = Recorder()
@@ -139,6 +135,22 @@ class GitHubSimulator(HistorySeeding):
                 for i in found.issues.values()
                 if i.pull is not None
             ]
+
+    def manifest_code(self, manifest: dict[str, Any], org: str | None = None) -> str:
+        """What GitHub's new-App page does once the person clicks "Create": a one-hour code
+        for `POST /app-manifests/{code}/conversions` (owned by `org`, or a personal account)."""
+        with self.world.lock:
+            owner = (
+                self.world.account(org, "Organization")
+                if org
+                else self.world.account(PERSONAL_OWNER, "User")
+            )
+            return issue_code(self.world, manifest, owner)
+
+    def manifest_app(self, app_id: int) -> App:
+        """An App registered from a manifest (KeyError when there is none with this id)."""
+        with self.world.lock:
+            return self.world.manifest_apps[app_id]
 
     @property
     def requests(self) -> list[Exchange]:

@@ -18,6 +18,7 @@ from simulator import (
     routes_git,
     routes_issues,
     routes_labels,
+    routes_manifest,
     routes_pulls,
     routes_repos,
 )
@@ -25,6 +26,7 @@ from simulator.api import ApiError, respond
 from simulator.auth import (
     AuthError,
     Caller,
+    app_key,
     check_permission,
     check_repo_access,
     check_token,
@@ -51,6 +53,7 @@ def create_app(backend: Backend) -> Flask:
         routes_pulls,
         routes_issues,
         routes_labels,
+        routes_manifest,
     ):
         app.register_blueprint(module.bp)
     app.before_request(_inject_fault)
@@ -101,8 +104,8 @@ def _authenticate() -> None:
         raise AuthError(401, "Requires authentication")
     world = backend().world
     if endpoint.auth == "app":
-        issuers = {str(world.app.id), world.app.client_id}
-        verify_jwt(credential, backend().public_key, issuers, world.now())
+        issuers, key = app_key(world, credential, backend().public_key)
+        verify_jwt(credential, key, issuers, world.now())
         g.caller = Caller("app")
     else:
         token = check_token(world, credential)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.pulls import network_root
-from simulator.state import Account, Installation, Repo, Token, World
+from simulator.state import Account, App, Installation, Repo, Token, World
 
 JSON = dict[str, Any]
 DOCS = "https://docs.github.com/rest"
@@ -73,8 +73,9 @@ def user(site: Site, account: Account) -> JSON:
     }
 
 
-def app(site: Site) -> JSON:
-    info = site.world.app
+def app(site: Site, info: App | None = None) -> JSON:
+    """An App as GET /app shows it: the simulator's own, or `info` (one made from a manifest)."""
+    info = info or site.world.app
     return {
         "id": info.id,
         "slug": info.slug,
@@ -87,13 +88,9 @@ def app(site: Site) -> JSON:
         "html_url": f"{site.html}/apps/{info.slug}",
         "created_at": iso(info.created_at),
         "updated_at": iso(info.created_at),
-        "permissions": {
-            "contents": "write",
-            "issues": "write",
-            "metadata": "read",
-            "pull_requests": "write",
-        },
-        "events": ["issues", "issue_comment", "pull_request"],
+        "permissions": dict(info.permissions)
+        or {"contents": "write", "issues": "write", "metadata": "read", "pull_requests": "write"},
+        "events": list(info.events) or ["issues", "issue_comment", "pull_request"],
         "installations_count": len(site.world.installations),
     }
 

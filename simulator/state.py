@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from simulator.gitstore import GitStore
 
@@ -21,9 +23,14 @@ class Account:
     type: str  # "User" | "Organization" | "Bot"
 
 
+# githubkit caches JWTs and installation tokens process-wide by app id, so two simulators
+# in one process, or two Apps of one simulator, must never share an app id.
+APP_IDS = itertools.count(100_000 + os.getpid() % 1000 * 1000)
+
+
 @dataclass
 class App:
-    """The one GitHub App the simulator knows."""
+    """A GitHub App: the simulator's own, or one registered from a manifest."""
 
     id: int
     slug: str
@@ -31,6 +38,12 @@ class App:
     owner: Account
     bot: Account
     created_at: datetime
+    # a manifest App's own credentials (the simulator's own App keeps its key in Backend)
+    private_key_pem: str | None = field(default=None, repr=False)
+    webhook_secret: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    permissions: dict[str, str] = field(default_factory=dict)
+    events: list[str] = field(default_factory=list)
 
     @property
     def client_id(self) -> str:
@@ -165,6 +178,9 @@ class World:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.rate_used: dict[str, int] = {}  # requests per rate-limit bucket
         self.downloads: dict[str, tuple[int, str, datetime]] = {}  # ticket: repo, sha, expiry
+        # the manifest flow: a one-hour code -> (manifest, owner, expiry); Apps made from them
+        self.manifest_codes: dict[str, tuple[dict[str, Any], Account, datetime]] = {}
+        self.manifest_apps: dict[int, App] = {}
 
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0) + self.clock_offset

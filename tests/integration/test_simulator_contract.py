@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, UnauthAuthStrategy
 from githubkit.exception import RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract
@@ -123,6 +123,33 @@ def exercise_app_auth(s: Seeded) -> None:
     assert token.permissions.contents == "read"
     expires = datetime.strptime(token.expires_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+
+
+def exercise_manifest(s: Seeded) -> None:
+    """The manifest flow: a code (the new-App page's work) converted once into a new App
+    whose own JWT the simulator then accepts."""
+    code = s.sim.manifest_code(
+        {
+            "name": "Contract App",
+            "url": "https://x.example",
+            "hook_attributes": {"url": "https://x.example/api/github/webhooks"},
+            "redirect_url": "https://x.example/setup/complete",
+            "default_permissions": {"issues": "write", "metadata": "read"},
+            "default_events": ["issues"],
+        }
+    )
+    public = GitHub(UnauthAuthStrategy(), base_url=s.sim.url)
+    made = public.rest.apps.create_from_manifest(code).parsed_data
+    assert (made.slug, made.permissions.issues, made.events) == (
+        "contract-app",
+        "write",
+        ["issues"],
+    )
+    with pytest.raises(RequestFailed) as used:
+        public.rest.apps.create_from_manifest(code)
+    assert used.value.response.status_code == 404
+    as_new = GitHub(AppAuthStrategy(str(made.id), made.pem), base_url=s.sim.url)
+    assert as_new.rest.apps.get_installation(s.installation).parsed_data.id == s.installation
 
 
 def exercise_repo_reads(s: Seeded) -> None:
@@ -376,6 +403,7 @@ def test_every_endpoint_matches_githubs_openapi_description(
     openapi_contract: OpenAPIContract,
 ) -> None:
     exercise_app_auth(seeded)
+    exercise_manifest(seeded)
     exercise_repo_reads(seeded)
     exercise_tarball(seeded)
     exercise_pulls(seeded, exercise_git_data(seeded))
