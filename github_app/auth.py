@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, UnauthAuthStrategy
 from githubkit.cache import RedisCacheStrategy
 from redis import Redis
 
@@ -65,3 +65,15 @@ def installation_github(
         else AppInstallationAuthStrategy(app_id, key, installation_id)
     )
     return _github(strategy, settings, redis)
+
+
+def public_github(settings: Settings) -> GitHub[UnauthAuthStrategy]:
+    """githubkit with no credentials, for the manifest conversion. No retry: the code in the
+    URL is single-use, so a repeated POST after a lost answer could only fail."""
+    return GitHub(
+        UnauthAuthStrategy(),
+        base_url=settings.github_api_url,
+        http_cache=False,
+        auto_retry=False,
+        timeout=30.0,
+    )

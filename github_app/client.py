@@ -13,8 +13,8 @@ from __future__ import annotations
 from redis import Redis
 
 from core.settings import Settings
-from github_app.auth import app_github, installation_github
-from github_app.rest.app import AppClient
+from github_app.auth import app_github, installation_github, public_github
+from github_app.rest.app import AppClient, ManifestApi, ManifestConversion
 from github_app.rest.errors import (
     GitHubException,
     RateLimitExceeded,
@@ -33,6 +33,7 @@ __all__ = [
     "Comment",
     "GitHubException",
     "IssueInfo",
+    "ManifestConversion",
     "PullFile",
     "PullInfo",
     "PullLink",
@@ -43,6 +44,7 @@ __all__ = [
     "RequestTimeout",
     "TreeEntry",
     "app_client",
+    "convert_manifest",
     "repo_client",
 ]
 
@@ -61,3 +63,8 @@ def repo_client(
 def app_client(settings: Settings, redis: Redis) -> AppClient:
     """A client authenticated as the App itself (JWT): for /app endpoints only."""
     return AppClient(app_github(settings, redis))
+
+
+def convert_manifest(settings: Settings, code: str) -> ManifestConversion:
+    """Exchange a manifest flow's one-hour code for the new App's credentials (no auth)."""
+    return ManifestApi(public_github(settings)).convert(code)

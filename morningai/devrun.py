@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.secrets_at_rest import new_key
 from morningai.embedded import EmbeddedRedis, provision_database, start_postgres
 from morningai.schema import migrate_all
 
@@ -31,9 +32,26 @@ def _services(data_dir: Path, env: dict[str, str]) -> EmbeddedRedis | None:
     return redis
 
 
+def local_secret_key(data_dir: Path, env: dict[str, str]) -> None:
+    """Fill MORNINGAI_SECRET_KEY in `env` when unset, from `data_dir/secret_key` (made once,
+    readable by its owner only): the App registered at setup stays readable across restarts.
+    Lose the file and the stored App is lost with it."""
+    if env.get("MORNINGAI_SECRET_KEY"):
+        return
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(new_key() + "\n")
+        log.info("made the key for secrets at rest in %s (keep it with the database)", path)
+    env["MORNINGAI_SECRET_KEY"] = path.read_text(encoding="ascii").strip()
+
+
 def run_all(data_dir: str, config: str) -> int:
     env = dict(os.environ)
     redis = _services(Path(data_dir).resolve(), env)
+    local_secret_key(Path(data_dir).resolve(), env)
     applied = migrate_all(env.get("DATABASE_MIGRATION_URL") or env["DATABASE_URL"])
     log.info("migrations applied: %s", applied or "none (up to date)")
     exe = Path(sys.executable).parent

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from redis import Redis
 
+from core.secrets_at_rest import SealedValueError, SecretKeyError
 from core.settings import Settings
 from db.pool import Database
+from github_app import registration
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -16,7 +23,27 @@ class Services:
     settings: Settings
     _db: Database | None = None
     _redis: Redis | None = None
+    _github: Settings | None = None  # the effective settings, once they name a whole App
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def github_settings(self) -> Settings:
+        """The settings with the App registered at /setup/complete filling what the environment
+        leaves unset; read again until an App is complete, so setup needs no restart."""
+        if self._github is not None:
+            return self._github
+        if not self.settings.missing_github_settings():
+            self._github = self.settings
+            return self.settings
+        try:
+            effective = registration.effective_settings(
+                self.settings, registration.load(self.db, self.settings)
+            )
+        except (psycopg.Error, PoolTimeout, SecretKeyError, SealedValueError) as exc:
+            log.warning("the registered App could not be read (%s)", type(exc).__name__)
+            return self.settings
+        if not effective.missing_github_settings():
+            self._github = effective
+        return effective
 
     @property
     def db(self) -> Database:

@@ -31,7 +31,7 @@ def _answer(status: int, outcome: str, detail: str, delivery_id: str | None) -> 
 @blueprint.post("/api/github/webhooks")
 def receive() -> Response:
     services: Services = current_app.extensions["morningai"]
-    secret = services.settings.webhook_secret()
+    secret = services.github_settings().webhook_secret()
     if secret is None:
         log.error("webhook refused: GITHUB_WEBHOOK_SECRET is not set")
         return _answer(503, "unavailable", "webhook secret is not configured", None)

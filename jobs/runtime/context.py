@@ -11,6 +11,7 @@ from redis import Redis
 
 from core.settings import Settings
 from db.pool import Database
+from github_app import registration
 from github_app.client import RepoClient, repo_client
 
 STALE_AFTER = timedelta(seconds=60)  # the default of TASK_STALE_SECONDS
@@ -34,7 +35,15 @@ class JobContext:
         return min(timedelta(seconds=10), self.stale_after / 4)
 
     def repo(self, installation_id: int, full_name: str) -> RepoClient:
-        return repo_client(self.settings, self.redis, installation_id, full_name)
+        return repo_client(self.github_settings(), self.redis, installation_id, full_name)
+
+    def github_settings(self) -> Settings:
+        """The settings, with the App registered at /setup/complete filling what the
+        environment leaves unset (read once it is there: a worker started before setup)."""
+        if not registration.app_from_environment(self.settings):
+            stored = registration.load(self.db, self.settings)
+            self.settings = registration.effective_settings(self.settings, stored)
+        return self.settings
 
     def close(self) -> None:
         self.db.close()

@@ -160,6 +160,18 @@ def test_worker_gets_the_credentials_its_jobs_use(blueprint: dict[str, Any]) -> 
     assert "GITHUB_WEBHOOK_SECRET" not in variables
 
 
+def test_secret_key_is_generated_once_and_shared_with_the_worker(
+    blueprint: dict[str, Any],
+) -> None:
+    web = service(blueprint, "web")
+    assert env(blueprint, web)["MORNINGAI_SECRET_KEY"] == {
+        "key": "MORNINGAI_SECRET_KEY",
+        "generateValue": True,
+    }
+    copied = env(blueprint, service(blueprint, "worker"))["MORNINGAI_SECRET_KEY"]["fromService"]
+    assert (copied["name"], copied["envVarKey"]) == (web["name"], "MORNINGAI_SECRET_KEY")
+
+
 @pytest.mark.parametrize("kind", ["web", "worker"])
 def test_plain_settings(blueprint: dict[str, Any], kind: str) -> None:
     variables = env(blueprint, service(blueprint, kind))

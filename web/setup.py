@@ -1,0 +1,119 @@
+"""First start: register the GitHub App from app.yml (the manifest flow), then send the person
+to its install page. `GET /api/setup/status`, `GET /api/setup/manifest`, `GET /setup/complete`.
+
+The public URL defaults to the request's own host URL. No ProxyFix: X-Forwarded-* headers are
+not trusted (anyone can send them); behind a proxy the page passes its own origin as `url`.
+https://docs.github.com/en/apps/sharing-github-apps/registering-a-github-app-from-a-manifest
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from core.secrets_at_rest import SecretKeyError, parse_key
+from core.settings import Settings
+from github_app import manifest, registration
+from github_app.client import GitHubException, convert_manifest
+from web.services import Services
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("setup", __name__)
+
+STATE_TTL_SECONDS = 3600  # GitHub's manifest code lives one hour too
+_STATE_PREFIX = "morningai:setup:state:"
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")  # goes into a URL path: nothing else allowed
+
+
+def _services() -> Services:
+    found: Services = current_app.extensions["morningai"]
+    return found
+
+
+def _error(status: int, detail: str) -> Response:
+    response = jsonify(error=detail)
+    response.status_code = status
+    return response
+
+
+def _key_problem(settings: Settings) -> str | None:
+    key = settings.morningai_secret_key
+    try:
+        parse_key(key.get_secret_value() if key is not None else None)
+    except SecretKeyError as exc:
+        return str(exc)  # names the setting and the format, never the value
+    return None
+
+
+def _registered(services: Services) -> registration.RegisteredApp | None:
+    return registration.load(services.db, services.settings)
+
+
+@blueprint.get("/api/setup/status")
+def status() -> Response:
+    services = _services()
+    stored = None if registration.app_from_environment(services.settings) else _registered(services)
+    effective = registration.effective_settings(services.settings, stored)
+    missing = effective.missing_github_settings()
+    from_env = registration.app_from_environment(services.settings)
+    if stored is None and not from_env and _key_problem(services.settings):
+        missing.append("MORNINGAI_SECRET_KEY")
+    install = manifest.install_url(services.settings.github_url, stored.slug) if stored else None
+    return jsonify(configured=not missing, missing=missing, install_url=install)
+
+
+@blueprint.get("/api/setup/manifest")
+def manifest_to_post() -> Response:
+    services = _services()
+    if registration.app_from_environment(services.settings) or _registered(services):
+        return _error(409, "a GitHub App is already configured; setup cannot run again")
+    problem = _key_problem(services.settings)
+    if problem:
+        return _error(503, f"{problem}: the App's secrets could not be stored")
+    try:
+        built = manifest.build(
+            manifest.load_template(),
+            request.args.get("url") or request.host_url,
+            request.args.get("name"),
+        )
+        state = secrets.token_urlsafe(32)
+        target = manifest.post_url(services.settings.github_url, state, request.args.get("org"))
+    except manifest.ManifestError as exc:
+        return _error(400, str(exc))
+    services.redis.set(_state_key(state), "1", ex=STATE_TTL_SECONDS)
+    return jsonify(manifest=built, post_url=target, state=state)
+
+
+@blueprint.get("/setup/complete")
+def complete() -> Response:
+    services = _services()
+    state, code = request.args.get("state", ""), request.args.get("code", "")
+    # DEL answers 1 only for the first caller: the state is single-use even under a race
+    if not state or len(state) > 200 or services.redis.delete(_state_key(state)) != 1:
+        log.warning("setup refused: unknown, expired or reused state")
+        return _error(400, "unknown, expired or already used state: start setup again")
+    if not _CODE.match(code):
+        return _error(400, "missing or malformed code")
+    if registration.app_from_environment(services.settings) or _registered(services):
+        return _error(409, "a GitHub App is already configured; setup cannot run again")
+    try:
+        created = convert_manifest(services.settings, code)
+    except GitHubException as exc:
+        log.warning("manifest conversion refused by GitHub (%s)", type(exc).__name__)
+        return _error(502, "GitHub did not accept the code (it lives one hour): start again")
+    if not registration.save(services.db, services.settings, created):
+        return _error(409, "a GitHub App is already configured; setup cannot run again")
+    log.info(
+        "GitHub App %s (id %s) registered by %s", created.slug, created.app_id, created.owner_login
+    )
+    install = manifest.install_url(services.settings.github_url, created.slug)
+    return Response(status=302, headers={"Location": install})
+
+
+def _state_key(state: str) -> str:
+    # the key holds a digest: a Redis listing shows no usable state
+    return _STATE_PREFIX + hashlib.sha256(state.encode("utf-8")).hexdigest()
