@@ -39,6 +39,12 @@ def app_from_environment(settings: Settings) -> bool:
     return bool(settings.github_app_id) and settings.github_private_key is not None
 
 
+def exists(db: Database) -> bool:
+    """An App is registered (whether or not this process's key opens its secrets)."""
+    with db.connection() as conn:
+        return app_registration.get(conn) is not None
+
+
 def load(db: Database, settings: Settings) -> RegisteredApp | None:
     with db.connection() as conn:
         row = app_registration.get(conn)

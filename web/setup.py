@@ -15,7 +15,7 @@ import secrets
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from core.secrets_at_rest import SecretKeyError, parse_key
+from core.secrets_at_rest import SealedValueError, SecretKeyError, parse_key
 from core.settings import Settings
 from github_app import manifest, registration
 from github_app.client import GitHubException, convert_manifest
@@ -49,18 +49,23 @@ def _key_problem(settings: Settings) -> str | None:
     return None
 
 
-def _registered(services: Services) -> registration.RegisteredApp | None:
-    return registration.load(services.db, services.settings)
+def _already_configured(services: Services) -> bool:
+    return registration.app_from_environment(services.settings) or registration.exists(services.db)
 
 
 @blueprint.get("/api/setup/status")
 def status() -> Response:
     services = _services()
-    stored = None if registration.app_from_environment(services.settings) else _registered(services)
+    from_env = registration.app_from_environment(services.settings)
+    stored, unreadable = None, False
+    if not from_env:
+        try:
+            stored = registration.load(services.db, services.settings)
+        except (SecretKeyError, SealedValueError):
+            unreadable = True  # an App is stored, but this key does not open it
     effective = registration.effective_settings(services.settings, stored)
     missing = effective.missing_github_settings()
-    from_env = registration.app_from_environment(services.settings)
-    if stored is None and not from_env and _key_problem(services.settings):
+    if not from_env and stored is None and (unreadable or _key_problem(services.settings)):
         missing.append("MORNINGAI_SECRET_KEY")
     install = manifest.install_url(services.settings.github_url, stored.slug) if stored else None
     return jsonify(configured=not missing, missing=missing, install_url=install)
@@ -69,7 +74,7 @@ def status() -> Response:
 @blueprint.get("/api/setup/manifest")
 def manifest_to_post() -> Response:
     services = _services()
-    if registration.app_from_environment(services.settings) or _registered(services):
+    if _already_configured(services):
         return _error(409, "a GitHub App is already configured; setup cannot run again")
     problem = _key_problem(services.settings)
     if problem:
@@ -98,7 +103,7 @@ def complete() -> Response:
         return _error(400, "unknown, expired or already used state: start setup again")
     if not _CODE.match(code):
         return _error(400, "missing or malformed code")
-    if registration.app_from_environment(services.settings) or _registered(services):
+    if _already_configured(services):
         return _error(409, "a GitHub App is already configured; setup cannot run again")
     try:
         created = convert_manifest(services.settings, code)

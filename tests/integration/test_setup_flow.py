@@ -201,6 +201,17 @@ def test_wrong_missing_or_reused_state_is_400_and_stores_nothing(
     assert len(sim.world.manifest_apps) == 1
 
 
+@pytest.mark.parametrize("code", ["", "../../app/installations", "abc/../x", "a b"])
+def test_a_malformed_code_is_400_and_never_reaches_github(
+    web: Web, sim: GitHubSimulator, owner_conn: Conn, code: str
+) -> None:
+    state = start(web)["state"]
+    answer = web.http.get("/setup/complete", params={"code": code, "state": state})
+    assert answer.status_code == 400
+    assert not [ex for ex in sim.requests if "conversions" in ex.path or "/app/" in ex.path]
+    assert stored_row(owner_conn) is None
+
+
 def test_a_state_from_another_start_does_not_open_this_code(
     web: Web, sim: GitHubSimulator, owner_conn: Conn
 ) -> None:
@@ -260,6 +271,57 @@ def test_environment_settings_win(
         assert ctx.github_settings().github_app_id == str(sim.app_id)
     finally:
         ctx.close()
+
+
+def test_a_setting_in_the_environment_wins_over_the_stored_one(
+    fresh: Settings, sim: GitHubSimulator, redis: Redis
+) -> None:
+    # only the webhook secret is set: the App's id and key come from setup
+    settings = Settings(
+        **{**fresh.model_dump(), "github_webhook_secret": SECRET, "_env_file": None}
+    )
+    app = create_app(settings)
+    with serve_wsgi(app) as url:
+        back = click_create(start(Web(url, httpx.Client(base_url=url))))
+        assert httpx.get(back).status_code == 302
+        [made] = sim.world.manifest_apps.values()
+        assert made.webhook_secret is not None
+        chosen = WebhookSender(url, SECRET.encode())
+        stored = WebhookSender(url, made.webhook_secret.encode())
+        assert chosen.post("ping", webhook_example("ping")).status_code == 202
+        assert stored.post("ping", webhook_example("ping")).status_code == 401
+        chosen.close()
+        stored.close()
+    app.extensions["morningai"].close()
+    ctx = context.build(settings)
+    try:
+        effective = ctx.github_settings()
+        assert effective.github_app_id == str(made.id)
+        assert effective.github_webhook_secret is not None
+        assert effective.github_webhook_secret.get_secret_value() == SECRET
+    finally:
+        ctx.close()
+
+
+def test_a_stored_app_another_key_cannot_open_is_reported_not_served(
+    fresh: Settings, web: Web, sim: GitHubSimulator
+) -> None:
+    assert web.http.get(click_create(start(web))).status_code == 302
+    other = Settings(**{**fresh.model_dump(), "morningai_secret_key": new_key(), "_env_file": None})
+    app = create_app(other)
+    with serve_wsgi(app) as url:
+        status = httpx.get(url + "/api/setup/status").json()
+        again = httpx.get(url + "/api/setup/manifest", params={"url": url})
+        [made] = sim.world.manifest_apps.values()
+        assert made.webhook_secret is not None
+        sender = WebhookSender(url, made.webhook_secret.encode())
+        delivery = sender.post("ping", webhook_example("ping"))
+        sender.close()
+    app.extensions["morningai"].close()
+    assert status["configured"] is False
+    assert "MORNINGAI_SECRET_KEY" in status["missing"]
+    assert again.status_code == 409  # still registered: setup does not run again
+    assert delivery.status_code == 503
 
 
 def test_no_secret_key_means_no_setup(
