@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,6 +14,7 @@ from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder
 from simulator.manifests import issue_code
+from simulator.oauth import mint
 from simulator.pulls import refresh
 from simulator.routes_manifest import PERSONAL_OWNER
 from simulator.routes_pulls import pull_json
@@ -151,6 +153,27 @@ class GitHubSimulator(HistorySeeding):
         """An App registered from a manifest (KeyError when there is none with this id)."""
         with self.world.lock:
             return self.world.manifest_apps[app_id]
+
+    def approve_as(self, login: str | None) -> None:
+        """Who clicks "Authorize" on /login/oauth/authorize from now on (None: nobody, 403)."""
+        with self.world.lock:
+            self.world.oauth_approver = login
+            if login is not None:
+                self.world.account(login)
+
+    def oauth_client(self) -> tuple[str, str]:
+        """The simulator's own App's OAuth client id and secret (the secret made on first ask)."""
+        with self.world.lock:
+            app = self.world.app
+            if app.client_secret is None:
+                app.client_secret = secrets.token_hex(20)
+            return app.client_id, app.client_secret
+
+    def user_token(self, login: str) -> str:
+        """A `ghu_` token of `login` for the simulator's own App, as if the web flow had run."""
+        client_id, _ = self.oauth_client()
+        with self.world.lock:
+            return mint(self.world, login, client_id)[0]
 
     @property
     def requests(self) -> list[Exchange]:

@@ -19,6 +19,7 @@ from simulator import (
     routes_issues,
     routes_labels,
     routes_manifest,
+    routes_oauth,
     routes_pulls,
     routes_repos,
 )
@@ -54,6 +55,7 @@ def create_app(backend: Backend) -> Flask:
         routes_issues,
         routes_labels,
         routes_manifest,
+        routes_oauth,
     ):
         app.register_blueprint(module.bp)
     app.before_request(_inject_fault)

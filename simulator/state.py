@@ -73,6 +73,19 @@ class Token:
 
 
 @dataclass
+class UserGrant:
+    """A user-to-server credential of the App's OAuth client: a `ghu_` access token, a
+    `ghr_` refresh token, or a one-use authorization code (`challenge`, `redirect_uri` set)."""
+
+    login: str
+    client_id: str
+    expires_at: datetime
+    redirect_uri: str = ""
+    challenge: str = ""
+    access: str = ""  # a refresh token's access token, which ends when it is used
+
+
+@dataclass
 class Label:
     id: int
     name: str
@@ -181,6 +194,12 @@ class World:
         # the manifest flow: a one-hour code -> (manifest, owner, expiry); Apps made from them
         self.manifest_codes: dict[str, tuple[dict[str, Any], Account, datetime]] = {}
         self.manifest_apps: dict[int, App] = {}
+        # user authorization (simulator/oauth.py): who approves on the authorize page; the codes,
+        # access tokens and refresh tokens handed out, keyed by their value
+        self.oauth_approver: str | None = None
+        self.oauth_codes: dict[str, UserGrant] = {}
+        self.user_tokens: dict[str, UserGrant] = {}
+        self.refresh_tokens: dict[str, UserGrant] = {}
 
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0) + self.clock_offset

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, UnauthAuthStrategy
+from githubkit import (
+    AppAuthStrategy,
+    AppInstallationAuthStrategy,
+    GitHub,
+    TokenAuthStrategy,
+    UnauthAuthStrategy,
+)
 from githubkit.exception import RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract
@@ -150,6 +156,20 @@ def exercise_manifest(s: Seeded) -> None:
     assert used.value.response.status_code == 404
     as_new = GitHub(AppAuthStrategy(str(made.id), made.pem), base_url=s.sim.url)
     assert as_new.rest.apps.get_installation(s.installation).parsed_data.id == s.installation
+
+
+def exercise_user_token(s: Seeded) -> None:
+    """A user token reads who the user is, the installations they reach and, per
+    installation, their repositories."""
+    token = s.sim.user_token("alice")
+    with GitHub(TokenAuthStrategy(token), base_url=s.sim.url, auto_retry=False) as user:
+        assert user.rest.users.get_authenticated().parsed_data.login == "alice"
+        found = user.rest.apps.list_installations_for_authenticated_user().parsed_data
+        assert [i.id for i in found.installations] == [s.installation]
+        repos = user.rest.apps.list_installation_repos_for_authenticated_user(
+            s.installation
+        ).parsed_data
+        assert [r.full_name for r in repos.repositories] == [f"{OWNER}/{REPO}"]
 
 
 def exercise_repo_reads(s: Seeded) -> None:
@@ -404,6 +424,7 @@ def test_every_endpoint_matches_githubs_openapi_description(
 ) -> None:
     exercise_app_auth(seeded)
     exercise_manifest(seeded)
+    exercise_user_token(seeded)
     exercise_repo_reads(seeded)
     exercise_tarball(seeded)
     exercise_pulls(seeded, exercise_git_data(seeded))

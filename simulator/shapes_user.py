@@ -1,0 +1,45 @@
+"""What the user-token endpoints answer: the signed-in user, their installations and repos."""
+
+from __future__ import annotations
+
+from simulator.shapes import JSON, Site, installation, iso, repository, user
+from simulator.state import Account, Installation, Repo
+
+
+def private_user(site: Site, account: Account) -> JSON:
+    """GET /user as the user's own token sees it (GitHub's `private-user`)."""
+    return {
+        **user(site, account),
+        "name": account.login.title(),
+        "company": None,
+        "blog": "",
+        "location": None,
+        "email": None,
+        "hireable": None,
+        "bio": None,
+        "twitter_username": None,
+        "public_repos": 0,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": iso(site.world.app.created_at),
+        "updated_at": iso(site.world.app.created_at),
+        "private_gists": 0,
+        "total_private_repos": 0,
+        "owned_private_repos": 0,
+        "disk_usage": 0,
+        "collaborators": 0,
+        "two_factor_authentication": True,
+    }
+
+
+def user_installations(site: Site, found: list[Installation]) -> JSON:
+    return {"total_count": len(found), "installations": [installation(site, i) for i in found]}
+
+
+def user_installation_repos(site: Site, inst: Installation, repos: list[Repo]) -> JSON:
+    return {
+        "total_count": len(repos),
+        "repository_selection": inst.repository_selection,
+        "repositories": [repository(site, r) for r in repos],
+    }
