@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     github_client_secret: SecretStr | None = None
     # base64 (standard or URL-safe) of 32 random bytes: the AES-256-GCM key for secrets at rest
     morningai_secret_key: SecretStr | None = None
+    # the session cookie is `Secure` unless this is set (local http only: `make run`, tests);
+    # not derived from the request, which behind a TLS-terminating proxy looks like plain http
+    morningai_insecure_cookies: bool = False
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     morningai_model: str = "gpt-4.1-mini"

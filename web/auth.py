@@ -1,0 +1,104 @@
+"""Sign in with GitHub (the App's user authorization): `GET /login` starts GitHub's web flow with
+a single-use state and a PKCE S256 challenge kept in Redis; `GET /auth/callback` checks the
+state, exchanges the code, reads who signed in and opens a server-side session.
+
+The cookie holds only the session id: HttpOnly, SameSite=Lax (Strict would drop it on the
+redirect back from GitHub) and Secure unless MORNINGAI_INSECURE_COOKIES is set (local http).
+https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from core.secrets_at_rest import SecretKeyError
+from github_app import user_auth, user_sessions
+from github_app.client import GitHubException
+from github_app.rest.user import authenticated_user
+from web.services import Services
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("auth", __name__)
+
+COOKIE = "morningai_session"
+STATE_TTL_SECONDS = 600  # GitHub's code lives ten minutes too
+_STATE_PREFIX = "morningai:login:state:"
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+
+
+def _services() -> Services:
+    found: Services = current_app.extensions["morningai"]
+    return found
+
+
+def _error(status: int, detail: str) -> Response:
+    response = jsonify(error=detail)
+    response.status_code = status
+    return response
+
+
+def _state_key(state: str) -> str:
+    # the key holds a digest: a Redis listing shows no usable state
+    return _STATE_PREFIX + hashlib.sha256(state.encode("utf-8")).hexdigest()
+
+
+def _callback_url() -> str:
+    return request.host_url.rstrip("/") + "/auth/callback"
+
+
+@blueprint.get("/login")
+def login() -> Response:
+    services = _services()
+    settings = services.github_settings()
+    if not settings.github_client_id or settings.github_client_secret is None:
+        return _error(503, "sign-in needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
+    state, pkce, back = secrets.token_urlsafe(32), user_auth.new_pkce(), _callback_url()
+    kept = json.dumps({"verifier": pkce.verifier, "redirect_uri": back})
+    services.redis.set(_state_key(state), kept, ex=STATE_TTL_SECONDS)
+    target = user_auth.authorize_url(settings, settings.github_client_id, back, state, pkce)
+    return Response(status=302, headers={"Location": target})
+
+
+@blueprint.get("/auth/callback")
+def callback() -> Response:
+    services = _services()
+    state, code = request.args.get("state", ""), request.args.get("code", "")
+    # GETDEL answers the value to the first caller only: single use even under a race
+    kept = services.redis.getdel(_state_key(state)) if state and len(state) <= 200 else None
+    if kept is None:
+        log.warning("sign-in refused: unknown, expired or reused state")
+        return _error(400, "unknown, expired or already used state: sign in again")
+    if not _CODE.match(code):
+        return _error(400, "missing or malformed code")
+    flow = json.loads(kept)
+    settings = services.github_settings()
+    try:
+        tokens = user_auth.exchange_code(settings, code, flow["redirect_uri"], flow["verifier"])
+        user = authenticated_user(settings, tokens.access_token)
+    except user_auth.UserAuthError as exc:
+        log.warning("sign-in refused: %s", exc)
+        return _error(400, "GitHub did not accept the sign-in: sign in again")
+    except GitHubException as exc:
+        log.warning("sign-in failed reading the user (%s)", type(exc).__name__)
+        return _error(502, "GitHub did not answer: sign in again")
+    try:
+        session_id = user_sessions.create(services.db, settings, user, tokens)
+    except SecretKeyError as exc:
+        return _error(503, f"{exc}: the session could not be stored")
+    log.info("signed in: %s (GitHub user %s)", user.login, user.id)
+    response = Response(status=302, headers={"Location": "/"})
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.morningai_insecure_cookies,
+        path="/",
+    )
+    return response
