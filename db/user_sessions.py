@@ -68,3 +68,21 @@ def delete_for_user(conn: psycopg.Connection[Any], github_user_id: int) -> int:
     """End every session of a GitHub user (their authorization was revoked)."""
     cur = conn.execute("DELETE FROM user_sessions WHERE github_user_id = %s", (github_user_id,))
     return cur.rowcount
+
+
+def update_tokens(
+    conn: psycopg.Connection[Any],
+    id_hash: bytes,
+    *,
+    access_token_sealed: bytes,
+    refresh_token_sealed: bytes,
+    access_expires_at: datetime,
+    refresh_expires_at: datetime,
+) -> bool:
+    """Store a rotated pair (after a refresh); False when the session is gone."""
+    cur = conn.execute(
+        "UPDATE user_sessions SET access_token_sealed = %s, refresh_token_sealed = %s,"
+        " access_expires_at = %s, refresh_expires_at = %s WHERE id_hash = %s",
+        (access_token_sealed, refresh_token_sealed, access_expires_at, refresh_expires_at, id_hash),
+    )
+    return cur.rowcount == 1

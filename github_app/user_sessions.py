@@ -71,3 +71,17 @@ def load(db: Database, settings: Settings, session_id: str) -> UserSession | Non
 def end(db: Database, session_id: str) -> bool:
     with db.connection() as conn:
         return user_sessions.delete(conn, id_hash(session_id))
+
+
+def store_tokens(db: Database, settings: Settings, session_id: str, tokens: UserTokens) -> bool:
+    """Keep a refreshed (rotated) pair, sealed again."""
+    box = _box(settings)
+    with db.connection() as conn:
+        return user_sessions.update_tokens(
+            conn,
+            id_hash(session_id),
+            access_token_sealed=box.seal(tokens.access_token.encode("utf-8"), ACCESS),
+            refresh_token_sealed=box.seal(tokens.refresh_token.encode("utf-8"), REFRESH),
+            access_expires_at=tokens.access_expires_at,
+            refresh_expires_at=tokens.refresh_expires_at,
+        )

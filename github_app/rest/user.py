@@ -32,3 +32,27 @@ def authenticated_user(settings: Settings, token: str) -> GitHubUser:
     with _user_github(settings, token) as gh:
         found = gh.rest.users.get_authenticated().parsed_data
     return GitHubUser(found.id, found.login, found.avatar_url)
+
+
+@dataclass(frozen=True)
+class UserInstallation:
+    id: int
+    account_login: str
+
+
+def user_installations(settings: Settings, token: str) -> list[UserInstallation]:
+    """`GET /user/installations`: the App's installations this user can reach (every page).
+    https://docs.github.com/en/rest/apps/installations#list-app-installations-accessible-to-the-user-access-token"""
+    found: list[UserInstallation] = []
+    with _user_github(settings, token) as gh:
+        page = 1
+        while True:
+            data = gh.rest.apps.list_installations_for_authenticated_user(
+                per_page=100, page=page
+            ).parsed_data
+            for inst in data.installations:
+                login = getattr(inst.account, "login", None) or getattr(inst.account, "slug", "")
+                found.append(UserInstallation(inst.id, str(login)))
+            if len(data.installations) < 100:
+                return found
+            page += 1
