@@ -18,7 +18,7 @@ from db import tenants
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import serve_wsgi
-from tests.integration.test_sign_in import Web, approve, back_path, sessions, settings_for
+from tests.support.sign_in import Web, approve, back_path, sessions, settings_for
 from web import create_app
 
 pytestmark = pytest.mark.integration

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psycopg
 import pytest
-from pydantic import SecretStr
 
-from core.secrets_at_rest import new_key
-from core.settings import Settings
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import serve_wsgi
-from tests.support.simulated import SECRET
+from tests.support.sign_in import Web, approve, back_path, sessions, settings_for, start
 from web import create_app
 
 pytestmark = pytest.mark.integration
@@ -33,62 +29,12 @@ def no_sessions(owner_conn: Conn) -> Iterator[None]:
     owner_conn.execute("DELETE FROM user_sessions")
 
 
-def settings_for(
-    database: DatabaseUrls, redis_url: str, sim: GitHubSimulator, **extra: Any
-) -> Settings:
-    client_id, client_secret = sim.oauth_client()
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database.app,
-        redis_url=redis_url,
-        github_api_url=sim.url,
-        github_url=sim.url,
-        github_app_id=str(sim.app_id),
-        github_private_key=SecretStr(sim.private_key_pem),
-        github_webhook_secret=SecretStr(SECRET),
-        github_client_id=client_id,
-        github_client_secret=SecretStr(client_secret),
-        morningai_secret_key=new_key(),
-        **extra,
-    )
-
-
-@dataclass
-class Web:
-    url: str
-    http: httpx.Client
-
-
 @pytest.fixture
 def web(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Iterator[Web]:
     app = create_app(settings_for(database, redis_url, sim, morningai_insecure_cookies=True))
     with serve_wsgi(app) as url, httpx.Client(base_url=url, timeout=30.0) as http:
         yield Web(url, http)
     app.extensions["morningai"].close()
-
-
-def start(web: Web) -> tuple[str, dict[str, list[str]]]:
-    """GET /login: where it sends the browser (the authorize page) and that URL's query."""
-    answer = web.http.get("/login")
-    assert answer.status_code == 302, answer.text
-    target = answer.headers["location"]
-    return target, parse_qs(urlsplit(target).query)
-
-
-def approve(target: str) -> str:
-    """The browser on GitHub's authorize page; the user approves: where GitHub sends it back."""
-    answer = httpx.get(target)
-    assert answer.status_code == 302, answer.text
-    return answer.headers["location"]
-
-
-def back_path(location: str) -> str:
-    parts = urlsplit(location)
-    return f"{parts.path}?{parts.query}"
-
-
-def sessions(owner_conn: Conn) -> list[tuple[Any, ...]]:
-    return owner_conn.execute("SELECT * FROM user_sessions").fetchall()
 
 
 def test_sign_in_round_trip_opens_a_sealed_session(
