@@ -8,13 +8,14 @@ from typing import Any
 import psycopg
 
 from core.ids import new_trace_id
-from db import deliveries, repositories, tasks, tenants
+from db import deliveries, repositories, tasks, tenants, user_sessions
 from db.deliveries import DeliveryRecord
 from db.pool import Database
 from db.repositories import RepoRef
 from db.tenancy import TenantScope, enter_tenant
 from github_app.events import Envelope
 from github_app.intents import (
+    AuthorizationRevoked,
     Ignore,
     InstallationChanged,
     Intent,
@@ -86,6 +87,12 @@ def _apply(conn: psycopg.Connection[Any], env: Envelope, intent: Intent) -> Outc
         return Outcome(400, "rejected", intent.reason)
     if isinstance(intent, InstallationChanged):
         return _installation(conn, env, intent)
+    if isinstance(intent, AuthorizationRevoked):
+        ended = user_sessions.delete_for_user(conn, intent.github_user_id)
+        detail = f"authorization revoked: {ended} session(s) ended"
+        if not deliveries.record_unattributed(conn, _delivery(env, "accepted", detail)):
+            raise _Duplicate
+        return Outcome(202, "accepted", detail)
     tenant = tenants.for_installation(conn, env.installation_id) if env.installation_id else None
     if isinstance(intent, RepositoriesChanged):
         return _repositories(conn, env, intent, tenant)

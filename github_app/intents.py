@@ -25,6 +25,14 @@ class Reject:
 
 
 @dataclass(frozen=True)
+class AuthorizationRevoked:
+    """A user revoked the App's authorization: their sign-in sessions end."""
+
+    github_user_id: int
+    login: str
+
+
+@dataclass(frozen=True)
 class InstallationChanged:
     """An installation was created, deleted, suspended, unsuspended or re-permissioned."""
 
@@ -74,4 +82,6 @@ class RequestTask:
         )
 
 
-Intent = Ignore | Reject | InstallationChanged | RepositoriesChanged | RequestTask
+Intent = (
+    Ignore | Reject | InstallationChanged | RepositoriesChanged | RequestTask | AuthorizationRevoked
+)

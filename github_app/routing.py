@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from github_app.events import Envelope
+from github_app.handlers.authorization import on_github_app_authorization
 from github_app.handlers.comments import on_issue_comment
 from github_app.handlers.installation import on_installation, on_installation_repositories
 from github_app.handlers.issues import on_issue
@@ -10,6 +11,7 @@ from github_app.handlers.pulls import on_pull_request
 from github_app.intents import Ignore, Intent
 
 HANDLED_EVENTS = (
+    "github_app_authorization",
     "installation",
     "installation_repositories",
     "issues",
@@ -19,6 +21,8 @@ HANDLED_EVENTS = (
 
 
 def route(env: Envelope, *, trigger_label: str) -> Intent:
+    if env.event == "github_app_authorization":
+        return on_github_app_authorization(env)
     if env.event == "installation":
         return on_installation(env)
     if env.event == "installation_repositories":
