@@ -15,13 +15,14 @@ import logging
 import re
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, request
 
 from core.secrets_at_rest import SecretKeyError
 from github_app import user_auth, user_sessions
 from github_app.client import GitHubException
 from github_app.rest.user import authenticated_user
-from web.services import Services
+from web.errors import json_error
+from web.services import current_services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
@@ -30,17 +31,6 @@ COOKIE = "morningai_session"
 STATE_TTL_SECONDS = 600  # GitHub's code lives ten minutes too
 _STATE_PREFIX = "morningai:login:state:"
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
-
-
-def _services() -> Services:
-    found: Services = current_app.extensions["morningai"]
-    return found
-
-
-def _error(status: int, detail: str) -> Response:
-    response = jsonify(error=detail)
-    response.status_code = status
-    return response
 
 
 def _state_key(state: str) -> str:
@@ -54,10 +44,10 @@ def _callback_url() -> str:
 
 @blueprint.get("/login")
 def login() -> Response:
-    services = _services()
+    services = current_services()
     settings = services.github_settings()
     if not settings.github_client_id or settings.github_client_secret is None:
-        return _error(503, "sign-in needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
+        return json_error(503, "sign-in needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
     state, pkce, back = secrets.token_urlsafe(32), user_auth.new_pkce(), _callback_url()
     kept = json.dumps({"verifier": pkce.verifier, "redirect_uri": back})
     services.redis.set(_state_key(state), kept, ex=STATE_TTL_SECONDS)
@@ -67,15 +57,15 @@ def login() -> Response:
 
 @blueprint.get("/auth/callback")
 def callback() -> Response:
-    services = _services()
+    services = current_services()
     state, code = request.args.get("state", ""), request.args.get("code", "")
     # GETDEL answers the value to the first caller only: single use even under a race
     kept = services.redis.getdel(_state_key(state)) if state and len(state) <= 200 else None
     if kept is None:
         log.warning("sign-in refused: unknown, expired or reused state")
-        return _error(400, "unknown, expired or already used state: sign in again")
+        return json_error(400, "unknown, expired or already used state: sign in again")
     if not _CODE.match(code):
-        return _error(400, "missing or malformed code")
+        return json_error(400, "missing or malformed code")
     flow = json.loads(kept)
     settings = services.github_settings()
     try:
@@ -83,14 +73,14 @@ def callback() -> Response:
         user = authenticated_user(settings, tokens.access_token)
     except user_auth.UserAuthError as exc:
         log.warning("sign-in refused: %s", exc)
-        return _error(400, "GitHub did not accept the sign-in: sign in again")
+        return json_error(400, "GitHub did not accept the sign-in: sign in again")
     except GitHubException as exc:
         log.warning("sign-in failed reading the user (%s)", type(exc).__name__)
-        return _error(502, "GitHub did not answer: sign in again")
+        return json_error(502, "GitHub did not answer: sign in again")
     try:
         session_id = user_sessions.create(services.db, settings, user, tokens)
     except SecretKeyError as exc:
-        return _error(503, f"{exc}: the session could not be stored")
+        return json_error(503, f"{exc}: the session could not be stored")
     log.info("signed in: %s (GitHub user %s)", user.login, user.id)
     response = Response(status=302, headers={"Location": "/"})
     response.set_cookie(

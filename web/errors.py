@@ -15,6 +15,13 @@ from psycopg_pool import PoolTimeout
 log = logging.getLogger(__name__)
 
 
+def json_error(status: int, detail: str) -> Response:
+    """A JSON answer `{"error": detail}` with `status`: the /api error shape."""
+    response = jsonify(error=detail)
+    response.status_code = status
+    return response
+
+
 def _unavailable(exc: Exception) -> Response:
     log.error("database unavailable: %s", type(exc).__name__)
     response = jsonify(outcome="unavailable", detail="database unavailable; nothing was stored")

@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from core.secrets_at_rest import SealedValueError, SecretKeyError
 from db import tenants
@@ -23,7 +23,8 @@ from github_app import user_auth, user_sessions
 from github_app.client import GitHubException, RequestFailed
 from github_app.rest.user import authenticated_user, user_installations
 from web.auth import COOKIE
-from web.services import Services
+from web.errors import json_error
+from web.services import current_services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("me", __name__)
@@ -34,29 +35,18 @@ _REACH_PREFIX = "morningai:me:reach:"
 _EARLY = timedelta(minutes=1)  # refresh a little before GitHub's expiry
 
 
-def _services() -> Services:
-    found: Services = current_app.extensions["morningai"]
-    return found
-
-
-def _error(status: int, detail: str) -> Response:
-    response = jsonify(error=detail)
-    response.status_code = status
-    return response
-
-
 def csrf_token(session_id: str) -> str:
     return hashlib.sha256(b"morningai-csrf:" + session_id.encode("utf-8")).hexdigest()
 
 
 def _signed_out() -> Response:
-    response = _error(401, "not signed in")
+    response = json_error(401, "not signed in")
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
 def _session(session_id: str) -> user_sessions.UserSession | None:
-    services = _services()
+    services = current_services()
     try:
         return user_sessions.load(services.db, services.settings, session_id)
     except (SecretKeyError, SealedValueError):
@@ -68,7 +58,7 @@ def _refreshed(
 ) -> user_sessions.UserSession | None:
     """The session with rotated tokens (stored sealed again); None, and the session ended,
     when GitHub refuses the refresh token."""
-    services = _services()
+    services = current_services()
     try:
         tokens = user_auth.refresh(services.github_settings(), found.tokens.refresh_token)
     except user_auth.UserAuthError as exc:
@@ -80,10 +70,10 @@ def _refreshed(
 
 
 def _reach(token: str) -> dict[str, Any]:
-    settings = _services().github_settings()
+    settings = current_services().github_settings()
     user = authenticated_user(settings, token)
     found = user_installations(settings, token)
-    with _services().db.connection() as conn:
+    with current_services().db.connection() as conn:
         known = {i.id for i in found if tenants.for_installation(conn, i.id) is not None}
     return {
         "user": {"login": user.login, "id": user.id, "avatar_url": user.avatar_url},
@@ -94,7 +84,7 @@ def _reach(token: str) -> dict[str, Any]:
 
 
 def _cached_reach(session_id: str, found: user_sessions.UserSession) -> dict[str, Any] | None:
-    redis = _services().redis
+    redis = current_services().redis
     key = _REACH_PREFIX + user_sessions.id_hash(session_id).hex()
     cached = redis.get(key)
     if cached is not None:
@@ -128,7 +118,7 @@ def me() -> Response:
         reach = _cached_reach(session_id, found)
     except GitHubException as exc:
         log.warning("GitHub did not answer for %s (%s)", found.github_login, type(exc).__name__)
-        return _error(502, "GitHub did not answer")
+        return json_error(502, "GitHub did not answer")
     if reach is None:
         return _signed_out()
     return jsonify(**reach, csrf_token=csrf_token(session_id))
@@ -141,8 +131,8 @@ def logout() -> Response:
         return _signed_out()
     sent = request.headers.get(CSRF_HEADER, "")
     if not hmac.compare_digest(sent.encode(), csrf_token(session_id).encode()):
-        return _error(403, f"missing or wrong {CSRF_HEADER} header")
-    user_sessions.end(_services().db, session_id)
+        return json_error(403, f"missing or wrong {CSRF_HEADER} header")
+    user_sessions.end(current_services().db, session_id)
     response = Response(status=204)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 
 import psycopg
+from flask import current_app
 from psycopg_pool import PoolTimeout
 from redis import Redis
 
@@ -74,3 +75,9 @@ class Services:
             if self._redis is not None:
                 self._redis.close()
                 self._redis = None
+
+
+def current_services() -> Services:
+    """The clients of the app handling the current request (set up by `create_app`)."""
+    found: Services = current_app.extensions["morningai"]
+    return found

@@ -13,13 +13,14 @@ import logging
 import re
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from core.secrets_at_rest import SealedValueError, SecretKeyError, parse_key
 from core.settings import Settings
 from github_app import manifest, registration
 from github_app.client import GitHubException, convert_manifest
-from web.services import Services
+from web.errors import json_error
+from web.services import Services, current_services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("setup", __name__)
@@ -27,17 +28,6 @@ blueprint = Blueprint("setup", __name__)
 STATE_TTL_SECONDS = 3600  # GitHub's manifest code lives one hour too
 _STATE_PREFIX = "morningai:setup:state:"
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")  # goes into a URL path: nothing else allowed
-
-
-def _services() -> Services:
-    found: Services = current_app.extensions["morningai"]
-    return found
-
-
-def _error(status: int, detail: str) -> Response:
-    response = jsonify(error=detail)
-    response.status_code = status
-    return response
 
 
 def _key_problem(settings: Settings) -> str | None:
@@ -55,7 +45,7 @@ def _already_configured(services: Services) -> bool:
 
 @blueprint.get("/api/setup/status")
 def status() -> Response:
-    services = _services()
+    services = current_services()
     from_env = registration.app_from_environment(services.settings)
     stored, unreadable = None, False
     if not from_env:
@@ -73,12 +63,12 @@ def status() -> Response:
 
 @blueprint.get("/api/setup/manifest")
 def manifest_to_post() -> Response:
-    services = _services()
+    services = current_services()
     if _already_configured(services):
-        return _error(409, "a GitHub App is already configured; setup cannot run again")
+        return json_error(409, "a GitHub App is already configured; setup cannot run again")
     problem = _key_problem(services.settings)
     if problem:
-        return _error(503, f"{problem}: the App's secrets could not be stored")
+        return json_error(503, f"{problem}: the App's secrets could not be stored")
     try:
         built = manifest.build(
             manifest.load_template(),
@@ -88,30 +78,30 @@ def manifest_to_post() -> Response:
         state = secrets.token_urlsafe(32)
         target = manifest.post_url(services.settings.github_url, state, request.args.get("org"))
     except manifest.ManifestError as exc:
-        return _error(400, str(exc))
+        return json_error(400, str(exc))
     services.redis.set(_state_key(state), "1", ex=STATE_TTL_SECONDS)
     return jsonify(manifest=built, post_url=target, state=state)
 
 
 @blueprint.get("/setup/complete")
 def complete() -> Response:
-    services = _services()
+    services = current_services()
     state, code = request.args.get("state", ""), request.args.get("code", "")
     # DEL answers 1 only for the first caller: the state is single-use even under a race
     if not state or len(state) > 200 or services.redis.delete(_state_key(state)) != 1:
         log.warning("setup refused: unknown, expired or reused state")
-        return _error(400, "unknown, expired or already used state: start setup again")
+        return json_error(400, "unknown, expired or already used state: start setup again")
     if not _CODE.match(code):
-        return _error(400, "missing or malformed code")
+        return json_error(400, "missing or malformed code")
     if _already_configured(services):
-        return _error(409, "a GitHub App is already configured; setup cannot run again")
+        return json_error(409, "a GitHub App is already configured; setup cannot run again")
     try:
         created = convert_manifest(services.settings, code)
     except GitHubException as exc:
         log.warning("manifest conversion refused by GitHub (%s)", type(exc).__name__)
-        return _error(502, "GitHub did not accept the code (it lives one hour): start again")
+        return json_error(502, "GitHub did not accept the code (it lives one hour): start again")
     if not registration.save(services.db, services.settings, created):
-        return _error(409, "a GitHub App is already configured; setup cannot run again")
+        return json_error(409, "a GitHub App is already configured; setup cannot run again")
     log.info(
         "GitHub App %s (id %s) registered by %s", created.slug, created.app_id, created.owner_login
     )
