@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from redis import Redis
@@ -22,6 +23,7 @@ from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.fakes.npm_fixtures import openapi_path
 from tests.support.flow import Flow
+from tests.support.sign_in import Web, settings_for
 from tests.support.simulated import APP, BROKEN_CONFIG, OWNER, REPO, SECRET
 from web import create_app
 
@@ -192,3 +194,27 @@ def github_sim(tmp_path: Path, openapi_contract: OpenAPIContract) -> Iterator[Gi
         problems = sim.contract_violations(openapi_contract)
         if problems:
             pytest.fail("GitHub's OpenAPI description is violated:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def no_sessions(owner_conn: Conn, redis: Redis) -> Iterator[None]:
+    """No user session before and after (sign-in tests count them), and a flushed Redis."""
+    owner_conn.execute("DELETE FROM user_sessions")
+    yield
+    owner_conn.execute("DELETE FROM user_sessions")
+
+
+@pytest.fixture
+def sign_in_app(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Iterator[str]:
+    """The app over HTTP with sign-in set up against the simulator (cookies on plain http)."""
+    app = create_app(settings_for(database, redis_url, sim, morningai_insecure_cookies=True))
+    with serve_wsgi(app) as url:
+        yield url
+    app.extensions["morningai"].close()
+
+
+@pytest.fixture
+def web(sign_in_app: str) -> Iterator[Web]:
+    """A browser (one cookie jar) on `sign_in_app`."""
+    with httpx.Client(base_url=sign_in_app, timeout=30.0) as http:
+        yield Web(sign_in_app, http)

@@ -5,7 +5,6 @@ both); a refused refresh ends the session; POST /api/logout needs the CSRF heade
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,29 +14,11 @@ import pytest
 from redis import Redis
 
 from db import tenants
-from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
-from tests.fakes.http import serve_wsgi
-from tests.support.sign_in import Web, approve, back_path, sessions, settings_for
-from web import create_app
+from tests.support.sign_in import Web, approve, back_path, sessions
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions")]
 Conn = psycopg.Connection[tuple[Any, ...]]
-
-
-@pytest.fixture(autouse=True)
-def no_sessions(owner_conn: Conn, redis: Redis) -> Iterator[None]:
-    owner_conn.execute("DELETE FROM user_sessions")
-    yield
-    owner_conn.execute("DELETE FROM user_sessions")
-
-
-@pytest.fixture
-def web(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Iterator[Web]:
-    app = create_app(settings_for(database, redis_url, sim, morningai_insecure_cookies=True))
-    with serve_wsgi(app) as url, httpx.Client(base_url=url, timeout=30.0) as http:
-        yield Web(url, http)
-    app.extensions["morningai"].close()
 
 
 @pytest.fixture

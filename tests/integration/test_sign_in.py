@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,23 +17,8 @@ from tests.fakes.http import serve_wsgi
 from tests.support.sign_in import Web, approve, back_path, sessions, settings_for, start
 from web import create_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions")]
 Conn = psycopg.Connection[tuple[Any, ...]]
-
-
-@pytest.fixture(autouse=True)
-def no_sessions(owner_conn: Conn) -> Iterator[None]:
-    owner_conn.execute("DELETE FROM user_sessions")
-    yield
-    owner_conn.execute("DELETE FROM user_sessions")
-
-
-@pytest.fixture
-def web(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Iterator[Web]:
-    app = create_app(settings_for(database, redis_url, sim, morningai_insecure_cookies=True))
-    with serve_wsgi(app) as url, httpx.Client(base_url=url, timeout=30.0) as http:
-        yield Web(url, http)
-    app.extensions["morningai"].close()
 
 
 def test_sign_in_round_trip_opens_a_sealed_session(

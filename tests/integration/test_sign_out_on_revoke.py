@@ -3,37 +3,19 @@ theirs), and is recorded like any delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
-from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
-from tests.fakes.http import WebhookSender, serve_wsgi
-from tests.support.sign_in import Web, approve, back_path, sessions, settings_for
+from tests.fakes.http import WebhookSender
+from tests.support.sign_in import Web, approve, back_path, sessions
 from tests.support.simulated import SECRET
-from web import create_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions")]
 Conn = psycopg.Connection[tuple[Any, ...]]
-
-
-@pytest.fixture(autouse=True)
-def no_sessions(owner_conn: Conn) -> Iterator[None]:
-    owner_conn.execute("DELETE FROM user_sessions")
-    yield
-    owner_conn.execute("DELETE FROM user_sessions")
-
-
-@pytest.fixture
-def app_url(database: DatabaseUrls, redis_url: str, sim: GitHubSimulator) -> Iterator[str]:
-    app = create_app(settings_for(database, redis_url, sim, morningai_insecure_cookies=True))
-    with serve_wsgi(app) as url:
-        yield url
-    app.extensions["morningai"].close()
 
 
 def signed_in(url: str, sim: GitHubSimulator, login: str) -> Web:
@@ -47,11 +29,11 @@ def signed_in(url: str, sim: GitHubSimulator, login: str) -> Web:
 
 
 def test_revocation_ends_every_session_of_that_user(
-    app_url: str, sim: GitHubSimulator, owner_conn: Conn
+    sign_in_app: str, sim: GitHubSimulator, owner_conn: Conn
 ) -> None:
-    phone, laptop, other = (signed_in(app_url, sim, who) for who in ("alice", "alice", "bob"))
+    phone, laptop, other = (signed_in(sign_in_app, sim, who) for who in ("alice", "alice", "bob"))
     alice = sim.world.account("alice")
-    sender = WebhookSender(app_url, SECRET.encode())
+    sender = WebhookSender(sign_in_app, SECRET.encode())
     try:
         payload = {
             "action": "revoked",
