@@ -9,11 +9,8 @@ https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-githu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
-import secrets
 
 from flask import Blueprint, Response, request
 
@@ -21,6 +18,7 @@ from core.secrets_at_rest import SecretKeyError
 from github_app import user_auth, user_sessions
 from github_app.client import GitHubException
 from github_app.rest.user import authenticated_user
+from web import round_trips
 from web.errors import json_error
 from web.services import current_services
 
@@ -29,13 +27,7 @@ blueprint = Blueprint("auth", __name__)
 
 COOKIE = "morningai_session"
 STATE_TTL_SECONDS = 600  # GitHub's code lives ten minutes too
-_STATE_PREFIX = "morningai:login:state:"
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
-
-
-def _state_key(state: str) -> str:
-    # the key holds a digest: a Redis listing shows no usable state
-    return _STATE_PREFIX + hashlib.sha256(state.encode("utf-8")).hexdigest()
+PURPOSE = "login"
 
 
 def _callback_url() -> str:
@@ -48,9 +40,10 @@ def login() -> Response:
     settings = services.github_settings()
     if not settings.github_client_id or settings.github_client_secret is None:
         return json_error(503, "sign-in needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
-    state, pkce, back = secrets.token_urlsafe(32), user_auth.new_pkce(), _callback_url()
+    pkce, back = user_auth.new_pkce(), _callback_url()
     kept = json.dumps({"verifier": pkce.verifier, "redirect_uri": back})
-    services.redis.set(_state_key(state), kept, ex=STATE_TTL_SECONDS)
+    state = round_trips.new_state()
+    round_trips.keep(services.redis, PURPOSE, state, kept, STATE_TTL_SECONDS)
     target = user_auth.authorize_url(settings, settings.github_client_id, back, state, pkce)
     return Response(status=302, headers={"Location": target})
 
@@ -59,12 +52,11 @@ def login() -> Response:
 def callback() -> Response:
     services = current_services()
     state, code = request.args.get("state", ""), request.args.get("code", "")
-    # GETDEL answers the value to the first caller only: single use even under a race
-    kept = services.redis.getdel(_state_key(state)) if state and len(state) <= 200 else None
+    kept = round_trips.take_state(services.redis, PURPOSE, state)
     if kept is None:
         log.warning("sign-in refused: unknown, expired or reused state")
         return json_error(400, "unknown, expired or already used state: sign in again")
-    if not _CODE.match(code):
+    if not round_trips.valid_code(code):
         return json_error(400, "missing or malformed code")
     flow = json.loads(kept)
     settings = services.github_settings()

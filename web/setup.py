@@ -8,10 +8,7 @@ https://docs.github.com/en/apps/sharing-github-apps/registering-a-github-app-fro
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-import secrets
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -19,6 +16,7 @@ from core.secrets_at_rest import SealedValueError, SecretKeyError, parse_key
 from core.settings import Settings
 from github_app import manifest, registration
 from github_app.client import GitHubException, convert_manifest
+from web import round_trips
 from web.errors import json_error
 from web.services import Services, current_services
 
@@ -26,8 +24,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("setup", __name__)
 
 STATE_TTL_SECONDS = 3600  # GitHub's manifest code lives one hour too
-_STATE_PREFIX = "morningai:setup:state:"
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")  # goes into a URL path: nothing else allowed
+PURPOSE = "setup"
 
 
 def _key_problem(settings: Settings) -> str | None:
@@ -75,11 +72,11 @@ def manifest_to_post() -> Response:
             request.args.get("url") or request.host_url,
             request.args.get("name"),
         )
-        state = secrets.token_urlsafe(32)
+        state = round_trips.new_state()
         target = manifest.post_url(services.settings.github_url, state, request.args.get("org"))
     except manifest.ManifestError as exc:
         return json_error(400, str(exc))
-    services.redis.set(_state_key(state), "1", ex=STATE_TTL_SECONDS)
+    round_trips.keep(services.redis, PURPOSE, state, "1", STATE_TTL_SECONDS)
     return jsonify(manifest=built, post_url=target, state=state)
 
 
@@ -87,11 +84,10 @@ def manifest_to_post() -> Response:
 def complete() -> Response:
     services = current_services()
     state, code = request.args.get("state", ""), request.args.get("code", "")
-    # DEL answers 1 only for the first caller: the state is single-use even under a race
-    if not state or len(state) > 200 or services.redis.delete(_state_key(state)) != 1:
+    if round_trips.take_state(services.redis, PURPOSE, state) is None:
         log.warning("setup refused: unknown, expired or reused state")
         return json_error(400, "unknown, expired or already used state: start setup again")
-    if not _CODE.match(code):
+    if not round_trips.valid_code(code):
         return json_error(400, "missing or malformed code")
     if _already_configured(services):
         return json_error(409, "a GitHub App is already configured; setup cannot run again")
@@ -107,8 +103,3 @@ def complete() -> Response:
     )
     install = manifest.install_url(services.settings.github_url, created.slug)
     return Response(status=302, headers={"Location": install})
-
-
-def _state_key(state: str) -> str:
-    # the key holds a digest: a Redis listing shows no usable state
-    return _STATE_PREFIX + hashlib.sha256(state.encode("utf-8")).hexdigest()
