@@ -115,4 +115,4 @@ def installation_repositories(installation_id: int) -> Response:
     if inst is None or inst not in oauth.reachable_installations(world(), login):
         raise not_found()
     repos = oauth.reachable_repos(world(), login, inst)
-    return respond(user_installation_repos(site(), inst, repos))
+    return respond(user_installation_repos(site(), inst, repos, login))

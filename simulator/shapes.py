@@ -250,15 +250,21 @@ _LEGACY = {
 }
 
 
-def collaborator_permission(site: Site, account: Account, role: str) -> JSON:
+def permission_flags(role: str) -> dict[str, bool]:
+    """A role as GitHub's `permissions` object (on a collaborator, or on a repository as the
+    user's token sees it)."""
     rank = ("none", "read", "triage", "write", "maintain", "admin").index(role)
-    flags = {
+    return {
         "pull": rank >= 1,
         "triage": rank >= 2,
         "push": rank >= 3,
         "maintain": rank >= 4,
         "admin": rank >= 5,
     }
+
+
+def collaborator_permission(site: Site, account: Account, role: str) -> JSON:
+    flags = permission_flags(role)
     return {
         "permission": _LEGACY[role],
         "role_name": role,

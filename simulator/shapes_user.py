@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.shapes import JSON, Site, installation, iso, repository, user
+from simulator.shapes import JSON, Site, installation, iso, permission_flags, repository, user
 from simulator.state import Account, Installation, Repo
 
 
@@ -37,9 +37,16 @@ def user_installations(site: Site, found: list[Installation]) -> JSON:
     return {"total_count": len(found), "installations": [installation(site, i) for i in found]}
 
 
-def user_installation_repos(site: Site, inst: Installation, repos: list[Repo]) -> JSON:
+def user_installation_repos(
+    site: Site, inst: Installation, repos: list[Repo], login: str
+) -> JSON:
+    """Each repository with `permissions`: what this user may do there (GitHub adds it for a
+    user token)."""
     return {
         "total_count": len(repos),
         "repository_selection": inst.repository_selection,
-        "repositories": [repository(site, r) for r in repos],
+        "repositories": [
+            {**repository(site, r), "permissions": permission_flags(site.world.role(r, login))}
+            for r in repos
+        ],
     }

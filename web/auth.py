@@ -21,11 +21,11 @@ from github_app.rest.user import authenticated_user
 from web import round_trips
 from web.errors import json_error
 from web.services import current_services
+from web.viewer import COOKIE
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__)
 
-COOKIE = "morningai_session"
 STATE_TTL_SECONDS = 600  # GitHub's code lives ten minutes too
 PURPOSE = "login"
 

@@ -56,3 +56,33 @@ def user_installations(settings: Settings, token: str) -> list[UserInstallation]
             if len(data.installations) < 100:
                 return found
             page += 1
+
+
+@dataclass(frozen=True)
+class UserRepository:
+    id: int
+    full_name: str
+    private: bool
+    can_write: bool  # push, maintain or admin: may stop and retry MorningAI's work there
+
+
+def user_installation_repositories(
+    settings: Settings, token: str, installation_id: int
+) -> list[UserRepository]:
+    """`GET /user/installations/{id}/repositories`: the installation's repositories this user
+    can reach, with their permissions there (every page).
+    https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-user-access-token"""
+    found: list[UserRepository] = []
+    with _user_github(settings, token) as gh:
+        page = 1
+        while True:
+            data = gh.rest.apps.list_installation_repos_for_authenticated_user(
+                installation_id, per_page=100, page=page
+            ).parsed_data
+            for repo in data.repositories:
+                perms = repo.permissions
+                writes = bool(perms) and bool(perms.push or perms.maintain or perms.admin)
+                found.append(UserRepository(repo.id, repo.full_name, repo.private, writes))
+            if len(data.repositories) < 100:
+                return found
+            page += 1

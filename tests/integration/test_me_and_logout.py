@@ -76,7 +76,7 @@ def test_an_expired_token_is_refreshed_and_the_old_refresh_token_dies(
     [old_refresh] = [t for t, g in sim.world.refresh_tokens.items() if g.login == "alice"]
     [before] = sessions(owner_conn)
     sim.advance_clock(timedelta(hours=8, seconds=5))  # GitHub's clock: the ghu_ token expired
-    for key in redis.scan_iter("morningai:me:reach:*"):
+    for key in redis.scan_iter("morningai:viewer:reach:*"):
         redis.delete(key)
     me = web.http.get("/api/me")
     assert me.status_code == 200, me.text
@@ -106,7 +106,7 @@ def test_a_refused_refresh_ends_the_session(
     sign_in(web, sim)
     sim.world.refresh_tokens.clear()  # GitHub no longer knows the refresh token
     sim.advance_clock(timedelta(hours=8, seconds=5))
-    for key in redis.scan_iter("morningai:me:reach:*"):
+    for key in redis.scan_iter("morningai:viewer:reach:*"):
         redis.delete(key)
     assert web.http.get("/api/me").status_code == 401
     assert sessions(owner_conn) == []
