@@ -15,7 +15,7 @@ from redis import Redis
 
 from db import tenants
 from simulator import GitHubSimulator
-from tests.support.sign_in import Web, approve, back_path, sessions
+from tests.support.sign_in import Web, sessions, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions")]
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -40,13 +40,6 @@ def reach(sim: GitHubSimulator, owner_conn: Conn) -> dict[str, int]:
         status="active",
     )
     return {"a": a, "own": own, "c": c}
-
-
-def sign_in(web: Web, sim: GitHubSimulator, login: str = "alice") -> None:
-    sim.approve_as(login)
-    target = web.http.get("/login").headers["location"]
-    done = web.http.get(back_path(approve(target)))
-    assert done.status_code == 302, done.text
 
 
 def test_me_lists_exactly_the_reachable_installations(

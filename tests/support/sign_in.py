@@ -68,3 +68,19 @@ def back_path(location: str) -> str:
 
 def sessions(owner_conn: Conn) -> list[tuple[Any, ...]]:
     return owner_conn.execute("SELECT * FROM user_sessions").fetchall()
+
+
+def sign_in(web: Web, sim: GitHubSimulator, login: str = "alice") -> None:
+    """Sign `login` in through GitHub's web flow (the simulator approves): `web.http` then
+    holds the session cookie."""
+    sim.approve_as(login)
+    target = web.http.get("/login").headers["location"]
+    done = web.http.get(back_path(approve(target)))
+    assert done.status_code == 302, done.text
+
+
+def csrf(web: Web) -> dict[str, str]:
+    """The CSRF header of the signed-in session in `web.http`."""
+    me = web.http.get("/api/me")
+    assert me.status_code == 200, me.text
+    return {"X-MorningAI-CSRF": me.json()["csrf_token"]}
