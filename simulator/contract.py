@@ -278,6 +278,18 @@ class OpenAPIContract:
             return self._errors("/components/schemas/basic-error", body, label)
         return [f"{label}: status {status} is not documented"]
 
+    def check_webhook(self, event: str, action: str | None, payload: Any) -> list[str]:
+        """Problems with a webhook payload against the description's `x-webhooks` entry for
+        `event`-`action` (an event it does not describe is a problem too)."""
+        name = f"{event}-{action}" if action else event
+        item = self.doc.get("x-webhooks", {}).get(name)
+        if not isinstance(item, dict) or "post" not in item:
+            return [f"webhook {name}: not in GitHub's description"]
+        pointer = self._real_pointer(
+            f"/x-webhooks/{_escape(name)}/post/requestBody/content/application~1json/schema"
+        )
+        return self._errors(pointer, payload, f"webhook {name}")
+
     def check_exchange(self, exchange: Exchange) -> list[str]:
         """Request and response problems of one recorded exchange, with its request id."""
         op = self.match(exchange.method, exchange.path)

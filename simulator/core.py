@@ -13,6 +13,7 @@ from typing import Any
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder
+from simulator.hooks import Delivery
 from simulator.manifests import issue_code
 from simulator.oauth import mint
 from simulator.pulls import refresh
@@ -59,9 +60,10 @@ class GitHubSimulator(HistorySeeding):
         self._server = ServerThread(self._slot, host, port)
         self.url = f"http://{host}:{self._server.port}"
         self.site = Site(self.world, self.url, self.url)
-        self._slot.app = create_app(
-            Backend(self.world, self.recorder, self.site, public_key(self.private_key_pem))
+        self._backend = Backend(
+            self.world, self.recorder, self.site, public_key(self.private_key_pem)
         )
+        self._slot.app = create_app(self._backend)
         self._started = False
         # a forgotten stop() must not leak the socket (a ResourceWarning fails the suite)
         self._release = weakref.finalize(self, self._server.stop)
@@ -77,6 +79,7 @@ class GitHubSimulator(HistorySeeding):
     def stop(self) -> None:
         """Stop serving and release the port (also for a simulator never started)."""
         self._release()
+        self._backend.hookshot.stop()
         self._started = False
 
     def __enter__(self) -> GitHubSimulator:
@@ -175,6 +178,11 @@ class GitHubSimulator(HistorySeeding):
         with self.world.lock:
             return mint(self.world, login, client_id)[0]
 
+    def deliveries(self, timeout: float = 30.0) -> list[Delivery]:
+        """The webhooks delivered to Apps so far (the install page's `installation` `created`),
+        once every queued delivery has had its answer (TimeoutError otherwise)."""
+        return self._backend.hookshot.wait(timeout)
+
     @property
     def requests(self) -> list[Exchange]:
         return self.recorder.snapshot()
@@ -197,12 +205,20 @@ class GitHubSimulator(HistorySeeding):
     def contract_violations(self, contract: OpenAPIContract | None = None) -> list[str]:
         """Problems of every recorded api.github.com exchange against GitHub's description.
 
-        Injected faults and non-API paths (the codeload download) are skipped.
+        Injected faults and non-API paths (the codeload download) are skipped; webhooks
+        delivered to Apps are checked against the description's webhook payloads.
         """
         checker = contract or OpenAPIContract.load()
         return [
-            problem
-            for ex in self.requests
-            if ex.operation_id and not ex.injected
-            for problem in checker.check_exchange(ex)
+            *(
+                problem
+                for ex in self.requests
+                if ex.operation_id and not ex.injected
+                for problem in checker.check_exchange(ex)
+            ),
+            *(
+                problem
+                for sent in self._backend.hookshot.delivered
+                for problem in checker.check_webhook(sent.event, sent.action, sent.payload)
+            ),
         ]

@@ -53,6 +53,7 @@ def convert(world: World, code: str) -> App | None:
     manifest, owner, _ = found
     name = str(manifest.get("name") or "MorningAI")
     slug = _unique_slug(world, name)
+    hook = manifest["hook_attributes"]  # check() made sure it has an http(s) url
     app = App(
         next(APP_IDS),
         slug,
@@ -65,6 +66,9 @@ def convert(world: World, code: str) -> App | None:
         events=list(manifest.get("default_events") or []),
         webhook_secret=secrets.token_hex(20),
         client_secret=secrets.token_hex(20),
+        homepage=str(manifest["url"]),
+        hook_url=str(hook["url"]) if hook.get("active", True) else None,
+        setup_url=str(manifest["setup_url"]) if manifest.get("setup_url") else None,
     )
     world.manifest_apps[app.id] = app
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from simulator.auth import Caller
 from simulator.exchanges import Recorder
+from simulator.hooks import Hookshot
 from simulator.shapes import Site
 from simulator.state import Repo, Token, World
 
@@ -35,6 +36,7 @@ class Backend:
     recorder: Recorder
     site: Site
     public_key: RSAPublicKey
+    hookshot: Hookshot = field(default_factory=Hookshot)  # webhook deliveries to Apps
 
 
 ENDPOINTS: dict[str, Endpoint] = {}

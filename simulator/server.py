@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -14,8 +15,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from simulator import (
+    oauth,
+    pages,
     routes_app,
     routes_git,
+    routes_install,
     routes_issues,
     routes_labels,
     routes_manifest,
@@ -35,6 +39,7 @@ from simulator.auth import (
 )
 from simulator.exchanges import Exchange, parse_json, redact
 from simulator.gitstore import GitError
+from simulator.routes_manifest import PERSONAL_OWNER
 from simulator.routing import ENDPOINTS, EXTENSION, Backend, Endpoint, backend
 from simulator.shapes import error
 
@@ -56,9 +61,11 @@ def create_app(backend: Backend) -> Flask:
         routes_labels,
         routes_manifest,
         routes_oauth,
+        routes_install,
     ):
         app.register_blueprint(module.bp)
     app.before_request(_inject_fault)
+    app.before_request(_browser_page)
     app.before_request(_authenticate)
     app.after_request(_record)  # after_request hooks run in reverse: decorate, then record
     app.after_request(_decorate)
@@ -94,6 +101,37 @@ def _inject_fault() -> Response | None:
         return None
     g.injected = True
     return respond(fault.body, fault.status, fault.headers)
+
+
+def _browser_page() -> Response | None:
+    """A browser on the new-App or the authorize page sees it and clicks; the button sends the
+    same request again, confirmed, and the route acts (simulator/pages.py)."""
+    if not pages.wants_page():
+        return None
+    if request.endpoint in ("manifest._new_app", "manifest._new_org_app"):
+        return _new_app_page()
+    if request.endpoint == "oauth._oauth_authorize":
+        found = oauth.oauth_app(backend().world, request.args.get("client_id", ""))
+        login = backend().world.oauth_approver
+        if found is not None and login is not None:  # else the route answers 404 / 403
+            return pages.authorize_page(found.name, login)
+    return None
+
+
+def _new_app_page() -> Response | None:
+    try:
+        manifest = json.loads(request.form.get("manifest", ""))
+    except ValueError:
+        return None  # the route answers 400
+    if not isinstance(manifest, dict):
+        return None
+    org = (request.view_args or {}).get("org")
+    owner = (
+        backend().world.account(org, "Organization")
+        if org
+        else backend().world.account(PERSONAL_OWNER, "User")
+    )
+    return pages.new_app_page(str(manifest.get("name") or "MorningAI"), owner)
 
 
 def _authenticate() -> None:

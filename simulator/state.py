@@ -44,6 +44,11 @@ class App:
     client_secret: str | None = field(default=None, repr=False)
     permissions: dict[str, str] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    # from its manifest: its homepage, where its webhooks go (None: inactive), and where the
+    # browser goes after an install (None: the installation's page on GitHub)
+    homepage: str | None = None
+    hook_url: str | None = None
+    setup_url: str | None = None
 
     @property
     def client_id(self) -> str:
@@ -59,6 +64,7 @@ class Installation:
     repository_selection: str
     created_at: datetime
     suspended_at: datetime | None = None
+    app_id: int | None = None  # a manifest App's installation (None: the simulator's own App)
 
 
 @dataclass
