@@ -1,5 +1,5 @@
-// The one typed client of MorningAI's JSON API (`/api/...`). Components never call fetch
-// themselves: they use these functions through TanStack Query hooks.
+// The one typed client of MorningAI's JSON API (`/api/...`, contract in docs/api.md). Components
+// never call fetch themselves: they use these functions through TanStack Query hooks.
 
 export class ApiError extends Error {
   readonly status: number;
@@ -11,16 +11,20 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string): Promise<T> {
+/** The header every write carries, with /api/me's csrf_token. */
+export const CSRF_HEADER = "X-MorningAI-CSRF";
+
+async function send<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(path, {
-    headers: { Accept: "application/json" },
+    ...init,
+    headers: { Accept: "application/json", ...init.headers },
     credentials: "same-origin",
   });
   let body: unknown = null;
   try {
     body = await response.json();
   } catch {
-    body = null;
+    body = null; // 204, or not JSON
   }
   if (!response.ok) {
     const error =
@@ -31,6 +35,21 @@ async function getJson<T>(path: string): Promise<T> {
   }
   return body as T;
 }
+
+function getJson<T>(path: string): Promise<T> {
+  return send<T>(path);
+}
+
+function postJson<T>(path: string, csrfToken: string): Promise<T> {
+  return send<T>(path, { method: "POST", headers: { [CSRF_HEADER]: csrfToken } });
+}
+
+function withQuery(path: string, query: URLSearchParams): string {
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+// ---- setup ----
 
 /** GET /api/setup/status: whether a GitHub App is registered, and where to install it. */
 export interface SetupStatus {
@@ -55,6 +74,195 @@ export interface ManifestRequest {
   org: string;
 }
 
+// ---- the signed-in person ----
+
+export interface Installation {
+  id: number;
+  account: string;
+  /** false: GitHub knows it, but MorningAI has not received its `installation` webhook yet */
+  tenant: boolean;
+}
+
+/** GET /api/me */
+export interface Me {
+  user: { login: string; id: number; avatar_url: string };
+  installations: Installation[];
+  csrf_token: string;
+}
+
+// ---- tasks ----
+
+export const TASK_KINDS = ["code", "revise", "faq_pr", "faq_history", "faq_stale", "ask", "stop"] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type PrState = "open" | "merged" | "closed";
+
+export interface Task {
+  id: number;
+  installation_id: number;
+  account: string;
+  kind: TaskKind | (string & {});
+  status: TaskStatus;
+  repository: string;
+  number: number;
+  thread_url: string;
+  requested_by: string;
+  trace_id: string;
+  attempts: number;
+  max_attempts: number;
+  error: string | null;
+  model: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  /** decimal string, US dollars */
+  cost_usd: string | null;
+  pr_number: number | null;
+  pr_url: string | null;
+  pr_state: PrState | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+}
+
+export interface TaskFilters {
+  repository?: string;
+  kind?: string;
+  /** repeatable */
+  status?: string[];
+  requested_by?: string;
+  installation?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  next_cursor: string | null;
+}
+
+export interface TaskEvent {
+  id: number;
+  type: string;
+  message: string;
+  stage: string | null;
+  link: string | null;
+  at: string;
+}
+
+export interface ModelCall {
+  at: string;
+  model: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: string;
+  purpose: string;
+}
+
+export interface Verification {
+  passed: boolean;
+  command: string;
+  output_tail: string;
+}
+
+export interface Failure {
+  reason: string;
+  what_to_do: string;
+}
+
+/** GET /api/tasks/<id> */
+export interface TaskDetail {
+  task: Task;
+  trigger: string | null;
+  instructions: string;
+  events: TaskEvent[];
+  model_calls: ModelCall[];
+  diff: string | null;
+  verification: Verification | null;
+  failure: Failure | null;
+  can_act: boolean;
+}
+
+export function taskQuery(filters: TaskFilters): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const key of ["repository", "kind", "requested_by", "installation", "cursor"] as const) {
+    const value = filters[key];
+    if (value) query.set(key, value);
+  }
+  for (const status of filters.status ?? []) query.append("status", status);
+  if (filters.limit !== undefined) query.set("limit", String(filters.limit));
+  return query;
+}
+
+export function taskEventsUrl(taskId: number | string, lastEventId?: number): string {
+  const base = `/api/tasks/${encodeURIComponent(String(taskId))}/events`;
+  return lastEventId === undefined ? base : `${base}?last_event_id=${lastEventId}`;
+}
+
+// ---- FAQ ----
+
+export type FaqSource =
+  | { kind: "file"; path: string; start_line: number | null; end_line: number | null; url: string }
+  | { kind: "issue" | "pull"; number: number; url: string };
+
+export interface FaqEntry {
+  id: number;
+  installation_id: number;
+  repository: string;
+  question: string;
+  /** markdown, shown as text */
+  answer: string;
+  stale: boolean;
+  sources: FaqSource[];
+  source_pr: number | null;
+  source_url: string | null;
+  updated_at: string;
+}
+
+// ---- repositories ----
+
+export interface ConfigError {
+  problem: string;
+  line: number | null;
+}
+
+export interface Repository {
+  installation_id: number;
+  full_name: string;
+  private: boolean;
+  active: boolean;
+  config: Record<string, unknown>;
+  config_errors: ConfigError[];
+  month_cost_usd: string;
+  month_tasks: number;
+}
+
+// ---- analytics ----
+
+export interface DayOutcomes {
+  day: string;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  running: number;
+  queued: number;
+}
+
+export interface Analytics {
+  days: number;
+  outcomes_by_day: DayOutcomes[];
+  pull_requests: { opened: number; merged: number; closed: number; open: number; merge_rate: number | null };
+  time_to_pr_seconds: { p50: number; p90: number } | null;
+  cost_per_merged_pr_usd: string | null;
+  total_cost_usd: string;
+  failures_by_reason: { reason: string; count: number }[];
+}
+
+function taskPath(taskId: number | string, rest = ""): string {
+  return `/api/tasks/${encodeURIComponent(String(taskId))}${rest}`;
+}
+
 export const api = {
   setupStatus: (): Promise<SetupStatus> => getJson<SetupStatus>("/api/setup/status"),
 
@@ -62,4 +270,31 @@ export const api = {
     const query = new URLSearchParams({ url: request.url, org: request.org, name: request.name });
     return getJson<ManifestAnswer>(`/api/setup/manifest?${query.toString()}`);
   },
+
+  me: (): Promise<Me> => getJson<Me>("/api/me"),
+
+  logout: (csrfToken: string): Promise<void> => postJson<void>("/api/logout", csrfToken),
+
+  tasks: (filters: TaskFilters = {}): Promise<TaskPage> =>
+    getJson<TaskPage>(withQuery("/api/tasks", taskQuery(filters))),
+
+  task: (taskId: number | string): Promise<TaskDetail> => getJson<TaskDetail>(taskPath(taskId)),
+
+  stopTask: (taskId: number | string, csrfToken: string): Promise<{ task: Task }> =>
+    postJson<{ task: Task }>(taskPath(taskId, "/stop"), csrfToken),
+
+  retryTask: (taskId: number | string, csrfToken: string): Promise<{ task: Task }> =>
+    postJson<{ task: Task }>(taskPath(taskId, "/retry"), csrfToken),
+
+  faq: (search: { q?: string; repository?: string } = {}): Promise<{ entries: FaqEntry[] }> => {
+    const query = new URLSearchParams();
+    if (search.q) query.set("q", search.q);
+    if (search.repository) query.set("repository", search.repository);
+    return getJson<{ entries: FaqEntry[] }>(withQuery("/api/faq", query));
+  },
+
+  repositories: (): Promise<{ repositories: Repository[] }> =>
+    getJson<{ repositories: Repository[] }>("/api/repositories"),
+
+  analytics: (days: number): Promise<Analytics> => getJson<Analytics>(`/api/analytics?days=${days}`),
 };

@@ -1,5 +1,9 @@
-// The frame of every page: a skip link, the navigation, and the page.
+// The frame of every page: a skip link, the header (navigation and the signed-in person when
+// there is one), and the page.
 import { NavLink, Outlet } from "react-router";
+import { UserMenu } from "../features/auth/UserMenu";
+import { useMe } from "../features/auth/useMe";
+import { focusRing } from "./styles";
 
 const links = [
   ["/tasks", "Tasks"],
@@ -11,9 +15,7 @@ const links = [
 
 function linkClass({ isActive }: { isActive: boolean }) {
   return (
-    "inline-flex min-h-11 items-center rounded-md px-3 py-2 text-sm font-medium " +
-    "focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 " +
-    "dark:focus-visible:outline-blue-400 " +
+    `inline-flex min-h-11 items-center rounded-md px-3 py-2 text-sm font-medium ${focusRing} ` +
     (isActive
       ? "bg-slate-200 text-slate-950 dark:bg-slate-800 dark:text-white"
       : "text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800")
@@ -21,6 +23,8 @@ function linkClass({ isActive }: { isActive: boolean }) {
 }
 
 export function AppShell() {
+  const me = useMe();
+  const signedIn = me.data ? me.data : null;
   return (
     <div className="min-h-dvh">
       <a
@@ -30,27 +34,27 @@ export function AppShell() {
         Skip to content
       </a>
       <header className="border-b border-slate-200 dark:border-slate-800">
-        <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
-          <NavLink
-            to="/"
-            className="rounded-md text-lg font-semibold focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
-          >
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+          <NavLink to="/" className={`rounded-md text-lg font-semibold ${focusRing}`}>
             MorningAI
           </NavLink>
-          <nav aria-label="Main" className="-mx-3 overflow-x-auto">
-            <ul className="flex gap-1">
-              {links.map(([to, label]) => (
-                <li key={to}>
-                  <NavLink to={to} className={linkClass}>
-                    {label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
+          {signedIn && (
+            <nav aria-label="Main" className="-mx-3 max-w-full">
+              <ul className="flex flex-wrap gap-1">
+                {links.map(([to, label]) => (
+                  <li key={to}>
+                    <NavLink to={to} className={linkClass} end={to !== "/tasks"}>
+                      {label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+          {signedIn && <UserMenu me={signedIn} />}
         </div>
       </header>
-      <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-4 py-8">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 focus:outline-none">
         <Outlet />
       </main>
     </div>
