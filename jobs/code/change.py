@@ -3,7 +3,8 @@ committed onto a branch — one path from a request to a pushed commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -24,6 +25,10 @@ from jobs.steps.models import chat_model
 from jobs.steps.progress import TaskProgress
 from jobs.steps.repo_config import RepoConfig
 from jobs.steps.results import Spend, record_spend
+
+# what one task keeps of its change in its timeline (task_events.data)
+MAX_DIFF_CHARS = 200_000
+MAX_CHECK_DETAIL = 4_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,13 @@ def solve(
         if state.get("outcome") != "ready":
             raise PermanentError(state.get("reason") or "the agent produced no change")
         contents = state.get("new_contents", {})
+        checks = state.get("checks", [])
+        run.record(
+            "change",
+            f"{len(contents)} file(s) changed",
+            diff=unified_diff(root, contents),
+            checks=[{**c, "detail": c["detail"][-MAX_CHECK_DETAIL:]} for c in checks],
+        )
         return Change(
             title=state.get("title", ""),
             plan=state.get("plan", ""),
@@ -65,9 +77,30 @@ def solve(
                 FileChange(p, c, executable(root / p)) for p, c in sorted(contents.items())
             ),
             existing=frozenset(p for p in contents if (root / p).is_file()),
-            checks=state.get("checks", []),
+            checks=checks,
             spend=spend,
         )
+
+
+def unified_diff(root: Path, contents: Mapping[str, str | None]) -> str:
+    """The change as one unified diff (None: a deleted file), cut at MAX_DIFF_CHARS — what the
+    dashboard shows beside the task; the pull request holds the whole of it."""
+    parts: list[str] = []
+    for path, new in sorted(contents.items()):
+        old_file = root / path
+        old = old_file.read_text(encoding="utf-8", errors="replace") if old_file.is_file() else ""
+        before = f"a/{path}" if old_file.is_file() else "/dev/null"
+        after = f"b/{path}" if new is not None else "/dev/null"
+        parts.append(f"diff --git a/{path} b/{path}\n")
+        lines = difflib.unified_diff(
+            old.splitlines(keepends=True), (new or "").splitlines(keepends=True), before, after
+        )
+        for line in lines:
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    text = "".join(parts)
+    if len(text) > MAX_DIFF_CHARS:
+        return text[:MAX_DIFF_CHARS] + "\n… (cut: the pull request has the whole diff)\n"
+    return text
 
 
 def code_context(

@@ -47,9 +47,13 @@ class TaskRun:
 
     def event(self, kind: str, message: str, **data: object) -> None:
         """Record a step in `task_events` and tell the sinks."""
+        self.record(kind, message, **data)
+        self.emit(kind, message, data=data)
+
+    def record(self, kind: str, message: str, **data: object) -> None:
+        """Record a step in `task_events` only (the caller tells the sinks in its own words)."""
         with tenant_transaction(self.ctx.db, self.task.tenant_id) as scope:
             task_events.add(scope, self.task.id, kind, message, dict(data))
-        self.emit(kind, message, data=data)
 
     def emit(self, type_: str, message: str = "", **fields: Any) -> None:
         """Tell the sinks without recording (progress is shown, not kept)."""

@@ -12,11 +12,16 @@ class TaskProgress:
     def __init__(self, run: TaskRun) -> None:
         self.run = run
         self.model = run.ctx.settings.morningai_model
+        self._stage: str | None = None
 
     def update(
         self, *, stage: str | None = None, detail: str = "", link: str | None = None
     ) -> None:
-        """Show a change now."""
+        """Show a change now. A new stage is also recorded, so the task's stored timeline (the
+        dashboard, a stream resumed after a disconnect) has every step the status comment had."""
+        if stage is not None:
+            self._stage = stage
+            self.run.record("stage", detail, stage=stage, link=link)
         self.run.emit("progress", detail, stage=stage, link=link)
 
     def set(
@@ -30,5 +35,17 @@ class TaskProgress:
         self.update(stage=name, detail=detail)
 
     def spent(self, usage: Usage) -> None:
-        """The graphs' progress port: tokens so far, shown with the next update."""
-        self.set(tokens=usage.total, cost_usd=estimated_cost(self.model, usage))
+        """The graphs' progress port: tokens so far (after each model call), shown with the next
+        update and recorded, so the dashboard lists the calls (each one the difference between
+        two records) and the stage that made them."""
+        cost = estimated_cost(self.model, usage)
+        self.run.record(
+            "model",
+            f"{usage.total} tokens so far",
+            model=self.model,
+            stage=self._stage,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            cost_usd=cost,
+        )
+        self.set(tokens=usage.total, cost_usd=cost)

@@ -63,7 +63,8 @@ def test_request_is_acknowledged_and_ends_with_a_reason(
             "SELECT kind FROM task_events WHERE task_id = %s ORDER BY id", (task_id,)
         )
     ]
-    assert kinds == ["started", "acknowledged", "failed"]
+    # the stage it reached is in the stored timeline too (the dashboard shows it)
+    assert kinds == ["started", "stage", "acknowledged", "failed"]
     # the token the job used was narrowed to this one repository
     token_requests = [ex for ex in sim.requests if ex.path.endswith("/access_tokens")]
     assert token_requests

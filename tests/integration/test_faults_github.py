@@ -112,7 +112,12 @@ def test_deleted_repository_fails_the_task_and_the_comment_says_why(flow: Flow) 
     task_id, status, error, attempts, _ = task_row(flow.db)
     reason = "GitHub answered 404: the repository or issue is gone, or the app lost access to it"
     assert (status, error, attempts) == ("failed", reason, 1)
-    assert [e[0] for e in events(flow.db, task_id)] == ["started", "acknowledged", "failed"]
+    assert [e[0] for e in events(flow.db, task_id)] == [
+        "started",
+        "stage",
+        "acknowledged",
+        "failed",
+    ]
     assert queue(flow.redis, "default").scheduled_job_registry.get_job_ids() == []  # no retry
     [comment] = status_comments(flow.sim, flow.repo["number"])
     assert "❌ Failed" in comment["body"]

@@ -24,6 +24,8 @@ from tests.support.tasks import drain, events, task_row
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
+RECORDED_AS_PROGRESS = ("stage", "model", "change")
+
 pytestmark = pytest.mark.usefixtures("clean_db")
 
 
@@ -72,8 +74,19 @@ def test_a_live_view_hears_every_event_of_a_code_task(flow: Flow, live: PubSub) 
     assert {body["task_id"] for _, body in heard} == {task_id}
     types = [body["type"] for _, body in heard]
     # the record is still PostgreSQL's: every stored event was also published, in order
-    stored = [kind for kind, _, _ in events(flow.db, task_id)]
-    assert [t for t in types if t != "progress"] == stored
+    stored = events(flow.db, task_id)
+    # stages, model calls and the change are recorded for the timeline and heard as progress
+    told = [kind for kind, _, _ in stored if kind not in RECORDED_AS_PROGRESS]
+    assert [t for t in types if t != "progress"] == told
+    stored_stages = [
+        data["stage"]
+        for (data,) in flow.db.execute(
+            "SELECT data FROM task_events WHERE task_id = %s AND kind = 'stage' ORDER BY id",
+            (task_id,),
+        )
+    ]
+    assert stored_stages == [body["stage"] for _, body in heard if body.get("stage")]
+    stored = told
     assert stored[0] == "started"
     assert stored[-1] == "succeeded"
     assert heard[-1][1]["final"] is True
@@ -103,7 +116,7 @@ def test_a_sink_added_in_one_place_hears_every_task_and_a_broken_one_silences_no
     heard = recorder.heard
     assert {e.task.id for e in heard} == {task_id}
     assert [e.type for e in heard if e.type != "progress"] == [
-        kind for kind, _, _ in events(owner_conn, task_id)
+        kind for kind, _, _ in events(owner_conn, task_id) if kind not in RECORDED_AS_PROGRESS
     ]
     assert heard[-1].type == "failed"
     assert heard[-1].message == error
