@@ -19,6 +19,7 @@ from github_app.intents import (
     Ignore,
     InstallationChanged,
     Intent,
+    PullRequestStateChanged,
     Reject,
     RepositoriesChanged,
     RequestTask,
@@ -80,22 +81,29 @@ def _record(scope: TenantScope, env: Envelope, outcome: str, detail: str | None)
         raise _Duplicate
 
 
+def _record_unattributed(
+    conn: psycopg.Connection[Any], env: Envelope, outcome: str, detail: str
+) -> None:
+    if not deliveries.record_unattributed(conn, _delivery(env, outcome, detail)):
+        raise _Duplicate
+
+
 def _apply(conn: psycopg.Connection[Any], env: Envelope, intent: Intent) -> Outcome:
     if isinstance(intent, Reject):
-        if not deliveries.record_unattributed(conn, _delivery(env, "rejected", intent.reason)):
-            raise _Duplicate
+        _record_unattributed(conn, env, "rejected", intent.reason)
         return Outcome(400, "rejected", intent.reason)
     if isinstance(intent, InstallationChanged):
         return _installation(conn, env, intent)
     if isinstance(intent, AuthorizationRevoked):
         ended = user_sessions.delete_for_user(conn, intent.github_user_id)
         detail = f"authorization revoked: {ended} session(s) ended"
-        if not deliveries.record_unattributed(conn, _delivery(env, "accepted", detail)):
-            raise _Duplicate
+        _record_unattributed(conn, env, "accepted", detail)
         return Outcome(202, "accepted", detail)
     tenant = tenants.for_installation(conn, env.installation_id) if env.installation_id else None
     if isinstance(intent, RepositoriesChanged):
         return _repositories(conn, env, intent, tenant)
+    if isinstance(intent, PullRequestStateChanged):
+        return _pull_request_state(conn, env, intent, tenant)
     if isinstance(intent, RequestTask):
         if tenant is None:
             tenant_id = tenants.upsert_installation(
@@ -111,8 +119,7 @@ def _apply(conn: psycopg.Connection[Any], env: Envelope, intent: Intent) -> Outc
             return _task(enter_tenant(conn, tenant.tenant_id), env, intent)
         intent = Ignore(f"installation is {tenant.status}")
     if tenant is None:
-        if not deliveries.record_unattributed(conn, _delivery(env, "ignored", intent.reason)):
-            raise _Duplicate
+        _record_unattributed(conn, env, "ignored", intent.reason)
     else:
         _record(enter_tenant(conn, tenant.tenant_id), env, "ignored", intent.reason)
     return Outcome(202, "ignored", intent.reason)
@@ -166,8 +173,34 @@ def _repositories(
     return Outcome(202, "accepted", detail)
 
 
-def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
-    detail = f"{intent.kind} task for #{intent.number}"
+def _pull_request_state(
+    conn: psycopg.Connection[Any],
+    env: Envelope,
+    intent: PullRequestStateChanged,
+    tenant: tenants.TenantRef | None,
+) -> Outcome:
+    """Every task of the tenant on the pull request records its state — also for a suspended
+    installation: it is a fact about work already done, not new work. A merge also asks for
+    the FAQ staleness check, as for anyone's merged pull request."""
+    if tenant is None:  # an installation never seen has no tasks
+        return _apply(conn, env, intent.stale_check or Ignore("installation is unknown"))
+    scope = enter_tenant(conn, tenant.tenant_id)
+    updated = tasks.set_pull_request_state(
+        scope, intent.repository.github_id, intent.number, intent.state, intent.at
+    )
+    done = f"pull request #{intent.number} {intent.state}: {updated} task(s) updated"
+    if intent.stale_check is not None and tenant.accepts_work:
+        return _task(scope, env, intent.stale_check, done=done)
+    outcome = "accepted" if updated else "ignored"
+    _record(scope, env, outcome, done)
+    return Outcome(202, outcome, done)
+
+
+def _task(
+    scope: TenantScope, env: Envelope, intent: RequestTask, done: str | None = None
+) -> Outcome:
+    """`done`: what the same delivery already changed, said first in its detail."""
+    detail = "; ".join(filter(None, (done, f"{intent.kind} task for #{intent.number}")))
     _record(scope, env, "accepted", detail)
     repo = intent.repository
     repository_id = repositories.upsert(
@@ -186,8 +219,10 @@ def _task(scope: TenantScope, env: Envelope, intent: RequestTask) -> Outcome:
             task = tasks.create(scope, new)
     except psycopg.errors.UniqueViolation:
         busy = f"a {intent.kind} task for #{intent.number} is already queued or running"
-        deliveries.set_outcome(scope, env.delivery_id, "ignored", busy)
-        return Outcome(202, "ignored", busy)
+        outcome = "accepted" if done else "ignored"
+        detail = "; ".join(filter(None, (done, busy)))
+        deliveries.set_outcome(scope, env.delivery_id, outcome, detail)
+        return Outcome(202, outcome, detail)
     deliveries.link_task(scope, env.delivery_id, task.id)
     queued = QueuedTask(task.id, scope.tenant_id, task.kind, task.queue, task.trace_id)
     return Outcome(202, "accepted", detail, queued)

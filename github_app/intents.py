@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from core.subject import TaskSubject
 from core.task_kinds import QueueName, kind_of
@@ -82,6 +83,29 @@ class RequestTask:
         )
 
 
+PullRequestState = Literal["open", "merged", "closed"]
+
+
+@dataclass(frozen=True)
+class PullRequestStateChanged:
+    """One of MorningAI's pull requests was merged, closed unmerged or reopened: every task of
+    the installation on it records the new state. `at` is GitHub's merged_at or closed_at
+    (None when reopened). A merged one also asks for the FAQ staleness check, `stale_check`."""
+
+    installation_id: int
+    repository: Repo
+    number: int
+    state: PullRequestState
+    at: datetime | None
+    stale_check: RequestTask | None = None
+
+
 Intent = (
-    Ignore | Reject | InstallationChanged | RepositoriesChanged | RequestTask | AuthorizationRevoked
+    Ignore
+    | Reject
+    | InstallationChanged
+    | RepositoriesChanged
+    | RequestTask
+    | AuthorizationRevoked
+    | PullRequestStateChanged
 )

@@ -17,7 +17,7 @@ from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
 from jobs.steps.repo_config import RepoConfig
 from jobs.steps.request import Request, require_writer, with_repo
-from jobs.steps.results import remember
+from jobs.steps.results import remember, remember_pull
 from jobs.steps.rules import load_config
 
 KIND = kind_of("code")
@@ -87,7 +87,7 @@ def _open_pull(
         client, head=branch, base=base, title=text.title, body=text.body, draft=text.draft
     )
     request_review(client, pr.number, req.requester)
-    remember(run, branch=branch, pr_number=pr.number, pr_url=pr.url)
+    remember_pull(run, pr.number, pr.url, opened=pr.created, branch=branch)
     if base != default_branch(client):
         client.create_comment(
             req.number,

@@ -11,7 +11,7 @@ from jobs.runtime.errors import Cancelled
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, require_writer, with_repo
-from jobs.steps.results import remember
+from jobs.steps.results import remember, remember_pull
 from jobs.steps.rules import load_config
 
 
@@ -46,7 +46,8 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     config = load_config(client)
     # a resumed run keeps the head it started from, so its checkpoint still applies
     head_sha = run.task.base_sha or pull.head_sha
-    remember(run, base_sha=head_sha, branch=pull.head_ref, pr_number=pull.number, pr_url=pull.url)
+    remember(run, base_sha=head_sha)
+    remember_pull(run, pull.number, pull.url, opened=False, branch=pull.head_ref)
     change = solve(
         run,
         client,

@@ -22,7 +22,7 @@ from jobs.faq.docs import open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, require_writer, with_repo
-from jobs.steps.results import remember
+from jobs.steps.results import remember_pull
 
 KIND = kind_of("faq_history")
 MAX_THREADS = 25
@@ -137,7 +137,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     )
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         repositories.set_faq_mined_through(scope, repo_id, through)
-    remember(run, pr_number=pr.number, pr_url=pr.url)
+    remember_pull(run, pr.number, pr.url, opened=pr.created)
     more = " More remain: ask again to continue." if len(threads) >= MAX_THREADS else ""
     status.set(link=pr.url)
     status.stage("publishing", f"Mined {len(threads)} resolved threads into `{doc.path}`.{more}")

@@ -19,7 +19,7 @@ from jobs.faq.docs import open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, with_repo
-from jobs.steps.results import remember
+from jobs.steps.results import remember_pull
 from jobs.steps.rules import load_config
 
 KIND = kind_of("faq_stale")
@@ -89,5 +89,5 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         f"Task {run.task.id}, trace `{run.task.trace_id}`, {usage}.",
         message=f"docs(faq): refresh FAQ entries after #{req.number}",
     )
-    remember(run, pr_number=pr.number, pr_url=pr.url)
+    remember_pull(run, pr.number, pr.url, opened=pr.created)
     return f"marked {marked} stale; {'opened' if pr.created else 'updated'} #{pr.number}"

@@ -19,6 +19,17 @@ def remember(run: TaskRun, **columns: Any) -> None:
         tasks.record_results(scope, run.task.id, **columns)
 
 
+def remember_pull(
+    run: TaskRun, number: int, url: str, *, opened: bool, branch: str | None = None
+) -> None:
+    """The pull request the task opened (`opened`) or found open: its tasks follow it from
+    here (the `pull_request` webhook records it merged, closed or reopened)."""
+    with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
+        tasks.record_pull_request(
+            scope, run.task.id, number=number, url=url, opened=opened, branch=branch
+        )
+
+
 @dataclass(frozen=True)
 class Spend:
     usage: Usage
