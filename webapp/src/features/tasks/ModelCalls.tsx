@@ -7,7 +7,7 @@ import { count, money } from "../../lib/format";
 export function ModelCalls({ calls }: { calls: ModelCall[] }) {
   if (calls.length === 0) return <p className={`mt-3 ${muted}`}>This task made no model calls.</p>;
   return (
-    <div className="mt-3 overflow-x-auto" role="region" aria-label="Model calls" tabIndex={0}>
+    <div className="mt-3 overflow-x-auto" role="region" aria-label="Model calls table" tabIndex={0}>
       <table className="w-full text-sm">
         <thead>
           <tr className="border-b border-slate-300 text-left dark:border-slate-700">

@@ -48,8 +48,8 @@ function TaskRow({ task }: { task: Task }) {
       className="mb-3 block rounded-lg border border-slate-200 p-3 md:mb-0 md:table-row md:rounded-none md:border-0 md:border-b md:p-0 dark:border-slate-800"
     >
       <Cell label="Task">
-        <Link to={`/tasks/${task.id}`} className={`${link} font-medium`}>
-          <span className="sr-only">Task </span>#{task.id}
+        <Link to={`/tasks/${task.id}`} aria-label={`Task #${task.id}`} className={`${link} font-medium`}>
+          #{task.id}
         </Link>
       </Cell>
       <Cell label="Status">
@@ -81,8 +81,8 @@ function TaskRow({ task }: { task: Task }) {
       <Cell label="Pull request">
         {task.pr_url ? (
           <span className="inline-flex items-center gap-2">
-            <a href={task.pr_url} className={link}>
-              <span className="sr-only">Pull request </span>#{task.pr_number}
+            <a href={task.pr_url} aria-label={`Pull request #${task.pr_number}`} className={link}>
+              #{task.pr_number}
             </a>
             <PrStateBadge state={task.pr_state} />
           </span>
