@@ -16,7 +16,7 @@ export function DiffView({ diff }: { diff: string }) {
       role="region"
       aria-label="Diff"
       tabIndex={0}
-      className="mt-3 max-h-[32rem] overflow-auto rounded-md border border-slate-200 bg-slate-50 focus-visible:outline-2 focus-visible:outline-blue-600 dark:border-slate-800 dark:bg-slate-900"
+      className="mt-3 max-h-[32rem] overflow-auto rounded-md border border-slate-200 bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 dark:border-slate-800 dark:bg-slate-900 dark:focus-visible:outline-blue-400"
     >
       <pre className="min-w-max p-3 font-mono text-xs leading-5">
         {lines.map((line, index) => (

@@ -1,13 +1,13 @@
 // The task's calls to the model: when, which model, what for, tokens and cost.
 import type { ModelCall } from "../../api/client";
 import { Time } from "../../components/Time";
-import { muted } from "../../components/styles";
+import { focusRing, muted } from "../../components/styles";
 import { count, money } from "../../lib/format";
 
 export function ModelCalls({ calls }: { calls: ModelCall[] }) {
   if (calls.length === 0) return <p className={`mt-3 ${muted}`}>This task made no model calls.</p>;
   return (
-    <div className="mt-3 overflow-x-auto" role="region" aria-label="Model calls table" tabIndex={0}>
+    <div className={`mt-3 overflow-x-auto ${focusRing}`} role="region" aria-label="Model calls table" tabIndex={0}>
       <table className="w-full text-sm">
         <thead>
           <tr className="border-b border-slate-300 text-left dark:border-slate-700">

@@ -3,12 +3,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, type ReactNode } from "react";
 import { Link, useParams } from "react-router";
-import { ApiError, api, type TaskDetail, type TaskStatus } from "../../api/client";
+import { ApiError, api, type Failure, type TaskDetail, type TaskStatus } from "../../api/client";
 import { PrStateBadge, StatusBadge } from "../../components/Badge";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Loading } from "../../components/StatusNote";
 import { Time } from "../../components/Time";
-import { card, link, muted } from "../../components/styles";
+import { card, focusRing, link, muted } from "../../components/styles";
 import { count, duration, money } from "../../lib/format";
 import { DiffView } from "./DiffView";
 import { ModelCalls } from "./ModelCalls";
@@ -93,25 +93,28 @@ function TaskHeader({ detail }: { detail: TaskDetail }) {
   );
 }
 
+function FailureCard({ failure }: { failure: Failure }) {
+  return (
+    <section
+      aria-label="Why it failed"
+      className="mt-6 rounded-lg border border-red-700 bg-red-50 p-4 text-red-950 dark:border-red-400 dark:bg-red-950 dark:text-red-50"
+    >
+      <h2 className="text-lg font-semibold">Why it failed</h2>
+      <p className="mt-2">{failure.reason}</p>
+      <h3 className="mt-3 font-medium">What to do</h3>
+      <p className="mt-1 whitespace-pre-wrap">{failure.what_to_do}</p>
+    </section>
+  );
+}
+
 function TaskBody({ detail }: { detail: TaskDetail }) {
-  const { verification, failure } = detail;
+  const { verification } = detail;
   return (
     <>
       {detail.instructions && (
         <Section title="Request">
           <p className={`mt-3 whitespace-pre-wrap break-words ${card}`}>{detail.instructions}</p>
         </Section>
-      )}
-      {failure && (
-        <section
-          aria-label="Why it failed"
-          className="mt-8 rounded-lg border border-red-700 bg-red-50 p-4 text-red-950 dark:border-red-400 dark:bg-red-950 dark:text-red-50"
-        >
-          <h2 className="text-lg font-semibold">Why it failed</h2>
-          <p className="mt-2">{failure.reason}</p>
-          <h3 className="mt-3 font-medium">What to do</h3>
-          <p className="mt-1 whitespace-pre-wrap">{failure.what_to_do}</p>
-        </section>
       )}
       <Section title="Model calls">
         <ModelCalls calls={detail.model_calls} />
@@ -129,7 +132,7 @@ function TaskBody({ detail }: { detail: TaskDetail }) {
               <pre
                 tabIndex={0}
                 aria-label="Verification output"
-                className="mt-2 max-h-80 overflow-auto rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900"
+                className={`mt-2 max-h-80 overflow-auto rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900 ${focusRing}`}
               >
                 {verification.output_tail}
               </pre>
@@ -194,6 +197,7 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
       </p>
       <TaskHeader detail={detail.data} />
       <TaskActions detail={detail.data} onChanged={refetch} />
+      {detail.data.failure && <FailureCard failure={detail.data.failure} />}
       <Section title="Timeline">
         {active && stream.state !== "idle" && (
           <p className={`mt-1 text-sm ${muted}`}>{STREAM_TEXT[stream.state]}</p>

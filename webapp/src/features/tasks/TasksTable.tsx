@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import type { Task } from "../../api/client";
 import { PrStateBadge, StatusBadge } from "../../components/Badge";
 import { Time } from "../../components/Time";
-import { link } from "../../components/styles";
+import { focusRing, link } from "../../components/styles";
 import { count, duration, money } from "../../lib/format";
 
 const COLUMNS = [
@@ -96,7 +96,7 @@ function TaskRow({ task }: { task: Task }) {
 
 export function TasksTable({ tasks }: { tasks: Task[] }) {
   return (
-    <div className="mt-6 md:overflow-x-auto" tabIndex={0} role="region" aria-label="Tasks, newest first">
+    <div className={`mt-6 md:overflow-x-auto ${focusRing}`} tabIndex={0} role="region" aria-label="Tasks, newest first">
       <table role="table" className="block w-full text-sm md:table">
         <caption className="sr-only">Tasks, newest first</caption>
         <thead role="rowgroup" className="hidden md:table-header-group">
