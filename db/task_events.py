@@ -39,3 +39,14 @@ def for_task(scope: TenantScope, task_id: int) -> list[TaskEvent]:
         " WHERE task_id = %s ORDER BY id",
         (task_id,),
     ).fetchall()
+
+
+def after(scope: TenantScope, task_id: int, after_id: int, limit: int = 500) -> list[TaskEvent]:
+    """The task's events with an id above `after_id`, oldest first, at most `limit` (a live
+    view resumes from the last id it sent; ids only grow)."""
+    cur = scope.conn.cursor(row_factory=class_row(TaskEvent))
+    return cur.execute(
+        "SELECT id, task_id, kind, message, data, created_at FROM task_events"
+        " WHERE task_id = %s AND id > %s ORDER BY id LIMIT %s",
+        (task_id, after_id, limit),
+    ).fetchall()
