@@ -115,6 +115,10 @@ KINDS: dict[str, TaskKind] = {
 }
 
 
+# what a stop (`/morningai stop`, the dashboard's Stop) cancels; other kinds end by themselves
+STOPPABLE = ("code", "revise")
+
+
 def kind_of(name: str) -> TaskKind:
     try:
         return KINDS[name]

@@ -42,6 +42,7 @@ class TaskView:
     cost_usd: Decimal
     pr_number: int | None
     pr_url: str | None
+    pr_state: str | None  # open, merged or closed (GitHub's pull_request webhook says)
     created_at: datetime
     enqueued_at: datetime | None
     started_at: datetime | None
@@ -56,6 +57,9 @@ class TaskFilter:
     statuses: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     repository: str | None = None  # full name, compared as GitHub does: ignoring case
+    # only these repositories (ignoring case); None: any, (): none at all
+    repositories: tuple[str, ...] | None = None
+    requested_by: str | None = None  # a GitHub login, ignoring case
     since: datetime | None = None
     until: datetime | None = None
 
@@ -101,7 +105,8 @@ VIEW = sql.SQL(
     "      THEN (k.subject ->> 'number')::integer END AS number,"
     " k.subject ->> 'requested_by' AS requested_by, k.trace_id, k.attempts, k.max_attempts,"
     " k.worker, k.error, k.model, k.prompt_tokens, k.completion_tokens, k.cost_usd,"
-    " k.pr_number, k.pr_url, k.created_at, k.enqueued_at, k.started_at, k.heartbeat_at,"
+    " k.pr_number, k.pr_url, k.pr_state, k.created_at, k.enqueued_at, k.started_at,"
+    " k.heartbeat_at,"
     " k.finished_at"
     " FROM tasks k LEFT JOIN repositories r ON r.id = k.repository_id"
 )
@@ -153,6 +158,12 @@ def conditions(filters: TaskFilter) -> tuple[list[sql.Composable], list[Any]]:
     if filters.repository is not None:
         where.append(sql.SQL("lower({}) = lower(%s)").format(REPOSITORY))
         params.append(filters.repository)
+    if filters.repositories is not None:
+        where.append(sql.SQL("lower({}) = ANY(%s)").format(REPOSITORY))
+        params.append([name.lower() for name in filters.repositories])
+    if filters.requested_by is not None:
+        where.append(sql.SQL("lower(k.subject ->> 'requested_by') = lower(%s)"))
+        params.append(filters.requested_by)
     if filters.since is not None:
         where.append(sql.SQL("k.created_at >= %s"))
         params.append(filters.since)

@@ -10,6 +10,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
 from core.subject import TaskSubject
+from core.task_kinds import STOPPABLE
 from db import tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
@@ -18,8 +19,6 @@ from jobs.runtime.queues import job_id
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.runtime.sinks import TaskEvent, TaskRef
 from jobs.steps.request import Request, require_writer, with_repo
-
-STOPPABLE = ("code", "revise")
 
 
 def run(task_id: int) -> None:
