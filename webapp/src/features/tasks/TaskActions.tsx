@@ -22,6 +22,7 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
   const [confirming, setConfirming] = useState<Action | null>(null);
   const [retried, setRetried] = useState<Task | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
+  const actionRef = useRef<HTMLButtonElement>(null);
   const act = useMutation({
     mutationFn: (action: Action) =>
       action === "stop" ? api.stopTask(task.id, csrf ?? "") : api.retryTask(task.id, csrf ?? ""),
@@ -34,6 +35,11 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
   useEffect(() => {
     if (confirming) confirmRef.current?.focus();
   }, [confirming]);
+
+  function cancel() {
+    setConfirming(null);
+    actionRef.current?.focus(); // back where the person was, not lost on <body>
+  }
 
   const action: Action | null =
     task.status === "queued" || task.status === "running"
@@ -49,6 +55,7 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
       {action && (
         <div className="flex flex-wrap items-center gap-3">
           <button
+            ref={actionRef}
             type="button"
             className={action === "stop" ? dangerButton : primaryButton}
             disabled={disabled}
@@ -68,6 +75,9 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
         <div
           role="group"
           aria-labelledby={`${ids}-question`}
+          onKeyDown={(event) => {
+            if (event.key === "Escape") cancel();
+          }}
           className="rounded-md border border-slate-300 p-3 dark:border-slate-700"
         >
           <p id={`${ids}-question`}>{QUESTIONS[confirming]}</p>
@@ -81,7 +91,7 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
             >
               {confirming === "stop" ? "Confirm stop" : "Confirm retry"}
             </button>
-            <button type="button" className={secondaryButton} onClick={() => setConfirming(null)}>
+            <button type="button" className={secondaryButton} onClick={cancel}>
               Cancel
             </button>
           </div>

@@ -123,6 +123,21 @@ describe("task page", () => {
     expect(await screen.findByText("Stop requested.")).toBeInTheDocument();
   });
 
+  it("Cancel and Escape send nothing and give the focus back to Stop", async () => {
+    const { requested } = renderTask({ "/api/tasks/17": { status: 200, body: detail() } });
+    const user = userEvent.setup();
+    const stop = await screen.findByRole("button", { name: "Stop" });
+    await user.click(stop);
+    await user.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(stop).toHaveFocus();
+    await user.keyboard("{Enter}");
+    expect(screen.getByRole("button", { name: "Confirm stop" })).toHaveFocus();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("button", { name: "Confirm stop" })).not.toBeInTheDocument();
+    expect(stop).toHaveFocus();
+    expect(requested.some((r) => r.method === "POST")).toBe(false);
+  });
+
   it("shows the API's words when stopping is refused", async () => {
     renderTask({
       "/api/tasks/17": { status: 200, body: detail() },
