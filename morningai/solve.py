@@ -17,10 +17,10 @@ from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.state import CodeState
 from agents.ports import Usage
+from core.repo_config import RepoConfigError, parse_repo_config
 from core.settings import Settings
 from core.task_kinds import BRANCH_PREFIX
 from jobs.code.change import code_context
-from jobs.steps.repo_config import RepoConfigError, parse_repo_config
 from jobs.steps.rules import CONFIG_PATH
 
 

@@ -13,7 +13,21 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from web import auth, errors, health, me, metrics, setup, spa, task_stream, tasks_api, webhooks
+    from web import (
+        analytics_api,
+        auth,
+        errors,
+        health,
+        library_api,
+        me,
+        metrics,
+        repositories_api,
+        setup,
+        spa,
+        task_stream,
+        tasks_api,
+        webhooks,
+    )
     from web.services import Services
 
     settings = settings or Settings()
@@ -28,6 +42,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(auth.blueprint)  # sign in with GitHub
     app.register_blueprint(me.blueprint)
     app.register_blueprint(tasks_api.blueprint)
+    app.register_blueprint(library_api.blueprint)
+    app.register_blueprint(repositories_api.blueprint)
+    app.register_blueprint(analytics_api.blueprint)
     app.register_blueprint(task_stream.blueprint)  # GET /api/tasks/<id>/events (SSE)
     errors.register(app)
     missing = settings.missing_github_settings()

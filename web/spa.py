@@ -116,3 +116,12 @@ def not_found(error: HTTPException) -> Response | HTTPException:
     if request.path == "/api" or request.path.startswith("/api/"):
         return _api_not_found()
     return error
+
+
+@blueprint.after_app_request
+def _private_api(response: Response) -> Response:
+    """/api answers are one person's view: never stored by a browser or a proxy."""
+    if request.path.startswith("/api/") and request.path != "/api/github/webhooks":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

@@ -14,6 +14,7 @@ from agents.code.context import CodeContext
 from agents.code.nodes import PACKAGE, PROMPTS
 from agents.code.state import CheckResult, CodeState
 from agents.ports import Progress
+from core.repo_config import RepoConfig
 from core.settings import Settings
 from github_app.client import RepoClient
 from github_app.publish import FileChange, commit, point_branch
@@ -23,7 +24,6 @@ from jobs.steps.checkout import checkout, executable
 from jobs.steps.graph_run import run_graph
 from jobs.steps.models import chat_model
 from jobs.steps.progress import TaskProgress
-from jobs.steps.repo_config import RepoConfig
 from jobs.steps.results import Spend, record_spend
 
 # what one task keeps of its change in its timeline (task_events.data)

@@ -7,6 +7,7 @@ path ends with the status comment in a final state (the sinks see to it).
 
 from __future__ import annotations
 
+from core.repo_config import RepoConfig
 from core.task_kinds import kind_of
 from github_app.client import RepoClient
 from github_app.publish import branch_sha, default_branch, open_pull_request, request_review
@@ -15,7 +16,6 @@ from jobs.code.change import Change, issue_request, push, solve
 from jobs.runtime.errors import Cancelled, PermanentError
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
-from jobs.steps.repo_config import RepoConfig
 from jobs.steps.request import Request, require_writer, with_repo
 from jobs.steps.results import remember, remember_pull
 from jobs.steps.rules import load_config

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.repo_config import RepoConfig, RepoConfigError, parse_repo_config
 from github_app.client import RepoClient
 from github_app.publish import default_branch
 from jobs.runtime.errors import PermanentError
-from jobs.steps.repo_config import RepoConfig, RepoConfigError, parse_repo_config
 
 CONFIG_PATH = ".github/morningai.yml"
 

@@ -16,8 +16,9 @@ from redis import Redis
 from db.pool import Database
 from jobs.runtime.queues import job_id, queue
 from simulator import GitHubSimulator
+from tests.support.dashboard import reach_world
 from tests.support.sign_in import Web, csrf, sign_in
-from tests.support.task_rows import make_task, tenant
+from tests.support.task_rows import make_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -26,17 +27,9 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def world(sim: GitHubSimulator, app_db: Database) -> dict[str, int]:
-    """alice: write on acme/widgets, read on acme/docs, nothing on acme/secret (same
-    installation); nothing at all in the installation of `other`."""
-    acme = sim.add_installation("acme")
-    for name in ("widgets", "docs", "secret"):
-        sim.create_repo("acme", name, installation_id=acme, private=True)
-    sim.set_permission("acme", "widgets", "alice", "write")
-    sim.set_permission("acme", "docs", "alice", "read")
-    other = sim.add_installation("other")
-    sim.create_repo("other", "app", installation_id=other, private=True)
-    sim.set_permission("other", "app", "bob", "admin")
-    a, b = tenant(app_db, acme), tenant(app_db, other)
+    """The tasks of tests/support/dashboard.reach_world's repositories."""
+    made = reach_world(sim, app_db)
+    a, b, acme = made["tenant_a"], made["tenant_b"], made["acme"]
     return {
         "acme": acme,
         "failed": make_task(app_db, a, "acme/widgets", 1, status="failed", error="boom"),
