@@ -18,10 +18,16 @@ def _int_env(name: str, default: int) -> int:
 bind: str = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int_env('PORT', 8000)}"
 
 # A webhook request only verifies, records and enqueues, so it is I/O-bound and short: a few
-# processes with threads each hold many slow GitHub connections without much memory.
+# processes with threads each hold many slow GitHub connections without much memory. A live
+# task stream (GET /api/tasks/<id>/events) holds a thread for its whole life, so each process
+# has 40: web/task_stream.py lets streams take all but 8 of them (32 a process, 64 with two
+# processes, which share connections unevenly), so webhook deliveries always find a thread.
+# Measured with 50 streams and 100 deliveries/s: BENCHMARKS.md, bench/sse_latency.py.
 workers: int = _int_env("WEB_CONCURRENCY", 2)
-threads: int = _int_env("GUNICORN_THREADS", 4)
+threads: int = _int_env("GUNICORN_THREADS", 40)
 worker_class: str = "gthread"
+# the workers' environment: the stream cap is sized from the threads they really have
+raw_env: list[str] = [f"GUNICORN_THREADS={threads}"]
 
 # GitHub gives up on a delivery after 10 s, so anything near 30 s is already a stuck worker.
 timeout: int = 30
