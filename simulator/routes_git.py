@@ -16,7 +16,7 @@ from simulator import shapes_git
 from simulator.api import field, json_body, not_found, respond, unprocessable
 from simulator.gitparse import Ident
 from simulator.gitstore import ZERO_SHA, GitError
-from simulator.routing import current_repo, route, site, world
+from simulator.routing import acting_bot, current_repo, route, site, world
 from simulator.state import Repo
 from simulator.trees import TreeChange, apply_changes
 
@@ -119,7 +119,7 @@ def _ident(body: dict[str, Any], name: str, default: Ident) -> Ident:
 
 
 def _app_ident() -> Ident:
-    bot = world().app.bot
+    bot = acting_bot()
     return Ident(bot.login, f"{bot.id}+{bot.login}@users.noreply.github.com", world().now())
 
 

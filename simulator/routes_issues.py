@@ -23,7 +23,7 @@ from simulator.api import (
 )
 from simulator.lookups import comment_of, issue_of
 from simulator.routes_labels import ensure_label, label_names
-from simulator.routing import current_repo, route, site, world
+from simulator.routing import acting_bot, current_repo, route, site, world
 from simulator.shapes import iso
 from simulator.state import Comment, Issue, Reaction
 
@@ -97,7 +97,7 @@ def update_issue(owner: str, repo: str, issue_number: int) -> Response:
             )
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
-        issue.closed_by = world().app.bot if state == "closed" else None
+        issue.closed_by = acting_bot() if state == "closed" else None
         issue.state_reason = field(body, "state_reason", str, required=False) or (
             "completed" if state == "closed" else "reopened"
         )
@@ -138,7 +138,7 @@ def create_comment(owner: str, repo: str, issue_number: int) -> Response:
     issue = issue_of(found, issue_number)
     text = field(json_body(), "body", str)
     now = world().now()
-    comment = Comment(world().next_id(), issue.number, text, world().app.bot, now, now)
+    comment = Comment(world().next_id(), issue.number, text, acting_bot(), now, now)
     found.comments[comment.id] = comment
     issue.updated_at = now
     shaped = shapes_issues.comment(site(), found, comment)
@@ -192,7 +192,7 @@ def _react(reactions: list[Reaction]) -> Response:
         raise unprocessable(
             "Validation Failed", [{"resource": "Reaction", "field": "content", "code": "invalid"}]
         )
-    bot = world().app.bot
+    bot = acting_bot()
     for existing in reactions:
         if existing.content == content and existing.user.id == bot.id:
             return respond(shapes_issues.reaction(site(), existing), 200)

@@ -11,7 +11,7 @@ from simulator import pulls, shapes, shapes_git, shapes_issues
 from simulator.api import ApiError, field, json_body, not_found, paginate, respond, respond_page
 from simulator.merging import MergeRequest, merge
 from simulator.pulls import Refused, refresh
-from simulator.routing import current_repo, route, site, world
+from simulator.routing import acting_bot, current_repo, route, site, world
 from simulator.shapes import JSON, Site
 from simulator.state import Issue, Pull, Repo
 
@@ -88,7 +88,7 @@ def create_pull(owner: str, repo: str) -> Response:
     draft = bool(field(body, "draft", bool, required=False))
     modify = field(body, "maintainer_can_modify", bool, required=False) is not False
     try:
-        issue = pulls.open_pull(world(), found, source, refs, text, user=world().app.bot,
+        issue = pulls.open_pull(world(), found, source, refs, text, user=acting_bot(),
                                 draft=draft, maintainer_can_modify=modify)  # fmt: skip
     except Refused as exc:
         raise refused(exc) from exc
@@ -143,7 +143,7 @@ def update_pull(owner: str, repo: str, pull_number: int) -> Response:
             raise _invalid("state")  # a merged pull cannot be reopened
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
-        issue.closed_by = world().app.bot if state == "closed" else None
+        issue.closed_by = acting_bot() if state == "closed" else None
     base = field(body, "base", str, required=False)
     if base is not None:
         pull.base_sha, pull.base_ref = _branch_sha(found, base, "base"), base
@@ -241,7 +241,7 @@ def merge_pull(owner: str, repo: str, pull_number: int) -> Response:
         field(body, "sha", str, required=False),
     )
     try:
-        sha = merge(world(), found, issue, world().app.bot, ask)
+        sha = merge(world(), found, issue, acting_bot(), ask)
     except Refused as exc:
         raise refused(exc) from exc
     return respond({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})

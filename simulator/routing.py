@@ -13,7 +13,7 @@ from simulator.auth import Caller
 from simulator.exchanges import Recorder
 from simulator.hooks import Hookshot
 from simulator.shapes import Site
-from simulator.state import Repo, Token, World
+from simulator.state import Account, Repo, Token, World
 
 View = TypeVar("View", bound=Callable[..., Response])
 EXTENSION = "github_simulator"
@@ -90,6 +90,15 @@ def caller_token() -> Token:
     if token is None:
         raise RuntimeError(f"{request.endpoint} is not an installation-token route")
     return token
+
+
+def acting_bot() -> Account:
+    """The bot account of the App whose installation token made the request (the simulator's
+    own App, or one registered from a manifest): who authors its comments, commits and pulls."""
+    found = g.get("caller")
+    inst = world().installations.get(found.token.installation_id) if found and found.token else None
+    app = world().manifest_apps.get(inst.app_id) if inst and inst.app_id else None
+    return (app or world().app).bot
 
 
 def current_repo() -> Repo:

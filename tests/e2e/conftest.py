@@ -299,9 +299,9 @@ def worker(
             [MORNINGAI, "worker"], env=env, cwd="/", stdout=log, stderr=subprocess.STDOUT
         )
         yield process
-        process.terminate()
+        process.terminate()  # RQ's warm shutdown waits for the job at hand: not for long
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
