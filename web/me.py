@@ -36,7 +36,7 @@ def logout() -> Response:
     if not session_id or load_session(session_id) is None:
         return signed_out()
     if not csrf_ok(session_id):
-        return json_error(403, f"missing or wrong {CSRF_HEADER} header")
+        return json_error(403, f"missing or wrong {CSRF_HEADER} header, or another origin")
     user_sessions.end(current_services().db, session_id)
     forget_reach(session_id)
     response = Response(status=204)

@@ -110,7 +110,11 @@ def csrf_token(session_id: str) -> str:
 
 
 def csrf_ok(session_id: str) -> bool:
-    """Whether the request carries this session's CSRF token."""
+    """Whether the request carries this session's CSRF token and, when the browser says where
+    it comes from (`Origin`), comes from this site."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        return False
     sent = request.headers.get(CSRF_HEADER, "")
     return hmac.compare_digest(sent.encode(), csrf_token(session_id).encode())
 
@@ -260,7 +264,7 @@ def checks_csrf(view: Callable[Concatenate[Viewer, P], Response]) -> Callable[P,
         if not session_id or load_session(session_id) is None:
             return signed_out()
         if not csrf_ok(session_id):
-            return json_error(403, f"missing or wrong {CSRF_HEADER} header")
+            return json_error(403, f"missing or wrong {CSRF_HEADER} header, or another origin")
         viewer = current_viewer()
         if isinstance(viewer, Response):
             return viewer

@@ -191,7 +191,12 @@ def test_retry_makes_a_new_queued_task_once(
     wrong = {"X-MorningAI-CSRF": "0" * 64}
     assert web.http.post(f"/api/tasks/{task}/retry", headers=wrong).status_code == 403
     headers = csrf(web)
-    answer = web.http.post(f"/api/tasks/{task}/retry", headers=headers)
+    elsewhere = {**headers, "Origin": "https://evil.example"}
+    refused = web.http.post(f"/api/tasks/{task}/retry", headers=elsewhere)
+    assert refused.status_code == 403
+    assert "another origin" in refused.json()["error"]
+    same_site = {**headers, "Origin": web.url}
+    answer = web.http.post(f"/api/tasks/{task}/retry", headers=same_site)
     assert answer.status_code == 202, answer.text
     made = answer.json()["task"]
     assert made["id"] != task
