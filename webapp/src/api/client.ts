@@ -104,9 +104,10 @@ export interface Task {
   account: string;
   kind: TaskKind | (string & {});
   status: TaskStatus;
-  repository: string;
-  number: number;
-  thread_url: string;
+  /** null for a task that names no thread */
+  repository: string | null;
+  number: number | null;
+  thread_url: string | null;
   requested_by: string;
   trace_id: string;
   attempts: number;
@@ -151,19 +152,35 @@ export interface TaskEvent {
   at: string;
 }
 
-export interface ModelCall {
-  at: string;
-  model: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost_usd: string;
-  purpose: string;
+/** A live progress message the server never stores: sent on the stream without an id. */
+export interface LiveProgress extends Omit<TaskEvent, "id"> {
+  id: null;
 }
 
+export interface ModelCall {
+  at: string;
+  model: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: string | null;
+  purpose: string | null;
+}
+
+export interface VerificationCheck {
+  name: string | null;
+  ok: boolean;
+  ran: boolean;
+  detail: string;
+}
+
+/** docs/api.md names command and output_tail; the server also sends (or instead sends) a
+ * summary and the checks it ran. The page shows whichever is there. */
 export interface Verification {
   passed: boolean;
-  command: string;
-  output_tail: string;
+  command?: string;
+  output_tail?: string;
+  summary?: string;
+  checks?: VerificationCheck[];
 }
 
 export interface Failure {
@@ -204,7 +221,7 @@ export function taskEventsUrl(taskId: number | string, lastEventId?: number): st
 
 export type FaqSource =
   | { kind: "file"; path: string; start_line: number | null; end_line: number | null; url: string }
-  | { kind: "issue" | "pull"; number: number; url: string };
+  | { kind: "issue" | "pull"; number: number | null; url: string | null };
 
 export interface FaqEntry {
   id: number;

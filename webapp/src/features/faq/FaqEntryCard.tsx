@@ -11,7 +11,8 @@ function citation(source: FaqSource): string {
     const end = source.end_line !== null && source.end_line !== source.start_line ? `–${source.end_line}` : "";
     return `${source.path}:${source.start_line}${end}`;
   }
-  return `${source.kind === "pull" ? "Pull request" : "Issue"} #${source.number}`;
+  const what = source.kind === "pull" ? "Pull request" : "Issue";
+  return source.number === null ? what : `${what} #${source.number}`;
 }
 
 export function FaqEntryCard({ entry }: { entry: FaqEntry }) {
@@ -34,9 +35,13 @@ export function FaqEntryCard({ entry }: { entry: FaqEntry }) {
           <ul className="mt-1 list-inside list-disc text-sm">
             {entry.sources.map((source, index) => (
               <li key={index}>
-                <a href={source.url} className={`${link} break-all`}>
-                  {citation(source)}
-                </a>
+                {source.url ? (
+                  <a href={source.url} className={`${link} break-all`}>
+                    {citation(source)}
+                  </a>
+                ) : (
+                  citation(source)
+                )}
               </li>
             ))}
           </ul>

@@ -23,8 +23,8 @@ export function ModelCalls({ calls }: { calls: ModelCall[] }) {
           {calls.map((call, index) => (
             <tr key={index} className="border-b border-slate-200 dark:border-slate-800">
               <td className="px-2 py-2 whitespace-nowrap"><Time at={call.at} /></td>
-              <td className="px-2 py-2">{call.model}</td>
-              <td className="px-2 py-2">{call.purpose}</td>
+              <td className="px-2 py-2">{call.model ?? "—"}</td>
+              <td className="px-2 py-2">{call.purpose ?? "—"}</td>
               <td className="px-2 py-2 text-right tabular-nums">{count(call.prompt_tokens)}</td>
               <td className="px-2 py-2 text-right tabular-nums">{count(call.completion_tokens)}</td>
               <td className="px-2 py-2 text-right tabular-nums">{money(call.cost_usd)}</td>

@@ -66,7 +66,7 @@ export function TaskActions({ detail, onChanged }: { detail: TaskDetail; onChang
           </button>
           {!canAct && (
             <p id={`${ids}-why`} className={`text-sm ${muted}`}>
-              You need write access to {task.repository} to {action} this task.
+              You need write access to {task.repository ?? "the repository"} to {action} this task.
             </p>
           )}
         </div>

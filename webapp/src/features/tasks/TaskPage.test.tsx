@@ -64,6 +64,20 @@ describe("task page", () => {
     expect(timelineItems()[2]).toHaveTextContent("Editing src/a.py.");
   });
 
+  it("shows unstored progress as 'Now', and refetches (not lists) a streamed model call", async () => {
+    const { requested, instances } = renderTask({ "/api/tasks/17": { status: 200, body: detail() } });
+    await screen.findByRole("list", { name: "Timeline" });
+    await waitFor(() => expect(instances).toHaveLength(1));
+    const source = instances[0]!;
+    source.emit("task", { ...NEW_EVENT, id: null, message: "Reading src/b.py" });
+    expect(screen.getByText(/Reading src\/b\.py/)).toBeInTheDocument();
+    expect(timelineItems()).toHaveLength(2);
+    source.emit("task", { ...NEW_EVENT, id: 304, type: "model", message: "model call" });
+    await waitFor(() => expect(taskReads(requested)).toBe(2));
+    expect(timelineItems()).toHaveLength(2);
+    expect(screen.queryByText("model call")).not.toBeInTheDocument();
+  });
+
   it("on end closes the stream and refetches the task", async () => {
     let finished = false;
     const { requested, instances } = renderTask({
@@ -189,6 +203,33 @@ describe("task page", () => {
     await user.click(screen.getByRole("button", { name: "Confirm retry" }));
     expect(await screen.findByRole("link", { name: "task #18" })).toHaveAttribute("href", "/tasks/18");
     expect(requested.find((r) => r.method === "POST")?.headers.get("X-MorningAI-CSRF")).toBe("csrf-abc");
+  });
+
+  it("shows the checks when verification comes as a summary and checks", async () => {
+    renderTask({
+      "/api/tasks/17": {
+        status: 200,
+        body: detail(
+          {
+            verification: {
+              passed: false,
+              summary: "failed: tests",
+              checks: [
+                { name: "lint", ok: true, ran: true, detail: "" },
+                { name: "tests", ok: false, ran: true, detail: "E   assert 1 == 2" },
+              ],
+            },
+          },
+          { status: "failed" },
+        ),
+      },
+    });
+    const checks = await screen.findByRole("list", { name: "Checks" });
+    const [lint, tests] = within(checks).getAllByRole("listitem") as [HTMLElement, HTMLElement];
+    expect(lint).toHaveTextContent("lintpassed");
+    expect(tests).toHaveTextContent("testsfailed");
+    expect(within(tests).getByLabelText("Output of tests")).toHaveTextContent("E assert 1 == 2");
+    expect(screen.getByText("failed: tests")).toBeInTheDocument();
   });
 
   it("says so when the task is not within reach", async () => {

@@ -8,13 +8,15 @@ import { PrStateBadge, StatusBadge } from "../../components/Badge";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Loading } from "../../components/StatusNote";
 import { Time } from "../../components/Time";
-import { card, focusRing, link, muted } from "../../components/styles";
+import { card, link, muted } from "../../components/styles";
 import { count, duration, money } from "../../lib/format";
 import { DiffView } from "./DiffView";
 import { ModelCalls } from "./ModelCalls";
 import { TaskActions } from "./TaskActions";
+import { ThreadLink } from "./ThreadLink";
 import { tokens } from "./TasksTable";
 import { Timeline } from "./Timeline";
+import { VerificationResult } from "./VerificationResult";
 import {
   mergeEvents,
   useTaskEvents,
@@ -23,6 +25,10 @@ import {
 } from "./useTaskEvents";
 
 export const POLL_MS = 3000;
+
+// The task detail shows these stored events as its model calls and diff, not in its timeline
+// (web/tasks_api.py); the stream sends every stored row, so here they only trigger a refetch.
+const DETAIL_ONLY = new Set(["model", "change"]);
 
 const isActive = (status: TaskStatus | undefined) => status === "queued" || status === "running";
 
@@ -64,9 +70,7 @@ function TaskHeader({ detail }: { detail: TaskDetail }) {
         <span className={muted}>{task.kind}</span>
       </div>
       <p className="mt-2 flex flex-wrap gap-x-4 gap-y-1">
-        <a href={task.thread_url} className={link}>
-          {task.repository}#{task.number}
-        </a>
+        <ThreadLink task={task} />
         {task.pr_url && (
           <span className="inline-flex items-center gap-2">
             <a href={task.pr_url} className={link}>
@@ -93,13 +97,14 @@ function TaskHeader({ detail }: { detail: TaskDetail }) {
   );
 }
 
-function FailureCard({ failure }: { failure: Failure }) {
+function FailureCard({ failure, status }: { failure: Failure; status: TaskStatus }) {
+  const title = status === "cancelled" ? "Why it was cancelled" : "Why it failed";
   return (
     <section
-      aria-label="Why it failed"
+      aria-label={title}
       className="mt-6 rounded-lg border border-red-700 bg-red-50 p-4 text-red-950 dark:border-red-400 dark:bg-red-950 dark:text-red-50"
     >
-      <h2 className="text-lg font-semibold">Why it failed</h2>
+      <h2 className="text-lg font-semibold">{title}</h2>
       <p className="mt-2">{failure.reason}</p>
       <h3 className="mt-3 font-medium">What to do</h3>
       <p className="mt-1 whitespace-pre-wrap">{failure.what_to_do}</p>
@@ -108,7 +113,6 @@ function FailureCard({ failure }: { failure: Failure }) {
 }
 
 function TaskBody({ detail }: { detail: TaskDetail }) {
-  const { verification } = detail;
   return (
     <>
       {detail.instructions && (
@@ -123,24 +127,7 @@ function TaskBody({ detail }: { detail: TaskDetail }) {
         {detail.diff ? <DiffView diff={detail.diff} /> : <p className={`mt-3 ${muted}`}>No changes.</p>}
       </Section>
       <Section title="Verification">
-        {verification ? (
-          <div className="mt-3">
-            <p>
-              {verification.passed ? "Passed" : "Did not pass"}: <code>{verification.command}</code>
-            </p>
-            {verification.output_tail && (
-              <pre
-                tabIndex={0}
-                aria-label="Verification output"
-                className={`mt-2 max-h-80 overflow-auto rounded-md bg-slate-50 p-3 font-mono text-xs dark:bg-slate-900 ${focusRing}`}
-              >
-                {verification.output_tail}
-              </pre>
-            )}
-          </div>
-        ) : (
-          <p className={`mt-3 ${muted}`}>Not verified.</p>
-        )}
+        <VerificationResult verification={detail.verification} />
       </Section>
     </>
   );
@@ -167,6 +154,9 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
     enabled: isActive(detail.data?.task.status),
     lastEventId: stored.length ? Math.max(...stored.map((e) => e.id)) : undefined,
     onEnd: refetch,
+    onEvent: (event) => {
+      if (DETAIL_ONLY.has(event.type)) void client.invalidateQueries({ queryKey: key });
+    },
     eventSource,
   });
   polling.current = stream.state === "polling";
@@ -188,7 +178,7 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
       </section>
     );
   }
-  const events = mergeEvents(detail.data.events, stream.events);
+  const events = mergeEvents(detail.data.events, stream.events).filter((e) => !DETAIL_ONLY.has(e.type));
   const active = isActive(detail.data.task.status);
   return (
     <article aria-labelledby="task-title">
@@ -197,10 +187,16 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
       </p>
       <TaskHeader detail={detail.data} />
       <TaskActions detail={detail.data} onChanged={refetch} />
-      {detail.data.failure && <FailureCard failure={detail.data.failure} />}
+      {detail.data.failure && <FailureCard failure={detail.data.failure} status={detail.data.task.status} />}
       <Section title="Timeline">
         {active && stream.state !== "idle" && (
           <p className={`mt-1 text-sm ${muted}`}>{STREAM_TEXT[stream.state]}</p>
+        )}
+        {active && stream.progress && (
+          <p className="mt-2 text-sm">
+            <span className="font-medium">Now:</span> {stream.progress.message}
+            {stream.progress.stage && <span className={muted}> ({stream.progress.stage})</span>}
+          </p>
         )}
         <Timeline events={events} />
       </Section>

@@ -7,6 +7,7 @@ import { PrStateBadge, StatusBadge } from "../../components/Badge";
 import { Time } from "../../components/Time";
 import { focusRing, link } from "../../components/styles";
 import { count, duration, money } from "../../lib/format";
+import { ThreadLink } from "./ThreadLink";
 
 const COLUMNS = [
   "Task",
@@ -57,9 +58,7 @@ function TaskRow({ task }: { task: Task }) {
       </Cell>
       <Cell label="Kind">{task.kind}</Cell>
       <Cell label="Thread">
-        <a href={task.thread_url} className={link}>
-          {task.repository}#{task.number}
-        </a>
+        <ThreadLink task={task} />
       </Cell>
       <Cell label="Requested by">{task.requested_by}</Cell>
       <Cell label="Created">

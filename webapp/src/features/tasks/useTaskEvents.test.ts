@@ -49,6 +49,21 @@ describe("useTaskEvents", () => {
     expect(source.closed).toBe(true);
   });
 
+  it("keeps progress without an id as the latest progress, never in the events", () => {
+    const fake = fakeEventSource();
+    const onEvent = vi.fn();
+    const { result } = renderHook(() => useTaskEvents({ taskId: "5", enabled: true, onEvent, eventSource: fake.EventSource }));
+    const source = fake.instances[0]!;
+    source.emit("task", { ...event(0), id: null, message: "Reading src/a.py" });
+    source.emit("task", { ...event(0), id: null, message: "Reading src/b.py" });
+    expect(result.current.events).toEqual([]);
+    expect(result.current.progress?.message).toBe("Reading src/b.py");
+    source.emit("task", event(12));
+    source.emit("task", event(12));
+    expect(result.current.progress).toBeNull();
+    expect(onEvent.mock.calls.map(([e]) => e.id)).toEqual([12]);
+  });
+
   it("falls back to polling where the browser has no EventSource", () => {
     const { result } = renderHook(() => useTaskEvents({ taskId: "5", enabled: true, eventSource: undefined }));
     expect(result.current.state).toBe("polling");

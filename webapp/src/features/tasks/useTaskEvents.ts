@@ -2,9 +2,11 @@
 // `task` events are appended (de-duplicated by id); `end` closes the stream and calls onEnd.
 // When the stream keeps failing, or the server refuses it (503: the browser then closes it for
 // good), the state becomes "polling" and the page refetches the task every few seconds instead.
+// Progress the server never stores comes without an id: it is kept as `progress` (the latest
+// one), not appended, since no refetch would bring it back.
 // The EventSource constructor is injectable so tests can drive a fake one.
 import { useEffect, useRef, useState } from "react";
-import { taskEventsUrl, type TaskEvent } from "../../api/client";
+import { taskEventsUrl, type LiveProgress, type TaskEvent } from "../../api/client";
 
 export interface EventSourceLike {
   readonly readyState: number;
@@ -24,11 +26,12 @@ function browserEventSource(): EventSourceConstructor | undefined {
   return typeof EventSource === "undefined" ? undefined : EventSource;
 }
 
-function parseEvent(data: string): TaskEvent | null {
+function parseEvent(data: string): TaskEvent | LiveProgress | null {
   try {
     const event: unknown = JSON.parse(data);
-    if (event && typeof event === "object" && "id" in event && typeof event.id === "number") {
-      return event as TaskEvent;
+    if (event && typeof event === "object" && "type" in event && "message" in event) {
+      if ("id" in event && typeof event.id === "number") return event as TaskEvent;
+      return { ...(event as Omit<LiveProgress, "id">), id: null };
     }
   } catch {
     // a malformed frame is skipped; the next refetch brings the stored events
@@ -41,6 +44,7 @@ export function useTaskEvents({
   enabled,
   lastEventId,
   onEnd,
+  onEvent,
   eventSource = browserEventSource(),
 }: {
   taskId: string;
@@ -49,14 +53,19 @@ export function useTaskEvents({
   /** the newest event already shown: the stream starts after it */
   lastEventId?: number | undefined;
   onEnd?: () => void;
+  /** each new stored event, once */
+  onEvent?: (event: TaskEvent) => void;
   eventSource?: EventSourceConstructor | undefined;
-}): { events: TaskEvent[]; state: StreamState } {
+}): { events: TaskEvent[]; progress: LiveProgress | null; state: StreamState } {
   const [events, setEvents] = useState<TaskEvent[]>([]);
+  const [progress, setProgress] = useState<LiveProgress | null>(null);
   const [state, setState] = useState<StreamState>("idle");
   const lastEventIdRef = useRef(lastEventId);
   lastEventIdRef.current = lastEventId;
   const onEndRef = useRef(onEnd);
   onEndRef.current = onEnd;
+  const onEventRef = useRef(onEvent);
+  onEventRef.current = onEvent;
 
   useEffect(() => {
     if (!enabled) return;
@@ -67,6 +76,7 @@ export function useTaskEvents({
     const source = new eventSource(taskEventsUrl(taskId, lastEventIdRef.current));
     let errors = 0;
     let done = false;
+    const seen = new Set<number>();
     setState("connecting");
     source.addEventListener("open", () => {
       if (!done) setState("live");
@@ -75,12 +85,21 @@ export function useTaskEvents({
       const event = parseEvent(message.data);
       if (!event || done) return;
       setState("live");
-      setEvents((shown) => (shown.some((e) => e.id === event.id) ? shown : [...shown, event]));
+      if (event.id === null) {
+        setProgress(event);
+        return;
+      }
+      if (seen.has(event.id)) return; // a reconnect may resend what was already shown
+      seen.add(event.id);
+      setProgress(null); // a stored step supersedes the passing progress
+      setEvents((shown) => [...shown, event]);
+      onEventRef.current?.(event);
     });
     source.addEventListener("end", () => {
       done = true;
       source.close();
       setState("ended");
+      setProgress(null);
       onEndRef.current?.();
     });
     source.addEventListener("error", () => {
@@ -100,7 +119,7 @@ export function useTaskEvents({
     };
   }, [taskId, enabled, eventSource]);
 
-  return { events, state };
+  return { events, progress, state };
 }
 
 /** The stored events and the streamed ones, each once, in order. */
