@@ -86,3 +86,12 @@ demo: install
 
 clean:
 	rm -rf $(VENV) .morningai .pytest_cache .mypy_cache .ruff_cache webapp/node_modules web/dist
+
+.PHONY: bench-task-list bench-sse
+# GET /api/tasks at 10,000 tasks: first and deep page, against /healthz, /api/me and the SQL alone
+bench-task-list: install
+	$(BIN)/python -m bench.task_list_api
+
+# 50 live task streams with task events and webhooks at 100/s, against webhooks alone
+bench-sse: install fixtures
+	$(BIN)/python -m bench.sse_latency

@@ -81,8 +81,10 @@ class Options:
 
 
 def server_env(
-    opts: Options, services: Services, sim: GitHubSimulator, port: int
+    services: Services, sim: GitHubSimulator, port: int, workers: int | None, threads: int | None
 ) -> dict[str, str]:
+    """gunicorn's environment: the services, the simulator as GitHub with its OAuth client,
+    a fresh key for sessions; WEB_CONCURRENCY and GUNICORN_THREADS only when given."""
     client_id, client_secret = sim.oauth_client()
     drop = {"DATABASE_MIGRATION_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
@@ -103,10 +105,10 @@ def server_env(
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
-    if opts.workers is not None:
-        env["WEB_CONCURRENCY"] = str(opts.workers)
-    if opts.threads is not None:
-        env["GUNICORN_THREADS"] = str(opts.threads)
+    if workers is not None:
+        env["WEB_CONCURRENCY"] = str(workers)
+    if threads is not None:
+        env["GUNICORN_THREADS"] = str(threads)
     return env
 
 
@@ -114,14 +116,22 @@ WEBHOOK_SECRET = secrets.token_hex(32)
 
 
 @contextmanager
-def running_server(opts: Options, services: Services, sim: GitHubSimulator) -> Iterator[int]:
+def running_server(
+    services: Services,
+    sim: GitHubSimulator,
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
+    log_name: str = "bench-sse-gunicorn.log",
+) -> Iterator[int]:
+    """`gunicorn -c gunicorn_config.py web.wsgi:app` on a free loopback port; yields it."""
     port = free_port()
-    log_path = DATA / "bench-sse-gunicorn.log"
+    log_path = DATA / log_name
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn_config.py", *APP],
             cwd=ROOT,
-            env=server_env(opts, services, sim, port),
+            env=server_env(services, sim, port, workers, threads),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -329,7 +339,7 @@ def run(opts: Options) -> int:
             rows = [tasks.get(scope, t) for t in task_ids]
         runs = [TaskRun(ctx, row, Fanout(ctx, LIVE_ONLY)) for row in rows if row is not None]
         publisher = Publisher(runs, opts.events_rate)
-        with running_server(opts, services, sim) as port:
+        with running_server(services, sim, workers=opts.workers, threads=opts.threads) as port:
             base = f"http://{HOST}:{port}"
             workers = opts.workers or "config's"
             threads = opts.threads or "config's"
