@@ -281,7 +281,9 @@ class OpenAPIContract:
     def check_webhook(self, event: str, action: str | None, payload: Any) -> list[str]:
         """Problems with a webhook payload against the description's `x-webhooks` entry for
         `event`-`action` (an event it does not describe is a problem too)."""
-        name = f"{event}-{action}" if action else event
+        # the description names them with hyphens: pull_request closed is pull-request-closed
+        kind = event.replace("_", "-")
+        name = f"{kind}-{action.replace('_', '-')}" if action else kind
         item = self.doc.get("x-webhooks", {}).get(name)
         if not isinstance(item, dict) or "post" not in item:
             return [f"webhook {name}: not in GitHub's description"]

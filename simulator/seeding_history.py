@@ -1,18 +1,25 @@
-"""Seeding a repository's history: forks, pull requests, merges and closed issues."""
+"""Seeding a repository's history: forks, pull requests, merges and closed issues. A merge,
+close or reopen of a pull request on a repository whose App has an active hook delivers
+`pull_request` to it, as GitHub does (simulator.pull_events)."""
 
 from __future__ import annotations
 
+from simulator import pull_events
 from simulator.gitstore import GitStore
 from simulator.merging import MergeRequest, merge
-from simulator.pulls import open_pull
+from simulator.pulls import open_pull, refresh
+from simulator.routes_pulls import pull_json
+from simulator.routing import Backend
 from simulator.seeding import Seeding
-from simulator.state import Repo
+from simulator.state import Account, Issue, Repo
 
 CLOSE_REASONS = ("completed", "not_planned", "duplicate")
 
 
 class HistorySeeding(Seeding):
     """What happened before the app arrived: forks, pulls opened and merged, issues closed."""
+
+    _backend: Backend
 
     def fork(
         self, owner: str, repo: str, fork_owner: str, *, installation_id: int | None = None
@@ -98,7 +105,33 @@ class HistorySeeding(Seeding):
             if issue is None or issue.pull is None:
                 raise KeyError(f"{owner}/{repo}#{number} is not a pull request")
             ask = MergeRequest(method, title, message)
-            return merge(self.world, found, issue, self.world.account(by), ask)
+            merger = self.world.account(by)
+            sha = merge(self.world, found, issue, merger, ask)
+            self._announce(found, issue, "closed", merger)
+            return sha
+
+    def reopen_pull(self, owner: str, repo: str, number: int, by: str = "alice") -> None:
+        """Reopen a pull closed without merging, as `by` (GitHub never reopens a merged one)."""
+        with self.world.lock:
+            found = self._repo(owner, repo)
+            issue = found.issues.get(number)
+            if issue is None or issue.pull is None:
+                raise KeyError(f"{owner}/{repo}#{number} is not a pull request")
+            if issue.pull.merged_at is not None or issue.state == "open":
+                raise ValueError(f"{owner}/{repo}#{number} is merged or open")
+            issue.state, issue.closed_at, issue.closed_by = "open", None, None
+            issue.updated_at = self.world.now()
+            self._announce(found, issue, "reopened", self.world.account(by))
+
+    def _announce(self, found: Repo, issue: Issue, action: str, by: Account) -> None:
+        site = self._backend.site
+        pull_events.announce(
+            self._backend,
+            found,
+            action=action,
+            by=by,
+            pull=lambda: pull_json(site, found, issue, refresh(found, issue)),
+        )
 
     def close_issue(
         self,
@@ -121,3 +154,5 @@ class HistorySeeding(Seeding):
             issue.state, issue.closed_at, issue.updated_at = "closed", now, now
             issue.state_reason = None if issue.pull else reason
             issue.closed_by = self.world.account(by or found.owner.login)
+            if issue.pull is not None:
+                self._announce(found, issue, "closed", issue.closed_by)

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from redis import Redis
 
+from db import tasks
 from db.pool import Database
+from db.tenancy import tenant_transaction
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
@@ -232,3 +235,57 @@ def test_the_pull_request_a_code_task_opens_is_followed_until_merged(
         "SELECT pr_state, pr_closed_at FROM tasks WHERE kind = 'code'"
     ).fetchone()
     assert state == ("merged", datetime.fromisoformat(merged["merged_at"]))
+
+
+def test_the_simulator_delivers_merges_closes_and_reopens(
+    receiver: WebhookSender, sim: GitHubSimulator, owner_conn: Conn, app_db: Database
+) -> None:
+    """GitHub's side: a manifest App whose hook is MorningAI gets `pull_request` deliveries
+    (checked against GitHub's webhook schema by the `sim` fixture) as pulls change."""
+    code = sim.manifest_code(
+        {
+            "name": "Followed",
+            "url": "http://127.0.0.1:9/",
+            "hook_attributes": {"url": "http://127.0.0.1:9/hook"},
+            "redirect_url": "http://127.0.0.1:9/done",
+        }
+    )
+    app = sim.manifest_app(httpx.post(f"{sim.url}/app-manifests/{code}/conversions").json()["id"])
+    app.hook_url, app.webhook_secret = receiver.url, SECRET
+    sim.create_repo(OWNER, SIM_REPO, files={"README.md": "# hi\n"})
+    owner = sim.world.account(OWNER)
+    installed = httpx.post(
+        f"{sim.url}/apps/{app.slug}/installations",
+        data={"target_id": str(owner.id), "repository_selection": "all"},
+    )
+    assert installed.status_code == 302
+    sim.push(OWNER, SIM_REPO, "morningai/issue-1", {"README.md": "# hello\n"}, start="main")
+    number = sim.open_pull(OWNER, SIM_REPO, head_ref="morningai/issue-1", title="Hello")
+    sim.deliveries()  # the installation's, answered
+    [(tenant_id, repository_id)] = owner_conn.execute(
+        "SELECT tenant_id, id FROM repositories"
+    ).fetchall()  # made by the installation's delivery
+    with tenant_transaction(app_db, tenant_id) as scope:
+        task = tasks.create(scope, tasks.NewTask("code", "default", "t", {}, repository_id))
+        tasks.record_pull_request(scope, task.id, number=number, url="u", opened=True)
+
+    def state() -> tuple[Any, ...] | None:
+        sim.deliveries()  # every delivery so far has had its answer
+        return owner_conn.execute("SELECT pr_state, pr_closed_at FROM tasks").fetchone()
+
+    sim.close_issue(OWNER, SIM_REPO, number, by="alice")
+    assert state() == ("closed", sim.world.repos[(OWNER, SIM_REPO)].issues[number].closed_at)
+    sim.reopen_pull(OWNER, SIM_REPO, number)
+    assert state() == ("open", None)
+    sim.merge_pull(OWNER, SIM_REPO, number)
+    [*_, merged] = sim.deliveries()
+    assert (merged.event, merged.action, merged.status) == ("pull_request", "closed", 202)
+    merged_at = datetime.fromisoformat(merged.payload["pull_request"]["merged_at"])
+    assert state() == ("merged", merged_at)
+    events = [(d.event, d.action, d.status) for d in sim.deliveries()]
+    assert events == [
+        ("installation", "created", 202),
+        ("pull_request", "closed", 202),
+        ("pull_request", "reopened", 202),
+        ("pull_request", "closed", 202),
+    ]
