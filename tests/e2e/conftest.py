@@ -91,15 +91,29 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    """A fresh browser context and page; JavaScript errors on any page fail the test."""
+def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser context and page; JavaScript errors on any page fail the test, and a
+    failed test leaves .morningai/screenshots/failed-<test>.png of where the page was."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     opened = context.new_page()
     opened.on("pageerror", lambda error: errors.append(f"{opened.url}: {error}"))
     yield opened
+    if request.node.stash.get(_CALL_FAILED, False):
+        E2E.screenshot(opened, "failed-" + re.sub(r"\W+", "-", request.node.name))
     context.close()
     assert errors == [], "JavaScript errors in the page"
 
