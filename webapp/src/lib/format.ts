@@ -41,10 +41,14 @@ export function duration(seconds: number | null | undefined): string {
   return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }
 
-/** "0.0123" -> "$0.0123"; the API's decimal strings are shown as they are, never rounded to 0. */
+/** "0.0123" -> "$0.0123", "0.840000" -> "$0.84", "0" -> "$0.00": the API's decimal string
+ * with trailing zeros beyond cents dropped, never rounded (a small cost never shows as $0). */
 export function money(usd: string | null | undefined): string {
   if (usd === null || usd === undefined || usd === "") return "—";
-  return usd.startsWith("-") ? `-$${usd.slice(1)}` : `$${usd}`;
+  const negative = usd.startsWith("-");
+  const [whole = "0", fraction = ""] = (negative ? usd.slice(1) : usd).split(".");
+  const cents = fraction.replace(/0+$/, "").padEnd(2, "0");
+  return `${negative ? "-" : ""}$${whole}.${cents}`;
 }
 
 export function count(n: number | null | undefined): string {

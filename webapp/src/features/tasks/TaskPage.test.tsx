@@ -195,7 +195,7 @@ describe("task page", () => {
     expect(screen.getByText("1 failed")).toBeInTheDocument();
     const calls = within(screen.getByRole("region", { name: "Model calls table" }));
     expect(calls.getByRole("cell", { name: "1,000" })).toBeInTheDocument();
-    expect(calls.getByRole("cell", { name: "$0.0100" })).toBeInTheDocument();
+    expect(calls.getByRole("cell", { name: "$0.01" })).toBeInTheDocument();
     expect(instances).toHaveLength(0);
 
     const user = userEvent.setup();

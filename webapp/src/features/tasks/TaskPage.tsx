@@ -27,7 +27,7 @@ import {
 export const POLL_MS = 3000;
 
 // The task detail shows these stored events as its model calls and diff, not in its timeline
-// (web/tasks_api.py); the stream sends every stored row, so here they only trigger a refetch.
+// (web/tasks_api.py); the stream sends every stored row, so the timeline leaves them out.
 const DETAIL_ONLY = new Set(["model", "change"]);
 
 const isActive = (status: TaskStatus | undefined) => status === "queued" || status === "running";
@@ -154,9 +154,9 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
     enabled: isActive(detail.data?.task.status),
     lastEventId: stored.length ? Math.max(...stored.map((e) => e.id)) : undefined,
     onEnd: refetch,
-    onEvent: (event) => {
-      if (DETAIL_ONLY.has(event.type)) void client.invalidateQueries({ queryKey: key });
-    },
+    // a new step may change the status, the figures, the model calls or the diff; a read
+    // already under way is not restarted, so a burst of events costs one or two reads
+    onEvent: () => void client.invalidateQueries({ queryKey: key }, { cancelRefetch: false }),
     eventSource,
   });
   polling.current = stream.state === "polling";
