@@ -3,9 +3,19 @@ simulator (its new-App, authorize and install pages are plain HTML forms the bro
 MorningAI on a real local port serving the built web app (web/dist), and the journeys a person
 makes through them (register the App, install it, sign in).
 
-    def test_something(signed_in_page, e2e):       # registered, installed, signed in as alice
+    chromium        one headless Chromium per module
+    page            a fresh context and page (JavaScript errors fail the test)
+    github          the simulator: OWNER/REPO, LOGIN (alice, write access) signed in to GitHub
+    e2e             MorningAI's first start (no App) on a real port: url, sim, db, deliver(),
+                    screenshot(), and the journeys register(page), install(page), sign_in(page)
+    installed_page  a page after register + install (the tenant exists)
+    signed_in_page  installed_page signed in as LOGIN
+    model, worker   the scripted model server; a real `morningai worker` process
+
+    def test_something(e2e, worker, signed_in_page):
+        number = e2e.sim.add_issue(OWNER, REPO, ...)
+        e2e.deliver("issues", payload)                  # GitHub → MorningAI, signed
         signed_in_page.goto(e2e.url + "/tasks")
-        e2e.sim.add_issue(OWNER, REPO, ...); e2e.deliver("issues", payload)   # GitHub → MorningAI
 
 Chromium is /usr/bin/chromium (`make browser` installs it); Playwright never downloads a
 browser. Without it the tests skip, unless MORNINGAI_EXPECT_BROWSER is set (`make test` sets
@@ -162,6 +172,7 @@ class E2E:
 
     @property
     def installation_id(self) -> int:
+        """The registered App's installation (the one `install` made)."""
         [found] = [i for i, inst in self.sim.world.installations.items() if inst.app_id]
         return found
 
@@ -206,9 +217,8 @@ class E2E:
             page.get_by_label(f"{account}/{name}").check()
         page.get_by_role("button", name="Install").click()
         expect(page.get_by_role("heading", name=re.compile(" is installed on "))).to_be_visible()
-        assert [(d.event, d.action, d.status) for d in self.sim.deliveries()] == [
-            ("installation", "created", 202)
-        ]
+        last = self.sim.deliveries()[-1]
+        assert (last.event, last.action, last.status) == ("installation", "created", 202)
         page.get_by_role("link", name=re.compile("^Go to ")).click()
         page.wait_for_url(self.url + "/")
 
