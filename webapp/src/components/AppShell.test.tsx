@@ -104,3 +104,12 @@ describe("the shell, signed in", () => {
     expect(await screen.findByRole("heading", { name: "Page not found" })).toBeInTheDocument();
   });
 });
+
+describe("page titles", () => {
+  it("names the page in the document title", async () => {
+    mockApi({ "/api/me": SIGNED_IN, "/api/tasks": { status: 200, body: { tasks: [], next_cursor: null } } });
+    renderApp("/tasks");
+    await screen.findByRole("heading", { name: "Tasks", level: 1 });
+    await waitFor(() => expect(document.title).toBe("Tasks · MorningAI"));
+  });
+});

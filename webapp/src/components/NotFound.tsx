@@ -3,6 +3,7 @@ import { Link } from "react-router";
 export function NotFound() {
   return (
     <section aria-labelledby="page-title" className="mx-auto max-w-xl">
+      <title>Page not found · MorningAI</title>
       <h1 id="page-title" className="text-2xl font-semibold tracking-tight">
         Page not found
       </h1>

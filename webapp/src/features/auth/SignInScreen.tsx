@@ -4,6 +4,7 @@ import { muted, primaryButton } from "../../components/styles";
 export function SignInScreen() {
   return (
     <section aria-labelledby="sign-in-title" className="mx-auto max-w-xl">
+      <title>Sign in · MorningAI</title>
       <h1 id="sign-in-title" className="text-2xl font-semibold tracking-tight">
         Sign in to MorningAI
       </h1>

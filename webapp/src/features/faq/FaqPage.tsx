@@ -46,6 +46,7 @@ export function FaqPage() {
 
   return (
     <section aria-labelledby="faq-title">
+      <title>FAQ library · MorningAI</title>
       <h1 id="faq-title" className="text-2xl font-semibold tracking-tight">
         FAQ library
       </h1>

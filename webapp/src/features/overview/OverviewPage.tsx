@@ -97,6 +97,7 @@ export function OverviewPage() {
   return (
     <section aria-labelledby="overview-title">
       <div className="flex flex-wrap items-end justify-between gap-4">
+        <title>Overview · MorningAI</title>
         <h1 id="overview-title" className="text-2xl font-semibold tracking-tight">
           Overview
         </h1>

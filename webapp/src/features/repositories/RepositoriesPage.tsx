@@ -84,6 +84,7 @@ export function RepositoriesPage() {
   const repositories = useRepositories();
   return (
     <section aria-labelledby="repositories-title">
+      <title>Repositories · MorningAI</title>
       <h1 id="repositories-title" className="text-2xl font-semibold tracking-tight">
         Repositories
       </h1>

@@ -63,6 +63,7 @@ function TaskHeader({ detail }: { detail: TaskDetail }) {
   return (
     <>
       <div className="flex flex-wrap items-center gap-3">
+        <title>{`Task #${task.id} · MorningAI`}</title>
         <h1 id="task-title" className="text-2xl font-semibold tracking-tight">
           Task #{task.id}
         </h1>
@@ -166,6 +167,7 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
     const missing = detail.error instanceof ApiError && detail.error.status === 404;
     return (
       <section aria-labelledby="task-title">
+        <title>{`Task #${taskId} · MorningAI`}</title>
         <h1 id="task-title" className="text-2xl font-semibold tracking-tight">
           Task #{taskId}
         </h1>

@@ -9,6 +9,8 @@ import { filtersFrom, hasFilters, paramsFrom } from "./filters";
 import { TaskFiltersForm } from "./TaskFiltersForm";
 import { TasksTable } from "./TasksTable";
 
+export const REFRESH_MS = 10_000;
+
 export function TasksPage() {
   const [params, setParams] = useSearchParams();
   const filters = filtersFrom(params);
@@ -17,6 +19,11 @@ export function TasksPage() {
     queryFn: ({ pageParam }) => api.tasks(pageParam ? { ...filters, cursor: pageParam } : filters),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor,
+    // while a task shown is queued or running, its status and figures change: re-read them
+    refetchInterval: (query) =>
+      query.state.data?.pages.some((page) => page.tasks.some((t) => t.status === "queued" || t.status === "running"))
+        ? REFRESH_MS
+        : false,
   });
   const rows = tasks.data?.pages.flatMap((page) => page.tasks) ?? [];
   const filtered = hasFilters(filters);
@@ -27,6 +34,7 @@ export function TasksPage() {
 
   return (
     <section aria-labelledby="tasks-title">
+      <title>Tasks · MorningAI</title>
       <h1 id="tasks-title" className="text-2xl font-semibold tracking-tight">
         Tasks
       </h1>
