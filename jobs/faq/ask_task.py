@@ -12,6 +12,7 @@ from jobs.faq.docs import as_comment, open_docs_pull
 from jobs.runtime.runner import TaskRun, run_task
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, require_writer, with_repo
+from jobs.steps.results import remember_pull
 
 KIND = kind_of("ask")
 SAVE_FLAG = "--save"
@@ -54,5 +55,6 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
         f"Asked by @{req.requester}; task {run.task.id}, trace `{run.task.trace_id}`.",
         message=f"docs(faq): {doc.title}\n\nAsked in #{req.number}.",
     )
+    remember_pull(run, pr.number, pr.url, opened=pr.created)  # followed until merged or closed
     progress.update(detail=f"Answered below and proposed `{doc.path}`.", link=pr.url)
     return f"answered and {'opened' if pr.created else 'updated'} #{pr.number}"

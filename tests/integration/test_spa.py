@@ -116,7 +116,7 @@ def test_a_file_of_the_build_is_served_as_itself(web: httpx.Client) -> None:
     ("method", "path"),
     [
         ("GET", "/api/nothing"),
-        ("GET", "/api/tasks/123"),
+        ("GET", "/api/tasks/123/nothing"),
         ("GET", "/api"),
         ("POST", "/api/nothing"),
         ("DELETE", "/api/github/nothing"),

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from core import repo_config
 from core.repo_config import FaqConfig, RepoConfig, RepoConfigError, parse_repo_config
-from jobs.steps import repo_config
 
 FULL = """\
 # MorningAI settings for this repository
