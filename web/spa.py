@@ -64,10 +64,12 @@ def _github_origin() -> str:
 
 def _secure(response: Response) -> Response:
     """The page's security headers: scripts and styles only from this origin (no inline
-    script), forms only to this origin and GitHub, never framed."""
+    script), forms only to this origin and GitHub, images also from GitHub's avatar hosts
+    (github.com's, or the Enterprise host itself), never framed."""
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
-        "img-src 'self' data: https://avatars.githubusercontent.com; connect-src 'self'; "
+        f"img-src 'self' data: https://avatars.githubusercontent.com {_github_origin()}; "
+        "connect-src 'self'; "
         f"font-src 'self'; object-src 'none'; base-uri 'self'; "
         f"form-action 'self' {_github_origin()}; frame-ancestors 'none'"
     )

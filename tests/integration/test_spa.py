@@ -75,6 +75,9 @@ def assert_page_headers(response: httpx.Response) -> None:
     assert "'unsafe-eval'" not in csp
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+    # the signed-in person's avatar: github.com's avatar host, or GitHub's own (Enterprise)
+    assert "https://avatars.githubusercontent.com" in directives["img-src"].split()
+    assert directives["form-action"].split()[-1] in directives["img-src"].split()
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
