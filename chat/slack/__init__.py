@@ -1,0 +1,1 @@
+"""Slack: request signatures, Events API and slash-command parsing, Block Kit, the Web API."""

@@ -1,0 +1,1 @@
+"""Telegram: the webhook secret token, update parsing, HTML messages, the Bot API."""
