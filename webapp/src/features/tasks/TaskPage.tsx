@@ -160,7 +160,8 @@ function TaskView({ taskId, eventSource }: { taskId: string; eventSource?: Event
     onEvent: () => void client.invalidateQueries({ queryKey: key }, { cancelRefetch: false }),
     eventSource,
   });
-  polling.current = stream.state === "polling";
+  // after `end` too: should the re-read still find the task running, keep reading until it is not
+  polling.current = stream.state === "polling" || stream.state === "ended";
 
   if (detail.isPending) return <Loading>Loading task #{taskId}…</Loading>;
   if (detail.isError) {
