@@ -20,11 +20,12 @@ bind: str = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int_env('PORT', 8000)
 # A webhook request only verifies, records and enqueues, so it is I/O-bound and short: a few
 # processes with threads each hold many slow GitHub connections without much memory. A live
 # task stream (GET /api/tasks/<id>/events) holds a thread for its whole life, so each process
-# has 40: web/task_stream.py lets streams take all but 8 of them (32 a process, 64 with two
-# processes, which share connections unevenly), so webhook deliveries always find a thread.
-# Measured with 50 streams and 100 deliveries/s: BENCHMARKS.md, bench/sse_latency.py.
+# has 64 (gthread starts them as needed): web/task_stream.py lets streams take all but 8 of
+# them, 56 a process. The processes share connections unevenly — one was handed 40 of 50 in
+# a measured run — so each alone holds 50 streams and still has threads for webhook
+# deliveries (BENCHMARKS.md, bench/sse_latency.py).
 workers: int = _int_env("WEB_CONCURRENCY", 2)
-threads: int = _int_env("GUNICORN_THREADS", 40)
+threads: int = _int_env("GUNICORN_THREADS", 64)
 worker_class: str = "gthread"
 # the workers' environment: the stream cap is sized from the threads they really have
 raw_env: list[str] = [f"GUNICORN_THREADS={threads}"]

@@ -43,8 +43,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.load import HOST, Result, fixed_rate
-from bench.machine import load_average, machine, percentile
-from bench.services import DATA, ROOT, Services, ensure_fixtures, provided_services
+from bench.machine import cpu_by_group, cpu_sample, load_average, machine, percentile
+from bench.services import (
+    DATA,
+    ROOT,
+    Services,
+    ensure_fixtures,
+    provided_services,
+    service_roots,
+)
 from bench.webhook_payloads import MIX, PayloadMix
 from bench.webhooks import free_port, stop, wait_ready
 from core.secrets_at_rest import new_key
@@ -284,10 +291,52 @@ def open_streams(base: str, task_ids: list[int], count: int) -> list[Reader]:
     return readers
 
 
+def connections_per_process(port: int) -> list[int]:
+    """Open connections to the server, counted per gunicorn worker process (most first)."""
+    import psutil
+
+    pids = Counter(
+        c.pid
+        for c in psutil.net_connections(kind="tcp")
+        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED and c.pid
+    )
+    return sorted(pids.values(), reverse=True)
+
+
 def close_streams(readers: list[Reader]) -> None:
     for reader in readers:
         reader.stop.set()
         reader.browser.close()
+
+
+class Cpu:
+    """Where the machine's CPU went during each phase: this server's and the services'
+    process trees against everything else running (a noisy machine shows here)."""
+
+    def __init__(self, port: int, services: Services) -> None:
+        import psutil
+
+        master = next(
+            c.pid
+            for c in psutil.net_connections(kind="tcp")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN and c.pid
+        )
+        parent = psutil.Process(master).parent()
+        server = parent.pid if parent is not None and "gunicorn" in parent.name() else master
+        self.roots = {os.getpid(): "generator", server: "server", **service_roots(services)}
+        self.shares: dict[str, str] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        before = cpu_sample()
+        yield
+        spent = cpu_by_group(before, cpu_sample(), self.roots)
+        groups = spent.groups
+        total = max(sum(groups.values()), 1e-9)
+        self.shares[name] = ", ".join(
+            f"{k} {groups.get(k, 0.0) / total:.0%}"
+            for k in ("server", "postgres", "redis", "generator", "other", "idle")
+        )
 
 
 def phase_webhooks(port: int, mix: PayloadMix, opts: Options) -> list[Result | None]:
@@ -346,16 +395,19 @@ def run(opts: Options) -> int:
             print(f"server: gunicorn_config.py, workers {workers}, threads {threads}")
             # warm-up (pools, caches), not counted
             fixed_rate(port, mix.build(round(opts.webhook_rate * 2)), opts.webhook_rate, 16)
+            cpu = Cpu(port, services)
             print(f"phase A: webhooks at {opts.webhook_rate:.0f}/s, no streams", flush=True)
-            baseline = phase_webhooks(port, mix, opts)
+            with cpu.phase("A"):
+                baseline = phase_webhooks(port, mix, opts)
             readers = open_streams(base, task_ids, opts.streams)
             refused = Counter(str(r.status) for r in readers if r.status != 200)
-            print(
-                f"phase B: {opts.streams} streams, events at {opts.events_rate:.0f}/s", flush=True
-            )
-            alone = event_figures(phase_events(publisher, opts), readers)
+            split = connections_per_process(port)
+            print(f"phase B: {opts.streams} streams, events at {opts.events_rate:.0f}/s")
+            with cpu.phase("B"):
+                alone = event_figures(phase_events(publisher, opts), readers)
             print("phase C: streams, events and webhooks together", flush=True)
-            loaded_hooks, sent = phase_both(port, mix, publisher, opts)
+            with cpu.phase("C"):
+                loaded_hooks, sent = phase_both(port, mix, publisher, opts)
             loaded = event_figures(sent, readers)
             broken = Counter(r.error for r in readers if r.error is not None)
             close_streams(readers)
@@ -368,6 +420,8 @@ def run(opts: Options) -> int:
         loaded=loaded,
         refused=refused,
         broken=broken,
+        split=split,
+        cpu=cpu.shares,
     )
 
 
@@ -380,6 +434,8 @@ def print_results(
     loaded: EventFigures,
     refused: Counter[str],
     broken: Counter[str],
+    split: list[int],
+    cpu: dict[str, str],
 ) -> int:
     base_lat, base_err = webhook_figures(baseline)
     load_lat, load_err = webhook_figures(loaded_hooks)
@@ -410,9 +466,12 @@ def print_results(
         [
             ("opened", f"{opts.streams - sum(refused.values())} of {opts.streams}"),
             ("refused", f"{sum(refused.values())} {dict(refused) or ''}"),
+            ("connections per process", " / ".join(map(str, split)) + " (once all were open)"),
             ("broken during the run", f"{sum(broken.values())} {dict(broken) or ''}"),
         ],
     )
+    report("CPU share of the machine", [(f"phase {k}", v) for k, v in cpu.items()])
+    print(f"load average at the end: {load_average()}")
     failed = sum(base_err.values()) + sum(load_err.values()) + sum(refused.values())
     failed += alone.lost + loaded.lost + sum(broken.values())
     print(f"\n{'PASS' if failed == 0 else 'FAIL'}: webhook errors, refused streams, lost events")

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("task_stream", __name__)
 
 RESERVED_THREADS = 8  # threads of a process no stream may take: webhooks always find one
-DEFAULT_THREADS = 40  # gunicorn_config.py's GUNICORN_THREADS default, which it exports
+DEFAULT_THREADS = 64  # gunicorn_config.py's GUNICORN_THREADS default, which it exports
 KEEP_ALIVE = b": keep-alive\n\n"
 RETRY_AFTER_S = 30
 # published but never stored under their own type (jobs/runtime/sinks.py): a stage's progress

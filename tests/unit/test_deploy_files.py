@@ -208,7 +208,7 @@ def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **environ: str) -> dic
 def test_gunicorn_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_gunicorn_config(monkeypatch)
     assert config["bind"] == "0.0.0.0:8000"
-    assert (config["workers"], config["threads"]) == (2, 40)  # room for live task streams
+    assert (config["workers"], config["threads"]) == (2, 64)  # room for live task streams
     assert config["worker_class"] == "gthread"
     assert config["control_socket_disable"] is True
     assert config["preload_app"] is False

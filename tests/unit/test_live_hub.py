@@ -136,7 +136,7 @@ def test_the_resume_point(header: str | None, query: str | None, expected: int |
 
 
 def test_limits_leave_threads_for_webhooks() -> None:
-    assert limits_from({}, {}) == Limits(max_streams=32)
+    assert limits_from({}, {}) == Limits(max_streams=56)
     assert limits_from({}, {"GUNICORN_THREADS": "40"}).max_streams == 32
     assert limits_from({}, {"GUNICORN_THREADS": "4"}).max_streams == 1
     assert (
@@ -149,7 +149,7 @@ def test_limits_leave_threads_for_webhooks() -> None:
         {"MORNINGAI_STREAM_KEEPALIVE_SECONDS": 0.2, "MORNINGAI_STREAM_MAX_SECONDS": "3"}, {}
     )
     assert (tuned.keepalive_seconds, tuned.max_seconds) == (0.2, 3.0)
-    assert limits_from({}, {"MORNINGAI_MAX_STREAMS": "lots"}).max_streams == 32
+    assert limits_from({}, {"MORNINGAI_MAX_STREAMS": "lots"}).max_streams == 56
 
 
 def test_slots_stop_at_the_cap_and_come_back() -> None:
