@@ -1,7 +1,8 @@
 """GET /api/tasks/<id>/events over real HTTP (the app on a threaded server, real PostgreSQL,
 Valkey and the GitHub simulator for sign-in): who may open a stream, the stored events first
 with their ids, resuming after Last-Event-ID, live events from the worker's real sink, the end
-of a finished task, the keep-alive re-read, the cap on streams, the session's end."""
+of a finished task, the keep-alive re-read, the cap on streams, the session's end, the hub
+reconnecting after Redis drops it."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis
 
 from db import task_events, tasks
 from db.pool import Database
 from db.tenancy import tenant_transaction
 from jobs.runtime import context, sinks
 from jobs.runtime.runner import TaskRun, run_task
+from jobs.runtime.sinks import Fanout
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import serve_wsgi
@@ -272,3 +275,39 @@ def test_signing_out_ends_the_open_stream(serve: Serve, sim: GitHubSimulator, re
         started = time.monotonic()
         assert stream.rest() == []
         assert time.monotonic() - started < 3
+
+
+def test_the_hub_reconnects_when_redis_drops_its_subscription(
+    serve: Serve,
+    sim: GitHubSimulator,
+    reach: Tasks,
+    app_db: Database,
+    redis: Redis,
+    worker_ctx: context.JobContext,
+) -> None:
+    """Progress is never stored, so only the hub's new subscription can bring it."""
+    web = serve(MORNINGAI_STREAM_KEEPALIVE_SECONDS=60)
+    sign_in(web, sim)
+    with tenant_transaction(app_db, reach.tenant_id) as scope:
+        row = tasks.get(scope, reach.mine)
+    assert row is not None
+    run = TaskRun(worker_ctx, row, Fanout(worker_ctx, LIVE_ONLY))
+    stop = threading.Event()
+
+    def publish() -> None:
+        n = 0
+        while not stop.wait(0.2):
+            n += 1
+            run.emit("progress", f"still here {n}")
+
+    with open_stream(web, reach.mine) as stream:
+        assert redis.client_kill_filter(_type="pubsub") >= 1  # the hub's one connection
+        publisher = threading.Thread(target=publish)
+        publisher.start()
+        try:
+            event = stream.next()
+        finally:
+            stop.set()
+            publisher.join(WAIT_S)
+    assert event is not None
+    assert event["data"]["message"].startswith("still here")
