@@ -10,6 +10,7 @@ keep-alive tick, so only unrecorded progress can be missed, never a stored event
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -32,6 +33,9 @@ QUEUE_SIZE = 256  # a stream that falls this far behind loses progress only (it 
 READY_WAIT_S = 2.0  # the first stream waits this long for the subscription to be confirmed
 POLL_S = 1.0  # how often the hub's thread looks up from the socket to see whether to stop
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0)
+# what the hub tells every stream after a new subscription: re-read the database now (not a
+# task event: a stream forwards none of its kind)
+RESYNC = {"type": "resync"}
 
 
 @dataclass(frozen=True)
@@ -163,10 +167,10 @@ class LiveHub:
         return True
 
     def _run(self) -> None:
-        failures = 0
+        failures, attempts = 0, 0
         while not self._stopping.is_set():
             try:
-                self._listen()
+                self._listen(resubscribed=attempts > 0)
             except (RedisError, OSError) as exc:
                 log.warning("live events: Redis subscription lost (%s)", type(exc).__name__)
             except Exception:  # the hub must outlive any surprise; streams poll meanwhile
@@ -178,8 +182,16 @@ class LiveHub:
                 break
             self._stopping.wait(BACKOFF_S[min(failures, len(BACKOFF_S) - 1)])
             failures += 1
+            attempts += 1
 
-    def _listen(self) -> None:
+    def _wake_all(self) -> None:
+        with self._lock:
+            subs = [sub for found in self._subs.values() for sub in found]
+        for sub in subs:
+            with contextlib.suppress(queue.Full):
+                sub.messages.put_nowait(LiveMessage(sub.tenant_id, sub.task_id, dict(RESYNC)))
+
+    def _listen(self, *, resubscribed: bool) -> None:
         client = self._connect()
         pubsub = client.pubsub()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         try:
@@ -190,6 +202,8 @@ class LiveHub:
                     continue
                 if raw["type"] == "psubscribe":
                     self.ready.set()
+                    if resubscribed:  # events published meanwhile: every stream re-reads
+                        self._wake_all()
                 elif raw["type"] == "pmessage":
                     message = parse_message(raw["channel"], raw["data"])
                     if message is not None:

@@ -285,7 +285,8 @@ def test_the_hub_reconnects_when_redis_drops_its_subscription(
     redis: Redis,
     worker_ctx: context.JobContext,
 ) -> None:
-    """Progress is never stored, so only the hub's new subscription can bring it."""
+    """Progress is never stored, so only the hub's new subscription can bring it; what was
+    stored meanwhile comes as soon as the hub has subscribed again."""
     web = serve(MORNINGAI_STREAM_KEEPALIVE_SECONDS=60)
     sign_in(web, sim)
     with tenant_transaction(app_db, reach.tenant_id) as scope:
@@ -301,7 +302,11 @@ def test_the_hub_reconnects_when_redis_drops_its_subscription(
             run.emit("progress", f"still here {n}")
 
     with open_stream(web, reach.mine) as stream:
+        # stored but not published (as if during the outage): the new subscription's re-read
+        # brings it at once, not the keep-alive a minute later
+        missed = record(app_db, reach.tenant_id, reach.mine, "indexed", "indexed main")
         assert redis.client_kill_filter(_type="pubsub") >= 1  # the hub's one connection
+        resynced = stream.next()
         publisher = threading.Thread(target=publish)
         publisher.start()
         try:
@@ -309,5 +314,7 @@ def test_the_hub_reconnects_when_redis_drops_its_subscription(
         finally:
             stop.set()
             publisher.join(WAIT_S)
+    assert resynced is not None
+    assert resynced["id"] == missed
     assert event is not None
     assert event["data"]["message"].startswith("still here")
