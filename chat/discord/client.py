@@ -80,8 +80,11 @@ class DiscordClient:
         secret: str,
     ) -> Any:
         wait = self._not_before - self._clock()
-        if 0 < wait <= self._max_wait:
+        if wait > self._max_wait:
+            raise RateLimited(PLATFORM, operation, wait)
+        if wait > 0:
             self._sleep(wait)
+        self._not_before = 0.0
         response = send(
             self._http,
             PLATFORM,
@@ -92,12 +95,12 @@ class DiscordClient:
             headers=headers,
         )
         data = json_body(response)  # errors and 429s are objects
-        self._remember_bucket(response)
-        if response.status_code == 429:
+        if response.status_code == 429:  # the retry helper waits; no bucket wait on top
             retry_after = parse_seconds(data.get("retry_after"))
             if retry_after is None:
                 retry_after = parse_seconds(response.headers.get("Retry-After")) or 1.0
             raise RateLimited(PLATFORM, operation, retry_after)
+        self._remember_bucket(response)
         if response.status_code >= 400:
             code = f"{data.get('code', '')} {str(data.get('message') or 'error')[:200]}".strip()
             raise ChatApiError(

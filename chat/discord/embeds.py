@@ -21,6 +21,7 @@ MAX_FIELDS = 25
 MAX_FIELD_NAME = 256
 MAX_FIELD_VALUE = 1024
 MAX_TOTAL = 6000
+MAX_FIELDS_TOTAL = MAX_TOTAL // 4
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 COLOR = 0x2F6FEB
 TRUNCATED = "… (cut here: the rest is in the dashboard)"
@@ -88,12 +89,18 @@ def _marked(text: str, limit: int) -> str:
 
 
 def _fields(message: ChatMessage) -> list[dict[str, Any]]:
-    found = []
+    """Link fields, at most MAX_FIELDS and a quarter of the message's 6,000 characters."""
+    found: list[dict[str, Any]] = []
+    used = 0
     for link in message.fields[:MAX_FIELDS]:
         url = safe_url(link.url)
-        if url and len(url) + 4 <= MAX_FIELD_VALUE:
-            name = truncate(defuse(link.label), MAX_FIELD_NAME) or "link"
-            found.append({"name": name, "value": f"<{url}>", "inline": True})
+        if not url or len(url) + 2 > MAX_FIELD_VALUE:
+            continue
+        name = truncate(defuse(link.label), MAX_FIELD_NAME) or "link"
+        if used + len(name) + len(url) + 2 > MAX_FIELDS_TOTAL:
+            break
+        found.append({"name": name, "value": f"<{url}>", "inline": True})
+        used += len(name) + len(url) + 2
     return found
 
 
