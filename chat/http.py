@@ -1,7 +1,7 @@
-"""What the httpx clients (Discord, Telegram) share: one httpx.Client call whose failures
-become ChatApiError without the URL (Telegram's path holds the bot token, Discord's webhook
-paths the interaction token), and a filter that redacts those path parts from httpx's own
-request log lines."""
+"""What the chat clients share: one httpx.Client call (Discord, Telegram) whose failures become
+ChatApiError without the URL (Telegram's path holds the bot token, Discord's webhook paths the
+interaction token), and a log filter that redacts those path parts, Slack's response_url
+secrets and Slack tokens from httpx's and slack_sdk's own log lines."""
 
 from __future__ import annotations
 
@@ -14,12 +14,25 @@ import httpx
 from chat.errors import ChatApiError
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-# /bot<id>:<secret>/…, /webhooks/<app id>/<token>, /interactions/<id>/<token>/…
-_SECRET_PATHS = re.compile(r"(/bot)[^/\s\"']+|(/(?:webhooks|interactions)/\d+/)[^/\s\"'?]+")
+# /bot<id>:<secret>/…, /webhooks/<app id>/<token>, /interactions/<id>/<token>/…, and
+# Slack's response_url /commands/<team>/<id>/<secret> (also /actions/…, /app/…)
+_SECRET_PATHS = re.compile(
+    r"(/bot)[^/\s\"']+"
+    r"|(/(?:webhooks|interactions)/\d+/)[^/\s\"'?]+"
+    r"|(/(?:commands|actions|app)/[A-Z0-9]+/\d+/)[^/\s\"'?,]+"
+)
+
+
+# Slack tokens (slack_sdk logs oauth.v2.access's answer, the bot token in it, at DEBUG)
+_SLACK_TOKENS = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
 
 
 def redact_url(text: str) -> str:
-    return _SECRET_PATHS.sub(lambda m: (m.group(1) or m.group(2)) + "[redacted]", text)
+    """`text` without the secret parts of our platforms' URLs, nor Slack tokens."""
+    text = _SECRET_PATHS.sub(
+        lambda m: next(g for g in m.groups() if g is not None) + "[redacted]", text
+    )
+    return _SLACK_TOKENS.sub(lambda m: m.group(1) + "-[redacted]", text)
 
 
 class _RedactUrls(logging.Filter):
@@ -32,14 +45,16 @@ class _RedactUrls(logging.Filter):
         return True
 
 
-def _install_filter() -> None:
-    for name in ("httpx", "httpcore"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactUrls) for f in logger.filters):
-            logger.addFilter(_RedactUrls())
+def redacting_logger(name: str) -> logging.Logger:
+    """The logger `name` with the redacting filter (a logger's filters see only its own
+    records, not its children's: install it on the logger that logs)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, _RedactUrls) for f in logger.filters):
+        logger.addFilter(_RedactUrls())
+    return logger
 
 
-_install_filter()
+redacting_logger("httpx")  # httpx logs every request's URL at INFO on this very logger
 
 
 def send(

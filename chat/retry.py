@@ -12,6 +12,7 @@ from typing import TypeVar
 from chat.errors import RateLimited
 
 T = TypeVar("T")
+_PRUNE_AT = 1000
 
 MAX_WAIT = 30.0
 MAX_ATTEMPTS = 4
@@ -48,3 +49,29 @@ def parse_seconds(value: object) -> float | None:
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return seconds
+
+
+class Pacer:
+    """At most one send per `interval` seconds per key (a chat, a channel): the platforms ask
+    for about one message a second per chat (Telegram: 20 a minute in a group), so a long
+    answer split into several messages goes out at that pace instead of earning a 429."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+
+    def wait(self, key: str, interval: float) -> None:
+        now = self._clock()
+        due = self._next.get(key, 0.0)
+        if due > now:
+            self._sleep(due - now)
+            now = due
+        if len(self._next) >= _PRUNE_AT:  # a long-lived client: forget chats long quiet
+            self._next = {k: v for k, v in self._next.items() if v > now}
+        self._next[key] = now + interval

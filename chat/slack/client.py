@@ -16,12 +16,17 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from chat.errors import ChatApiError, RateLimited, redact
-from chat.retry import MAX_WAIT, parse_seconds, with_rate_limit_retry
+from chat.http import redacting_logger
+from chat.retry import MAX_WAIT, Pacer, parse_seconds, with_rate_limit_retry
 
 BASE_URL = "https://slack.com/api/"
 HOOKS_URL = "https://hooks.slack.com/"
 PLATFORM = "slack"
 TIMEOUT = 10
+# chat.postMessage: "about one message a second" per channel
+CHANNEL_INTERVAL = 1.0
+# slack_sdk logs each request's URL at DEBUG: a response_url is a credential for its channel
+_LOG = redacting_logger("chat.slack.sdk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +80,13 @@ class SlackClient:
         *,
         base_url: str = BASE_URL,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         max_wait: float = MAX_WAIT,
     ) -> None:
         self.__token = bot_token
         self.base_url = base_url
-        self._web = WebClient(token=bot_token, base_url=base_url, timeout=TIMEOUT)
+        self._web = WebClient(token=bot_token, base_url=base_url, timeout=TIMEOUT, logger=_LOG)
+        self._pacer = Pacer(clock=clock, sleep=sleep)
         self._sleep = sleep
         self._max_wait = max_wait
 
@@ -97,6 +104,7 @@ class SlackClient:
         self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None
     ) -> str:
         """Post `{"text", "blocks"}` (slack/blocks.py) in a channel or a thread; its ts."""
+        self._pacer.wait(channel, CHANNEL_INTERVAL)
         response = self._retrying(
             "chat.postMessage",
             lambda: self._web.chat_postMessage(
@@ -130,7 +138,7 @@ def oauth_access(
     max_wait: float = MAX_WAIT,
 ) -> SlackInstall:
     """Exchange an OAuth v2 code for the workspace's bot token (oauth.v2.access)."""
-    web = WebClient(base_url=base_url, timeout=TIMEOUT)
+    web = WebClient(base_url=base_url, timeout=TIMEOUT, logger=_LOG)
     response = with_rate_limit_retry(
         lambda: _call(
             "oauth.v2.access",
@@ -176,7 +184,7 @@ def post_response(
     cannot make us POST elsewhere."""
     if not response_url.startswith(hooks_url.rstrip("/") + "/"):
         raise ValueError("response_url is not Slack's")
-    hook = WebhookClient(response_url, timeout=TIMEOUT)
+    hook = WebhookClient(response_url, timeout=TIMEOUT, logger=_LOG)
 
     def once() -> None:
         answer = hook.send(

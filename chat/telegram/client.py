@@ -15,11 +15,14 @@ import httpx
 
 from chat.errors import ChatApiError, RateLimited, redact
 from chat.http import TIMEOUT, json_body, send
-from chat.retry import MAX_WAIT, parse_seconds, with_rate_limit_retry
+from chat.retry import MAX_WAIT, Pacer, parse_seconds, with_rate_limit_retry
 from chat.telegram.secret import is_valid_secret_token
 
 BASE_URL = "https://api.telegram.org"
 PLATFORM = "telegram"
+# "about one message a second" in a chat, 20 a minute in a group (negative chat ids)
+PRIVATE_INTERVAL = 1.0
+GROUP_INTERVAL = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +39,11 @@ class TelegramClient:
         base_url: str = BASE_URL,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         max_wait: float = MAX_WAIT,
     ) -> None:
         self.__token = bot_token
+        self._pacer = Pacer(clock=clock, sleep=sleep)
         self.base_url = base_url.rstrip("/")
         self._http = http or httpx.Client(timeout=TIMEOUT)
         self._sleep = sleep
@@ -101,6 +106,7 @@ class TelegramClient:
             }
         if message_thread_id is not None:
             params["message_thread_id"] = message_thread_id
+        self._pacer.wait(str(chat_id), GROUP_INTERVAL if chat_id < 0 else PRIVATE_INTERVAL)
         return _message_id(self.call("sendMessage", params), "sendMessage")
 
     def send_messages(self, chat_id: int, messages: list[str], **where: int | None) -> list[int]:

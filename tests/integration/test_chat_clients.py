@@ -43,8 +43,16 @@ ANSWER = ChatMessage(
 
 
 class _Sleeps(list[float]):
+    """An injected sleep that records, and the clock it advances (for the pacing)."""
+
+    now = 1000.0
+
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -171,6 +179,33 @@ def test_slack_response_url_posts_and_honours_429(slack: SlackFake) -> None:
     assert slept == [2.0]
     assert slack.responses[-1].body["response_type"] == "in_channel"
     assert slack.responses[-1].body["blocks"] == blocks.render(ANSWER)["blocks"]
+
+
+def test_slack_secrets_in_no_log_line(slack: SlackFake, caplog: pytest.LogCaptureFixture) -> None:
+    url = slack.response_url("T1")
+    code = slack.authorize("T5")
+    with caplog.at_level(logging.DEBUG):
+        install = oauth_access(
+            slack.client_id, slack.client_secret, code, "", base_url=slack.api_url
+        )
+        SlackClient(install.bot_token, base_url=slack.api_url).post_message(
+            "C5", blocks.render(ANSWER)
+        )
+        post_response(url, blocks.render(ANSWER), hooks_url=slack.hooks_url)
+    assert "Sending a request" in caplog.text  # slack_sdk logged its requests…
+    for secret in (install.bot_token, slack.client_secret, url.rsplit("/", 1)[1]):
+        assert secret not in caplog.text  # …without a credential
+
+
+def test_slack_messages_in_a_channel_are_paced(slack: SlackFake) -> None:
+    slept = _Sleeps()
+    client = SlackClient(
+        slack.add_team("T6"), base_url=slack.api_url, sleep=slept, clock=slept.clock
+    )
+    for _ in range(3):
+        client.post_message("C6", blocks.render(ANSWER))
+    client.post_message("C7", blocks.render(ANSWER))  # another channel: no wait
+    assert slept == [1.0, 1.0]
 
 
 def test_slack_response_url_elsewhere_is_refused(slack: SlackFake) -> None:
@@ -314,15 +349,20 @@ def test_telegram_long_answer_is_sent_as_several_messages(telegram: TelegramFake
     long = ChatMessage(
         "Answer", "\n\n".join(f"Part {i}: " + "text & <more> " * 150 for i in range(20))
     )
-    client = TelegramClient(telegram.bot_token, base_url=telegram.api_url)
+    slept = _Sleeps()
+    client = TelegramClient(
+        telegram.bot_token, base_url=telegram.api_url, sleep=slept, clock=slept.clock
+    )
     ids = client.send_messages(2002, html.render(long))
     assert len(ids) > 1
+    # about one message a second in a chat
+    assert slept == [1.0] * (len(ids) - 1)
     assert [m.message_id for m in telegram.sent_to(2002)] == ids
     assert all(len(m.plain) <= 4096 for m in telegram.sent_to(2002))
 
 
 def test_telegram_fake_refuses_too_long_and_broken_html(telegram: TelegramFake) -> None:
-    client = TelegramClient(telegram.bot_token, base_url=telegram.api_url)
+    client = TelegramClient(telegram.bot_token, base_url=telegram.api_url, sleep=_Sleeps())
     with pytest.raises(ChatApiError, match="message is too long") as raised:
         client.send_message(1, "x" * 4097)
     assert raised.value.status == 400
@@ -526,6 +566,12 @@ def test_telegram_updates_with_the_secret_reach_the_app(
         "https://app.example/tg", "s3cret_TOKEN-1"
     )
     update = telegram.message_update("/code@MorningAIBot o/r#8", chat_type="group", chat_id=-5)
+    slept = _Sleeps()
+    client = TelegramClient(
+        telegram.bot_token, base_url=telegram.api_url, sleep=slept, clock=slept.clock
+    )
+    client.send_messages(-5, ["one", "two"])  # a group: 20 a minute
+    assert slept == [3.0]
     assert telegram.send_update(url + "/telegram", update).status_code == 200
     assert isinstance(seen[-1], TelegramCommand)
     assert (seen[-1].update_id, seen[-1].command) == (

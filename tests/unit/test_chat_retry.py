@@ -8,7 +8,7 @@ import pytest
 
 from chat.errors import ChatApiError, RateLimited, redact
 from chat.http import redact_url
-from chat.retry import parse_seconds, with_rate_limit_retry
+from chat.retry import Pacer, parse_seconds, with_rate_limit_retry
 
 
 class _Flaky:
@@ -105,6 +105,18 @@ def test_error_text_and_redaction() -> None:
             "POST https://discord.com/api/v10/interactions/1/[redacted]/callback",
         ),
         ("GET https://slack.com/api/auth.test", "GET https://slack.com/api/auth.test"),
+        (
+            "url: https://hooks.slack.com/commands/T1DC2JH3J/3977008855/96rGlfmibIGlgcZ, body",
+            "url: https://hooks.slack.com/commands/T1DC2JH3J/3977008855/[redacted], body",
+        ),
+        (
+            '{"ok": true, "access_token": "xoxb-17-abcDEF", "refresh": "xoxe-1-x"}',
+            '{"ok": true, "access_token": "xoxb-[redacted]", "refresh": "xoxe-[redacted]"}',
+        ),
+        (
+            "https://hooks.slack.com/actions/T1/2/secret",
+            "https://hooks.slack.com/actions/T1/2/[redacted]",
+        ),
     ],
 )
 def test_url_secrets_are_redacted(line: str, expected: str) -> None:
@@ -120,3 +132,40 @@ def test_httpx_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> Non
         )
     assert "SECRET" not in caplog.text
     assert "bot[redacted]/getMe" in caplog.text
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_pacer_spaces_sends_per_key() -> None:
+    clock = _Clock()
+    pacer = Pacer(clock=lambda: clock.now, sleep=clock.sleep)
+    pacer.wait("chat-1", 1.0)
+    pacer.wait("chat-2", 1.0)  # another chat: no wait
+    assert clock.slept == []
+    pacer.wait("chat-1", 1.0)
+    assert clock.slept == [1.0]
+    clock.now += 0.25
+    pacer.wait("chat-1", 1.0)
+    assert clock.slept == [1.0, 0.75]
+    clock.now += 5
+    pacer.wait("chat-1", 3.0)
+    pacer.wait("chat-1", 3.0)
+    assert clock.slept == [1.0, 0.75, 3.0]
+
+
+def test_pacer_forgets_quiet_keys() -> None:
+    clock = _Clock()
+    pacer = Pacer(clock=lambda: clock.now, sleep=clock.sleep)
+    for key in range(1500):
+        pacer.wait(str(key), 1.0)
+        clock.now += 0.01
+    assert len(pacer._next) < 1500
+    assert clock.slept == []
