@@ -4,26 +4,23 @@ limits and 429s, and a sender of interactions signed with an Ed25519 key the fak
 
 from __future__ import annotations
 
-import itertools
 import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask, Response, request
 
+from chatfakes.discord_inbound import DiscordSender, snowflake
+from chatfakes.limits import discord_message_problem
 from chatfakes.server import FakeServer
 
-MAX_CONTENT = 2000
-MAX_EMBEDS = 10
-MAX_DESCRIPTION = 4096
-MAX_TITLE = 256
-MAX_TOTAL = 6000
-_ids = itertools.count(1_100_000_000_000_000_000)
+# an interaction is answered within 3 s; its token then works for follow-ups for 15 minutes
+CALLBACK_DEADLINE = 3.0
+TOKEN_LIFETIME = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -39,11 +36,7 @@ def _answer(body: Any, status: int = 200, headers: dict[str, str] | None = None)
     return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
 
 
-def snowflake() -> str:
-    return str(next(_ids))
-
-
-class DiscordFake(FakeServer):
+class DiscordFake(DiscordSender, FakeServer):
     name = "discord-fake"
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -58,7 +51,8 @@ class DiscordFake(FakeServer):
         self.calls: list[DiscordCall] = []
         self.commands: list[dict[str, Any]] = []
         self.refused: list[tuple[str, int, Any]] = []  # (operation, status, body) of refusals
-        self._interactions: dict[str, str] = {}  # token -> interaction id
+        self._interactions: dict[str, tuple[str, float]] = {}  # token -> (id, issued at)
+        self._aged = 0.0  # seconds added to the clock by age_interactions()
         self._acknowledged: set[str] = set()
         self._exhaust: float | None = None
         app = Flask("discord-fake")
@@ -91,6 +85,16 @@ class DiscordFake(FakeServer):
     def of_kind(self, kind: str) -> list[DiscordCall]:
         with self.lock:
             return [c for c in self.calls if c.kind == kind]
+
+    def age_interactions(self, seconds: float) -> None:
+        """Let `seconds` pass for the interactions issued so far (past 3 s the callback is
+        refused, past 15 minutes the token)."""
+        with self.lock:
+            self._aged += seconds
+
+    def _age(self, token: str) -> float | None:
+        found = self._interactions.get(token)
+        return None if found is None else time.monotonic() + self._aged - found[1]
 
     def exhaust_bucket(self, reset_after: float) -> None:
         """The next answer says X-RateLimit-Remaining: 0, resetting after `reset_after` s."""
@@ -140,7 +144,8 @@ class DiscordFake(FakeServer):
         refused = self._guard("interaction callback", bot=False)
         if refused is not None:
             return refused
-        if self._interactions.get(token) != iid:
+        age = self._age(token)
+        if self._interactions.get(token, ("",))[0] != iid or age is None or age > CALLBACK_DEADLINE:
             return self._refuse(
                 "interaction callback", 404, {"message": "Unknown interaction", "code": 10062}
             )
@@ -152,7 +157,7 @@ class DiscordFake(FakeServer):
             )
         body = request.get_json(silent=True)
         problem = (
-            _message_problem((body or {}).get("data") or {})
+            discord_message_problem((body or {}).get("data") or {})
             if isinstance(body, dict)
             else "not JSON"
         )
@@ -166,10 +171,10 @@ class DiscordFake(FakeServer):
         refused = self._guard(operation, bot=False)
         if refused is not None:
             return refused
-        iid = self._interactions.get(token)
-        if app_id != self.application_id or iid is None:
+        age = self._age(token)
+        if app_id != self.application_id or age is None or age > TOKEN_LIFETIME:
             return self._refuse(operation, 401, {"message": "Invalid Webhook Token", "code": 50027})
-        return iid
+        return self._interactions[token][0]
 
     def _follow_up(self, app_id: str, token: str) -> Response:
         target = self._webhook_target("follow-up", app_id, token)
@@ -193,7 +198,7 @@ class DiscordFake(FakeServer):
 
     def _message(self, operation: str, target: str) -> Response:
         body = request.get_json(silent=True)
-        problem = _message_problem(body) if isinstance(body, dict) else "not JSON"
+        problem = discord_message_problem(body) if isinstance(body, dict) else "not JSON"
         if problem:
             return self._invalid(operation, problem)
         self.calls.append(DiscordCall(operation, target, body))
@@ -226,106 +231,3 @@ class DiscordFake(FakeServer):
             {**c, "id": snowflake(), "application_id": self.application_id} for c in body
         ]
         return self._ok(self.commands)
-
-    # inbound: what Discord sends to an app -------------------------------------------------
-
-    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        signature = self.private_key.sign(stamp.encode() + body).hex()
-        return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": stamp}
-
-    def ping_payload(self) -> dict[str, Any]:
-        return {
-            "id": snowflake(),
-            "application_id": self.application_id,
-            "type": 1,
-            "token": secrets.token_urlsafe(32),
-            "version": 1,
-        }
-
-    def command_payload(
-        self,
-        subcommand: str,
-        options: dict[str, str],
-        *,
-        user_id: str = "80351110224678912",
-        guild_id: str | None = "290926798626357999",
-        channel_id: str = "645027906669510667",
-    ) -> dict[str, Any]:
-        """A `/morningai <subcommand>` interaction; its token is live on this fake."""
-        iid, token = snowflake(), secrets.token_urlsafe(48)
-        with self.lock:
-            self._interactions[token] = iid
-        user = {"id": user_id, "username": f"user{user_id[-4:]}", "discriminator": "0"}
-        payload: dict[str, Any] = {
-            "id": iid,
-            "application_id": self.application_id,
-            "type": 2,
-            "token": token,
-            "version": 1,
-            "channel_id": channel_id,
-            "data": {
-                "id": snowflake(),
-                "name": "morningai",
-                "type": 1,
-                "options": [
-                    {
-                        "type": 1,
-                        "name": subcommand,
-                        "options": [{"type": 3, "name": k, "value": v} for k, v in options.items()],
-                    }
-                ],
-            },
-        }
-        if guild_id is None:
-            payload["user"] = user
-        else:
-            payload["guild_id"] = guild_id
-            payload["member"] = {"user": user, "roles": [], "permissions": "0"}
-        return payload
-
-    def send_interaction(
-        self,
-        app_url: str,
-        payload: dict[str, Any],
-        *,
-        timestamp: int | None = None,
-        bad_signature: bool = False,
-    ) -> httpx.Response:
-        """POST an interaction to `app_url` as Discord does (signed; or, as Discord also does
-        when an endpoint is registered, with a wrong signature)."""
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Discord-Interactions/1.0",
-            **self.sign(body, timestamp),
-        }
-        if bad_signature:
-            other = Ed25519PrivateKey.generate()
-            headers["X-Signature-Ed25519"] = other.sign(
-                headers["X-Signature-Timestamp"].encode() + body
-            ).hex()
-        return httpx.post(app_url, content=body, headers=headers, timeout=30)
-
-
-def _message_problem(body: dict[str, Any]) -> str:
-    """Discord's message limits; "" when the message is acceptable."""
-    content = body.get("content") or ""
-    embeds = body.get("embeds") or []
-    if not isinstance(content, str) or len(content) > MAX_CONTENT:
-        return f"content: Must be {MAX_CONTENT} or fewer in length."
-    if not isinstance(embeds, list) or len(embeds) > MAX_EMBEDS:
-        return f"embeds: Must be {MAX_EMBEDS} or fewer in length."
-    total = 0
-    for embed in embeds:
-        if not isinstance(embed, dict):
-            return "embeds: not an object"
-        title, description = str(embed.get("title") or ""), str(embed.get("description") or "")
-        if len(title) > MAX_TITLE or len(description) > MAX_DESCRIPTION:
-            return "embeds: title or description too long"
-        fields = embed.get("fields") or []
-        total += len(title) + len(description)
-        total += sum(len(str(f.get("name", ""))) + len(str(f.get("value", ""))) for f in fields)
-    if total > MAX_TOTAL:
-        return f"embeds: Embed size exceeds maximum size of {MAX_TOTAL}"
-    return ""

@@ -8,21 +8,18 @@ import itertools
 import json
 import secrets
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-import httpx
 from flask import Flask, Response, request
 
-from chat.slack.signature import sign
+from chatfakes.limits import slack_block_problem
 from chatfakes.server import FakeServer
+from chatfakes.slack_inbound import SlackSender
 
-MAX_BLOCKS = 50
-MAX_SECTION = 3000
-MAX_HEADER = 150
 MAX_TEXT = 40000
+# a response_url: "up to 5 times within 30 minutes"
+RESPONSE_URL_USES = 5
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def _answer(
     return Response(json.dumps(body), status, headers or {}, mimetype="application/json")
 
 
-class SlackFake(FakeServer):
+class SlackFake(SlackSender, FakeServer):
     name = "slack-fake"
 
     def __init__(self, signing_secret: str | None = None, host: str = "127.0.0.1") -> None:
@@ -60,7 +57,9 @@ class SlackFake(FakeServer):
         self.tokens: dict[str, str] = {}  # bot token -> team_id
         self.messages: list[SlackMessage] = []
         self.responses: list[SlackResponse] = []
-        self.calls: list[tuple[str, int]] = []  # (method, status) of every Web API call
+        self._response_uses: dict[str, int] = {}
+        # (method, HTTP status, Slack's error or "") of every Web API call
+        self.calls: list[tuple[str, int, str]] = []
         self._codes: dict[str, tuple[str, str]] = {}  # OAuth code -> (team_id, redirect_uri)
         self._ts = itertools.count(1)
         app = Flask("slack-fake")
@@ -101,29 +100,27 @@ class SlackFake(FakeServer):
     # the Web API -------------------------------------------------------------------------
 
     def _api(self, method: str) -> Response:
-        status = 200
-        try:
-            wait = self.take_rate_limit(method)
-            if wait is not None:
-                status = 429
-                return _answer(
-                    {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": f"{wait:g}"}
-                )
-            args = _arguments()
-            if method == "oauth.v2.access":
-                return self._oauth(args)
-            team_id = self._team()
-            if team_id is None:
-                return _answer(
-                    {"ok": False, "error": "invalid_auth" if _bearer() else "not_authed"}
-                )
-            if method == "auth.test":
-                return _answer({"ok": True, "team_id": team_id, "user_id": "UBOT"})
-            if method in ("chat.postMessage", "chat.update"):
-                return self._message(method, team_id, args)
-            return _answer({"ok": False, "error": "unknown_method"}, 404)
-        finally:
-            self.calls.append((method, status))
+        response = self._dispatch(method)
+        body = response.get_json(silent=True) or {}
+        self.calls.append((method, response.status_code, str(body.get("error", ""))))
+        return response
+
+    def _dispatch(self, method: str) -> Response:
+        wait = self.take_rate_limit(method)
+        if wait is not None:
+            headers = {"Retry-After": f"{wait:g}"}
+            return _answer({"ok": False, "error": "ratelimited"}, 429, headers)
+        args = _arguments()
+        if method == "oauth.v2.access":
+            return self._oauth(args)
+        team_id = self._team()
+        if team_id is None:
+            return _answer({"ok": False, "error": "invalid_auth" if _bearer() else "not_authed"})
+        if method == "auth.test":
+            return _answer({"ok": True, "team_id": team_id, "user_id": "UBOT"})
+        if method in ("chat.postMessage", "chat.update"):
+            return self._message(method, team_id, args)
+        return _answer({"ok": False, "error": "unknown_method"}, 404)
 
     def _team(self) -> str | None:
         return self.tokens.get(_bearer())
@@ -139,7 +136,7 @@ class SlackFake(FakeServer):
             return _answer({"ok": False, "error": "no_text"})
         if len(text) > MAX_TEXT:
             return _answer({"ok": False, "error": "msg_too_long"})
-        problem = _block_problem(blocks)
+        problem = slack_block_problem(blocks)
         if problem:
             return _answer({"ok": False, "error": "invalid_blocks", "errors": [problem]})
         ts = str(args.get("ts") or "") if method == "chat.update" else self._next_ts()
@@ -188,84 +185,12 @@ class SlackFake(FakeServer):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return Response("invalid_payload", 400)
+        uses = self._response_uses.get(path, 0)
+        if uses >= RESPONSE_URL_USES:
+            return Response("used_url", 404)
+        self._response_uses[path] = uses + 1
         self.responses.append(SlackResponse(path, body))
         return Response("ok", 200)
-
-    # inbound: what Slack sends to an app ---------------------------------------------------
-
-    def signed_headers(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        return {
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": sign(self.signing_secret, stamp, body),
-        }
-
-    def send_event(
-        self,
-        app_url: str,
-        payload: dict[str, Any],
-        *,
-        timestamp: int | None = None,
-        retry_num: int | None = None,
-        signature: str | None = None,
-    ) -> httpx.Response:
-        """POST an Events API payload to `app_url` as Slack does (signed; a retry says so)."""
-        body = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json", **self.signed_headers(body, timestamp)}
-        if retry_num is not None:
-            headers["X-Slack-Retry-Num"] = str(retry_num)
-            headers["X-Slack-Retry-Reason"] = "http_timeout"
-        if signature is not None:
-            headers["X-Slack-Signature"] = signature
-        return httpx.post(app_url, content=body, headers=headers, timeout=30)
-
-    def send_command(
-        self,
-        app_url: str,
-        text: str,
-        *,
-        team_id: str = "T0",
-        user_id: str = "U0",
-        channel_id: str = "C0",
-        command: str = "/morningai",
-        timestamp: int | None = None,
-    ) -> httpx.Response:
-        """POST a slash command's form body to `app_url`, with a response_url of this fake."""
-        fields = {
-            "token": "deprecated-verification-token",
-            "team_id": team_id,
-            "team_domain": team_id.lower(),
-            "channel_id": channel_id,
-            "channel_name": "general",
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "AFAKE",
-            "response_url": self.response_url(team_id),
-            "trigger_id": f"{secrets.randbelow(10**12)}.{uuid.uuid4().hex}",
-        }
-        body = urlencode(fields).encode()
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            **self.signed_headers(body, timestamp),
-        }
-        return httpx.post(app_url, content=body, headers=headers, timeout=30)
-
-    @staticmethod
-    def event_payload(
-        team_id: str, event: dict[str, Any], event_id: str | None = None
-    ) -> dict[str, Any]:
-        """An event_callback envelope around `event` (app_mention, message, …)."""
-        return {
-            "token": "deprecated-verification-token",
-            "team_id": team_id,
-            "api_app_id": "AFAKE",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
-            "event_time": int(time.time()),
-        }
 
 
 def _arguments() -> dict[str, Any]:
@@ -286,17 +211,3 @@ def _basic() -> tuple[str, str] | None:
         return None
     user, _, password = base64.b64decode(credential).decode().partition(":")
     return user, password
-
-
-def _block_problem(blocks: Any) -> str:
-    if not isinstance(blocks, list):
-        return "blocks must be a list"
-    if len(blocks) > MAX_BLOCKS:
-        return f"more than {MAX_BLOCKS} blocks"
-    for index, block in enumerate(blocks):
-        text = block.get("text") if isinstance(block, dict) else None
-        if isinstance(text, dict):
-            limit = MAX_HEADER if block.get("type") == "header" else MAX_SECTION
-            if len(str(text.get("text", ""))) > limit:
-                return f"block {index}: text longer than {limit}"
-    return ""

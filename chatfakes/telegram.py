@@ -11,19 +11,15 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
 import httpx
 from flask import Flask, Response, request
 
+from chatfakes.limits import telegram_html, utf16_units
 from chatfakes.server import FakeServer
 
 MAX_TEXT = 4096
-_ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "tg-spoiler", "span", "blockquote", "tg-emoji",
-}  # fmt: skip
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -45,46 +41,6 @@ def _answer(body: dict[str, Any], status: int = 200) -> Response:
 
 def _error(status: int, description: str, **extra: Any) -> Response:
     return _answer({"ok": False, "error_code": status, "description": description, **extra}, status)
-
-
-class _Entities(HTMLParser):
-    """Telegram's HTML: allowed tags only, balanced; the text a user sees."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.stack: list[str] = []
-        self.problem = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _ALLOWED_TAGS:
-            self.problem = self.problem or f'unsupported start tag "{tag}"'
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            self.problem = self.problem or f'unmatched end tag "{tag}"'
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse_html(text: str) -> tuple[str, str]:
-    """(what the user reads, the problem or "")."""
-    parser = _Entities()
-    parser.feed(text)
-    parser.close()
-    if parser.stack and not parser.problem:
-        parser.problem = f'unclosed tag "{parser.stack[-1]}"'
-    if re.search(r"<(?![/a-zA-Z])", text) or re.search(
-        r"&(?![a-zA-Z]+;|#[0-9]+;|#x[0-9a-fA-F]+;)", text
-    ):
-        parser.problem = parser.problem or "unescaped < or &"
-    return "".join(parser.text), parser.problem
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 class TelegramFake(FakeServer):
@@ -152,12 +108,12 @@ class TelegramFake(FakeServer):
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int):
             return _error(400, "Bad Request: chat not found")
-        plain, problem = parse_html(text) if mode.upper() == "HTML" else (text, "")
+        plain, problem = telegram_html(text) if mode.upper() == "HTML" else (text, "")
         if problem:
             return _error(400, f"Bad Request: can't parse entities: {problem}")
         if not plain.strip():
             return _error(400, "Bad Request: message text is empty")
-        if _units(plain) > MAX_TEXT:
+        if utf16_units(plain) > MAX_TEXT:
             return _error(400, "Bad Request: message is too long")
         if method == "editMessageText":
             message_id = params.get("message_id")

@@ -1,6 +1,7 @@
 """Slack's inbound payloads as frozen intents (pure): the Events API's JSON
 (`url_verification`, `event_callback` with app_mention, or a message in a thread or a direct
-message) and a slash command's form body. Bots' own messages are ignored (no loops).
+message), a slash command's form body, and an interaction (block_actions). Bots' own messages
+are ignored (no loops).
 https://docs.slack.dev/apis/events-api/ · https://docs.slack.dev/interactivity/implementing-slash-commands"""
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ class SlashCommand:
     response_url: str
     trigger_id: str
     command: Command
+
+
+@dataclass(frozen=True, slots=True)
+class SlackAction:
+    """A click on one of our messages' elements (block_actions): Slack wants a 200 even for
+    a URL button, which opens the dashboard by itself."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    message_ts: str
+    action_ids: tuple[str, ...]
+    response_url: str
 
 
 SlackEvent = UrlVerification | SlackMessageEvent | SlackIgnored
@@ -133,4 +147,36 @@ def parse_slash_command(body: bytes) -> SlashCommand | SlackIgnored:
         response_url=one("response_url"),
         trigger_id=one("trigger_id"),
         command=parse_command(one("text")),
+    )
+
+
+def parse_interactivity(body: bytes) -> SlackAction | SlackIgnored:
+    """`POST /api/slack/interactions`: a form whose one field `payload` is JSON."""
+    try:
+        form = parse_qs(body.decode("utf-8"), max_num_fields=4)
+        payload = json.loads((form.get("payload") or ["null"])[0])
+    except (UnicodeDecodeError, ValueError):
+        return SlackIgnored("not an interaction")
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return SlackIgnored("interaction not handled")
+
+    def inner(key: str) -> dict[str, Any]:
+        value = payload.get(key)
+        return value if isinstance(value, dict) else {}
+
+    actions = payload.get("actions")
+    ids = tuple(
+        _str(a, "action_id") for a in (actions if isinstance(actions, list) else [])
+        if isinstance(a, dict)
+    )  # fmt: skip
+    team_id, user_id = _str(inner("team"), "id"), _str(inner("user"), "id")
+    if not team_id or not user_id:
+        return SlackIgnored("incomplete interaction")
+    return SlackAction(
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=_str(inner("channel"), "id"),
+        message_ts=_str(inner("container"), "message_ts"),
+        action_ids=ids,
+        response_url=_str(payload, "response_url"),
     )

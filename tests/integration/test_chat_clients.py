@@ -24,7 +24,14 @@ from chat.message import ChatMessage, LinkField
 from chat.slack import blocks
 from chat.slack import signature as slack_signature
 from chat.slack.client import SlackClient, oauth_access, post_response
-from chat.slack.events import SlackMessageEvent, SlashCommand, parse_event_body, parse_slash_command
+from chat.slack.events import (
+    SlackAction,
+    SlackMessageEvent,
+    SlashCommand,
+    parse_event_body,
+    parse_interactivity,
+    parse_slash_command,
+)
 from chat.telegram import html
 from chat.telegram import secret as telegram_secret
 from chat.telegram.client import TelegramClient
@@ -115,7 +122,7 @@ def test_slack_429_retry_after_honoured_then_sent(slack: SlackFake) -> None:
         "C2", blocks.render(ANSWER)
     )
     assert slept == [1.0, 1.0]
-    assert [s for m, s in slack.calls if m == "chat.postMessage"][-3:] == [429, 429, 200]
+    assert [s for m, s, _ in slack.calls if m == "chat.postMessage"][-3:] == [429, 429, 200]
     assert len(slack.messages_in("C2")) == 1
 
 
@@ -208,6 +215,16 @@ def test_slack_messages_in_a_channel_are_paced(slack: SlackFake) -> None:
     assert slept == [1.0, 1.0]
 
 
+def test_slack_response_url_works_five_times(slack: SlackFake) -> None:
+    url = slack.response_url("T1")
+    for _ in range(5):
+        post_response(url, blocks.render(ANSWER), hooks_url=slack.hooks_url)
+    with pytest.raises(ChatApiError) as raised:
+        post_response(url, blocks.render(ANSWER), hooks_url=slack.hooks_url)
+    assert raised.value.status == 404
+    assert url.rsplit("/", 1)[1] not in str(raised.value)
+
+
 def test_slack_response_url_elsewhere_is_refused(slack: SlackFake) -> None:
     with pytest.raises(ValueError, match="not Slack's"):
         post_response(
@@ -263,6 +280,21 @@ def test_discord_second_acknowledgement_and_unknown_tokens_fail_without_the_toke
     for error in (twice.value, unknown.value):
         assert payload["token"] not in str(error) + repr(error)
         assert error.__context__ is None
+
+
+def test_discord_interactions_expire(discord: DiscordFake) -> None:
+    late = discord.command_payload("ask", {"question": "how?"})
+    discord.age_interactions(3.5)  # past the 3 s to answer
+    with pytest.raises(ChatApiError, match="10062"):
+        _client(discord).defer(late["id"], late["token"])
+    payload = discord.command_payload("ask", {"question": "how?"})
+    _client(discord).defer(payload["id"], payload["token"])
+    discord.age_interactions(14 * 60)
+    _client(discord).follow_up(payload["token"], embeds.text_message("still in time"))
+    discord.age_interactions(2 * 60)  # 16 minutes: the token is dead
+    with pytest.raises(ChatApiError, match="50027") as raised:
+        _client(discord).follow_up(payload["token"], embeds.text_message("too late"))
+    assert payload["token"] not in str(raised.value)
 
 
 def test_discord_bot_token_checked_for_channel_messages_and_commands(discord: DiscordFake) -> None:
@@ -462,6 +494,16 @@ def _receiver(slack: SlackFake, discord: DiscordFake, telegram: TelegramFake) ->
         seen.append(parse_slash_command(request.get_data()))
         return {"response_type": "ephemeral", "text": "On it"}
 
+    @app.post("/slack/interactions")
+    def slack_interactions() -> Response | dict[str, Any]:
+        verdict = slack_signature.verify(
+            slack.signing_secret, request.get_data(), dict(request.headers)
+        )
+        if not verdict:
+            return Response(verdict.reason, 401)
+        seen.append(parse_interactivity(request.get_data()))
+        return {}
+
     @app.post("/discord")
     def discord_interactions() -> Response | dict[str, Any]:
         verdict = discord_signature.verify(key, request.get_data(), dict(request.headers))
@@ -521,6 +563,17 @@ def test_slack_signed_events_and_commands_reach_the_app(
     assert isinstance(command, SlashCommand)
     assert command.command == Code(RepoRef("o", "r"), 5)
     assert command.response_url.startswith(slack.hooks_url)
+
+
+def test_slack_signed_block_actions_reach_the_app(
+    slack: SlackFake, receiver: tuple[str, list[Any]]
+) -> None:
+    url, seen = receiver
+    sent = slack.send_block_action(url + "/slack/interactions", "open_dashboard", team_id="T1")
+    assert sent.status_code == 200
+    assert isinstance(seen[-1], SlackAction)
+    assert (seen[-1].team_id, seen[-1].action_ids) == ("T1", ("open_dashboard",))
+    assert seen[-1].response_url.startswith(slack.hooks_url + "actions/")
 
 
 def test_slack_stale_or_forged_requests_are_401(

@@ -17,11 +17,13 @@ from chat.discord.interactions import (
     parse_interaction,
 )
 from chat.slack.events import (
+    SlackAction,
     SlackIgnored,
     SlackMessageEvent,
     SlashCommand,
     UrlVerification,
     parse_event_body,
+    parse_interactivity,
     parse_slash_command,
 )
 from chat.telegram.updates import TelegramCommand, TelegramIgnored, parse_update
@@ -198,6 +200,39 @@ def test_slash_command_with_missing_fields_or_junk_is_ignored() -> None:
     assert isinstance(parse_slash_command(_form("ask x", team_id="")), SlackIgnored)
     assert isinstance(parse_slash_command(b"\xff\xfe"), SlackIgnored)
     assert isinstance(parse_slash_command(b"&".join([b"a=1"] * 100)), SlackIgnored)
+
+
+# Slack interactivity -------------------------------------------------------------------------
+
+
+def test_block_action_click() -> None:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "message_ts": "1.5"},
+        "response_url": "https://hooks.slack.com/actions/T1/1/x",
+        "actions": [{"action_id": "open_dashboard", "type": "button"}],
+    }
+    found = parse_interactivity(urlencode({"payload": json.dumps(payload)}).encode())
+    assert found == SlackAction(
+        "T1", "U1", "C1", "1.5", ("open_dashboard",), payload["response_url"]
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"payload=not-json",
+        urlencode({"payload": json.dumps({"type": "view_submission"})}).encode(),
+        urlencode({"payload": json.dumps({"type": "block_actions", "team": {}})}).encode(),
+        b"\xff",
+    ],
+)
+def test_other_interactions_are_ignored(body: bytes) -> None:
+    assert isinstance(parse_interactivity(body), SlackIgnored)
 
 
 # Discord interactions ------------------------------------------------------------------------
