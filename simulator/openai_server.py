@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 CHAT_PATH = "/v1/chat/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
 
+HOLD_LIMIT = 120.0  # seconds an `expect_chat(hold=...)` answer waits for its release
+
 Match = Callable[[dict[str, Any]], bool] | str | None
 Answer = Callable[[dict[str, Any]], Response]
 
@@ -125,10 +127,13 @@ class ScriptedModelServer:
         finish_reason: str | None = None,
         times: int = 1,
         delay: float = 0.0,
+        hold: threading.Event | None = None,
     ) -> None:
         """Script the next chat completion(s); a status >= 400 answers an OpenAI error instead.
 
-        `delay` holds the answer back that many seconds (a slow model: time to kill a worker).
+        `delay` holds the answer back that many seconds (a slow model: time to kill a worker);
+        `hold` holds it until the test sets the event (a task kept running exactly as long as a
+        test needs), at most HOLD_LIMIT seconds, then answers 500 (a forgotten release fails).
         """
         if status < 400 and reply is None and not tool_calls:
             raise ValueError("expect_chat needs a reply or tool_calls (or an error status)")
@@ -137,6 +142,8 @@ class ScriptedModelServer:
         def answer(body: dict[str, Any]) -> Response:
             if delay > 0:
                 time.sleep(delay)
+            if hold is not None and not hold.wait(HOLD_LIMIT):
+                raise TimeoutError(f"held for {HOLD_LIMIT} s and never released")
             if status >= 400:
                 return _error_response(status, error, headers)
             completion = _chat_completion(

@@ -23,6 +23,7 @@ from simulator.api import (
 )
 from simulator.lookups import comment_of, issue_of
 from simulator.routes_labels import ensure_label, label_names
+from simulator.routes_pulls import announce
 from simulator.routing import acting_bot, current_repo, route, site, world
 from simulator.shapes import iso
 from simulator.state import Comment, Issue, Reaction
@@ -95,6 +96,7 @@ def update_issue(owner: str, repo: str, issue_number: int) -> Response:
             raise unprocessable(
                 "Validation Failed", [{"resource": "Issue", "field": "state", "code": "invalid"}]
             )
+        changed = state != issue.state
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
         issue.closed_by = acting_bot() if state == "closed" else None
@@ -104,6 +106,10 @@ def update_issue(owner: str, repo: str, issue_number: int) -> Response:
     if "labels" in body:
         issue.labels = [ensure_label(found, name).name for name in label_names(body["labels"])]
     issue.updated_at = world().now()
+    if issue.pull is not None and state is not None and changed:
+        # closing or reopening a pull request through the issues API: GitHub sends the
+        # `pull_request` event, as for the pulls API
+        announce(found, issue, "closed" if state == "closed" else "reopened")
     return respond(shapes_issues.issue(site(), found, issue))
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from simulator import pulls, shapes, shapes_git, shapes_issues
+from simulator import pull_events, pulls, shapes, shapes_git, shapes_issues
 from simulator.api import ApiError, field, json_body, not_found, paginate, respond, respond_page
 from simulator.merging import MergeRequest, merge
 from simulator.pulls import Refused, refresh
-from simulator.routing import acting_bot, current_repo, route, site, world
+from simulator.routing import acting_bot, backend, current_repo, route, site, world
 from simulator.shapes import JSON, Site
 from simulator.state import Issue, Pull, Repo
 
@@ -65,6 +65,18 @@ def pull_json(at: Site, repo: Repo, issue: Issue, pull: Pull) -> JSON:
     rebaseable = mergeable and repo.git.is_ancestor(pull.base_sha, pull.head_sha)
     return shapes_issues.pull_full(
         at, repo, issue, stats, mergeable=mergeable, rebaseable=rebaseable
+    )
+
+
+def announce(repo: Repo, issue: Issue, action: str) -> None:
+    """The signed `pull_request` `action` delivery (closed, reopened) for a change made through
+    the REST API by the calling App's bot, as GitHub sends it to the installed App."""
+    pull_events.announce(
+        backend(),
+        repo,
+        action=action,
+        by=acting_bot(),
+        pull=lambda: pull_json(site(), repo, issue, refresh(repo, issue)),
     )
 
 
@@ -141,6 +153,7 @@ def update_pull(owner: str, repo: str, pull_number: int) -> Response:
     if state is not None:
         if state not in ("open", "closed") or (state == "open" and pull.merged_at):
             raise _invalid("state")  # a merged pull cannot be reopened
+        changed = state != issue.state
         issue.state = state
         issue.closed_at = world().now() if state == "closed" else None
         issue.closed_by = acting_bot() if state == "closed" else None
@@ -150,6 +163,8 @@ def update_pull(owner: str, repo: str, pull_number: int) -> Response:
     if "maintainer_can_modify" in body:
         pull.maintainer_can_modify = bool(body["maintainer_can_modify"])
     issue.updated_at = world().now()
+    if state is not None and changed:
+        announce(found, issue, "closed" if state == "closed" else "reopened")
     return respond(pull_json(site(), found, issue, pull))
 
 
@@ -244,6 +259,7 @@ def merge_pull(owner: str, repo: str, pull_number: int) -> Response:
         sha = merge(world(), found, issue, acting_bot(), ask)
     except Refused as exc:
         raise refused(exc) from exc
+    announce(found, issue, "closed")  # `merged: true` in the delivery's pull request
     return respond({"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
 
 

@@ -18,6 +18,7 @@ from simulator import (
     oauth,
     pages,
     routes_app,
+    routes_avatars,
     routes_git,
     routes_install,
     routes_issues,
@@ -54,6 +55,7 @@ def create_app(backend: Backend) -> Flask:
     app.extensions[EXTENSION] = backend
     for module in (
         routes_app,
+        routes_avatars,
         routes_repos,
         routes_git,
         routes_pulls,
