@@ -11,6 +11,7 @@ makes through them (register the App, install it, sign in).
     installed_page  a page after register + install (the tenant exists)
     signed_in_page  installed_page signed in as LOGIN
     model, worker   the scripted model server; a real `morningai worker` process
+    second_worker   another one (a worker runs one job at a time: a stop needs a free one)
 
     def test_something(e2e, worker, signed_in_page):
         number = e2e.sim.add_issue(OWNER, REPO, ...)
@@ -292,13 +293,8 @@ def model() -> Iterator[ScriptedModelServer]:
     server.stop()
 
 
-@pytest.fixture
-def worker(
-    e2e: E2E, model: ScriptedModelServer, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `morningai worker` process on e2e's database and Redis, the simulator and the
-    scripted model; the App's id and key it reads from the registration, as in production.
-    Its output is in tmp_path/worker.log."""
+def _worker_env(e2e: E2E, model: ScriptedModelServer) -> dict[str, str]:
+    """A worker's environment: e2e's database and Redis, the simulator, the scripted model."""
     keep = {
         k: v
         for k, v in os.environ.items()
@@ -306,7 +302,7 @@ def worker(
     }
     key = e2e.settings.morningai_secret_key
     assert key is not None
-    env = {
+    return {
         **keep,
         "DATABASE_URL": e2e.settings.require_database_url(),
         "REDIS_URL": e2e.settings.require_redis_url(),
@@ -318,7 +314,10 @@ def worker(
         "MORNINGAI_MODEL": "gpt-4.1-mini",
         "LOG_LEVEL": "WARNING",
     }
-    with (tmp_path / "worker.log").open("wb") as log:
+
+
+def _run_worker(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
             [MORNINGAI, "worker"], env=env, cwd="/", stdout=log, stderr=subprocess.STDOUT
         )
@@ -329,3 +328,23 @@ def worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def worker(
+    e2e: E2E, model: ScriptedModelServer, tmp_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `morningai worker` process on e2e's database and Redis, the simulator and the
+    scripted model; the App's id and key it reads from the registration, as in production.
+    Its output is in tmp_path/worker.log."""
+    yield from _run_worker(_worker_env(e2e, model), tmp_path / "worker.log")
+
+
+@pytest.fixture
+def second_worker(
+    e2e: E2E, model: ScriptedModelServer, worker: Any, tmp_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Another `morningai worker`, as a deployment with two runs: one RQ worker runs one job
+    at a time, so a `stop` (queue `high`) waits for the task it stops unless a second one is
+    free. Its output is in tmp_path/second-worker.log."""
+    yield from _run_worker(_worker_env(e2e, model), tmp_path / "second-worker.log")
