@@ -25,6 +25,9 @@ _CODE_TARGET = re.compile(rf"({_OWNER})/({_NAME})#([1-9][0-9]{{0,9}})")
 _LINK_CODE = re.compile(r"[A-Za-z0-9_-]{6,64}")
 MAX_ISSUE = 2**31 - 1
 VERBS = ("ask", "code", "link", "help")
+# control, format (bidi overrides, zero-width), surrogate, private-use, unassigned, and the
+# line/paragraph separators U+2028/U+2029
+_DROPPED = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ def clean(text: str) -> str:
     for char in text[: MAX_INPUT * 2]:
         if char in "\n\t":
             kept.append("\n" if char == "\n" else " ")
-        elif unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        elif unicodedata.category(char) not in _DROPPED:
             kept.append(char)
     return "".join(kept).strip()[:MAX_INPUT]
 

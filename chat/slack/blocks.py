@@ -48,15 +48,18 @@ def _section(text: str) -> dict[str, Any]:
 
 def _rendered(block: Block) -> list[str]:
     """A block's mrkdwn in pieces of at most MAX_SECTION characters."""
-    if block.kind == "code":
-        body, wrap = escape(block.text), 8  # ```\n … \n```
-        size = MAX_SECTION - wrap
-        return [f"```\n{body[i : i + size]}\n```" for i in range(0, max(len(body), 1), size)]
-    text = mrkdwn(block.text)
+    if block.kind == "code":  # each piece fenced on its own: ```\n … \n``` is 8 characters
+        return [f"```\n{piece}\n```" for piece in _chunks(escape(block.text), MAX_SECTION - 8)]
+    return _chunks(mrkdwn(block.text), MAX_SECTION)
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    """`text` in pieces of at most `size`, cut at a line break when one is near, never
+    inside an entity or a <link|label>."""
     pieces = []
-    while len(text) > MAX_SECTION:
-        cut = text.rfind("\n", 0, MAX_SECTION)
-        cut = cut if cut > MAX_SECTION // 2 else _safe_cut(text, MAX_SECTION)
+    while len(text) > size:
+        cut = text.rfind("\n", 0, size)
+        cut = cut if cut > size // 2 else _safe_cut(text, size)
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     return [*pieces, text]

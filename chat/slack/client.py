@@ -66,6 +66,8 @@ def _call(
         code = f"client error ({type(exc).__name__})"
     except OSError as exc:
         code = f"transport error ({type(exc).__name__})"
+    except ValueError as exc:  # an answer that is not JSON
+        code = f"unreadable answer ({type(exc).__name__})"
     if status == 429:
         raise RateLimited(PLATFORM, operation, retry_after if retry_after is not None else 1.0)
     raise ChatApiError(PLATFORM, operation, status, redact(code[:200], *secrets))

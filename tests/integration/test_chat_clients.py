@@ -21,6 +21,7 @@ from chat.discord.client import DiscordClient
 from chat.discord.interactions import COMMANDS, PONG, DiscordCommand, parse_interaction
 from chat.errors import ChatApiError, RateLimited
 from chat.message import ChatMessage, LinkField
+from chat.outbound import ChatOut, Conversation, DiscordOut, SlackOut, TelegramOut
 from chat.slack import blocks
 from chat.slack import signature as slack_signature
 from chat.slack.client import SlackClient, oauth_access, post_response
@@ -461,6 +462,41 @@ def test_telegram_set_webhook_stores_url_and_secret(telegram: TelegramFake) -> N
     )
     with pytest.raises(ValueError, match="secret_token"):
         client.set_webhook("https://app.example/x", "not allowed!")
+
+
+# one interface over the three ------------------------------------------------------------------
+
+
+def test_one_message_through_each_platform(
+    slack: SlackFake, discord: DiscordFake, telegram: TelegramFake
+) -> None:
+    slept = _Sleeps()
+    outs: list[tuple[ChatOut, Conversation]] = [
+        (
+            SlackOut(SlackClient(slack.add_team("T8"), base_url=slack.api_url)),
+            Conversation("C8", "9.1"),
+        ),
+        (DiscordOut(_client(discord)), Conversation("4242")),
+        (
+            TelegramOut(
+                TelegramClient(
+                    telegram.bot_token, base_url=telegram.api_url, sleep=slept, clock=slept.clock
+                )
+            ),
+            Conversation("-4242", "17"),
+        ),
+    ]
+    long = ChatMessage(
+        ANSWER.title, "\n\n".join([ANSWER.text] * 120), ANSWER.fields, ANSWER.dashboard_url
+    )
+    ids = {out.platform: out.send(where, long) for out, where in outs}
+    assert ids["slack"] == [slack.messages_in("C8", "9.1")[-1].ts]
+    assert len(ids["discord"]) == 1
+    assert ids["discord"][0].isdigit()
+    assert discord.of_kind("channel message")[-1].target == "4242"
+    sent = telegram.sent_to(-4242)
+    assert len(ids["telegram"]) == len(sent) > 1
+    assert {m.message_thread_id for m in sent} == {17}
 
 
 # inbound: the fakes' signed requests, checked by the product's verifiers ----------------------

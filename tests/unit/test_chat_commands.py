@@ -90,7 +90,7 @@ def test_longest_legal_names_pass() -> None:
 
 
 def test_control_and_format_characters_are_dropped() -> None:
-    text = "ask what\x00 is\x1b[31m this\u202e\u200b?\r"
+    text = "ask what\x00 is\x1b[31m this\u202e\u200b\u2028?\r"
     assert parse_command(text) == Ask("what is[31m this?")
 
 

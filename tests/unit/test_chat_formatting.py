@@ -121,6 +121,15 @@ def test_slack_one_enormous_paragraph_is_cut_without_breaking_entities() -> None
     assert all(re.fullmatch(r"(&amp;)+", s) for s in sections)
 
 
+def test_slack_a_huge_code_block_is_cut_into_fenced_whole_entities() -> None:
+    rendered = blocks.render(ChatMessage("t", "```\n" + "<&>" * 4000 + "\n```"))
+    sections = [b["text"]["text"] for b in rendered["blocks"][1:]]
+    assert len(sections) > 1
+    for section in sections:
+        assert len(section) <= blocks.MAX_SECTION
+        assert re.fullmatch(r"```\n(&lt;|&amp;|&gt;)+\n```", section)
+
+
 def test_slack_code_fences_stay_fenced_and_escaped() -> None:
     rendered = blocks.render(ChatMessage("t", "```python\nif a < b and c > d: pass\n```"))
     assert rendered["blocks"][1]["text"]["text"] == "```\nif a &lt; b and c &gt; d: pass\n```"
