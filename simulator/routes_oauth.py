@@ -1,5 +1,6 @@
 """GitHub App user authorization over HTTP: the authorize page, the token endpoint (on the
-web host), and the REST endpoints a user's token calls (GET /user, their installations).
+web host), and the REST endpoints a user's token calls (GET /user, their installations, their
+organization memberships).
 
 https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app
 """
@@ -14,7 +15,12 @@ from flask import Blueprint, Response, request
 from simulator import oauth
 from simulator.api import ApiError, not_found, respond
 from simulator.routing import route, site, world
-from simulator.shapes_user import private_user, user_installation_repos, user_installations
+from simulator.shapes_user import (
+    org_membership,
+    private_user,
+    user_installation_repos,
+    user_installations,
+)
 
 bp = Blueprint("oauth", __name__)
 
@@ -116,3 +122,20 @@ def installation_repositories(installation_id: int) -> Response:
         raise not_found()
     repos = oauth.reachable_repos(world(), login, inst)
     return respond(user_installation_repos(site(), inst, repos, login))
+
+
+@route(
+    bp,
+    "GET",
+    "/user/memberships/orgs/<org>",
+    "orgs/get-membership-for-authenticated-user",
+    auth="public",
+)
+def organization_membership(org: str) -> Response:
+    """The user's active membership of `org` (GitHub: 404 when not affiliated with it)."""
+    login = _user_login()
+    found = world().accounts.get(org.lower())
+    role = world().org_roles.get((org.lower(), login.lower()))
+    if found is None or found.type != "Organization" or role is None:
+        raise not_found()
+    return respond(org_membership(site(), found, world().account(login), role))

@@ -9,7 +9,7 @@ from pathlib import Path
 from simulator.gitparse import Ident
 from simulator.gitstore import ZERO_SHA, GitStore
 from simulator.pulls import follow_push
-from simulator.state import ROLES, Comment, Installation, Issue, Label, Repo, World
+from simulator.state import ORG_ROLES, ROLES, Comment, Installation, Issue, Label, Repo, World
 
 DEFAULT_PERMISSIONS = {
     "contents": "write",
@@ -230,6 +230,20 @@ class Seeding:
         with self.world.lock:
             self._repo(owner, repo).roles[username.lower()] = role
             self.world.account(username)
+
+    def set_org_role(self, org: str, username: str, role: str | None) -> None:
+        """Make `username` an active member of the organization `org` with `role` (admin or
+        member), or no member at all (None): GET /user/memberships/orgs/{org} answers so."""
+        if role not in ORG_ROLES and role is not None:
+            raise ValueError(f"role must be one of {ORG_ROLES} or None")
+        with self.world.lock:
+            self.world.account(org, "Organization")
+            self.world.account(username)
+            key = (org.lower(), username.lower())
+            if role is None:
+                self.world.org_roles.pop(key, None)
+            else:
+                self.world.org_roles[key] = role
 
     def _repo(self, owner: str, repo: str) -> Repo:
         found = self.world.repo(owner, repo)

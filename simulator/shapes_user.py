@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from simulator.shapes import JSON, Site, installation, iso, permission_flags, repository, user
+from simulator.shapes import (
+    JSON,
+    Site,
+    installation,
+    iso,
+    node_id,
+    permission_flags,
+    repository,
+    user,
+)
 from simulator.state import Account, Installation, Repo
 
 
@@ -37,9 +46,7 @@ def user_installations(site: Site, found: list[Installation]) -> JSON:
     return {"total_count": len(found), "installations": [installation(site, i) for i in found]}
 
 
-def user_installation_repos(
-    site: Site, inst: Installation, repos: list[Repo], login: str
-) -> JSON:
+def user_installation_repos(site: Site, inst: Installation, repos: list[Repo], login: str) -> JSON:
     """Each repository with `permissions`: what this user may do there (GitHub adds it for a
     user token)."""
     return {
@@ -49,4 +56,35 @@ def user_installation_repos(
             {**repository(site, r), "permissions": permission_flags(site.world.role(r, login))}
             for r in repos
         ],
+    }
+
+
+def organization_simple(site: Site, org: Account) -> JSON:
+    api = f"{site.api}/orgs/{org.login}"
+    return {
+        "login": org.login,
+        "id": org.id,
+        "node_id": node_id("Organization", org.id),
+        "url": api,
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": f"{site.html}/avatars/u/{org.id}?v=4",
+        "description": None,
+    }
+
+
+def org_membership(site: Site, org: Account, member: Account, role: str) -> JSON:
+    """GET /user/memberships/orgs/{org}: an active membership (GitHub's `org-membership`)."""
+    return {
+        "url": f"{site.api}/orgs/{org.login}/memberships/{member.login}",
+        "state": "active",
+        "role": role,
+        "organization_url": f"{site.api}/orgs/{org.login}",
+        "organization": organization_simple(site, org),
+        "user": user(site, member),
+        "permissions": {"can_create_repository": role == "admin"},
     }

@@ -12,6 +12,7 @@ from typing import Any
 from simulator.gitstore import GitStore
 
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+ORG_ROLES = ("admin", "member")  # an organization membership's role (GitHub adds billing_manager)
 
 
 @dataclass
@@ -206,6 +207,8 @@ class World:
         self.oauth_codes: dict[str, UserGrant] = {}
         self.user_tokens: dict[str, UserGrant] = {}
         self.refresh_tokens: dict[str, UserGrant] = {}
+        # organization memberships: (org, user) in lower case -> "admin" | "member"
+        self.org_roles: dict[tuple[str, str], str] = {}
 
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0) + self.clock_offset

@@ -30,6 +30,10 @@ from tests.support.paths import ROOT
 from tests.support.services import postgres_lock, redis_url_for_worker
 
 TENANT_TABLES = (
+    "chat_deliveries",
+    "chat_subscriptions",
+    "chat_users",
+    "chat_workspaces",
     "task_events",
     "tasks",
     "webhook_deliveries",

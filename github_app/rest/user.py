@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from githubkit import GitHub, TokenAuthStrategy
+from githubkit.exception import RequestFailed
 
 from core.settings import Settings
 
@@ -38,6 +39,7 @@ def authenticated_user(settings: Settings, token: str) -> GitHubUser:
 class UserInstallation:
     id: int
     account_login: str
+    account_type: str = "Organization"  # GitHub's account type: "Organization" or "User"
 
 
 def user_installations(settings: Settings, token: str) -> list[UserInstallation]:
@@ -52,7 +54,8 @@ def user_installations(settings: Settings, token: str) -> list[UserInstallation]
             ).parsed_data
             for inst in data.installations:
                 login = getattr(inst.account, "login", None) or getattr(inst.account, "slug", "")
-                found.append(UserInstallation(inst.id, str(login)))
+                kind = getattr(inst.account, "type", None) or "Enterprise"
+                found.append(UserInstallation(inst.id, str(login), str(kind)))
             if len(data.installations) < 100:
                 return found
             page += 1
@@ -86,3 +89,19 @@ def user_installation_repositories(
             if len(data.repositories) < 100:
                 return found
             page += 1
+
+
+def org_membership_role(settings: Settings, token: str, org: str) -> str | None:
+    """The user's role in `org` (`admin`, `member`, `billing_manager`) while their membership
+    is active; None when GitHub says they are not a member (404), only invited (`pending`), or
+    will not say (403: the App is blocked, or cannot read the organization's members).
+    `GET /user/memberships/orgs/{org}`
+    https://docs.github.com/en/rest/orgs/members#get-an-organization-membership-for-the-authenticated-user"""
+    with _user_github(settings, token) as gh:
+        try:
+            found = gh.rest.orgs.get_membership_for_authenticated_user(org).parsed_data
+        except RequestFailed as exc:
+            if exc.response.status_code in (403, 404):
+                return None
+            raise
+    return str(found.role) if found.state == "active" else None

@@ -160,7 +160,7 @@ def exercise_manifest(s: Seeded) -> None:
 
 def exercise_user_token(s: Seeded) -> None:
     """A user token reads who the user is, the installations they reach and, per
-    installation, their repositories."""
+    installation, their repositories; and the user's membership of an organization."""
     token = s.sim.user_token("alice")
     with GitHub(TokenAuthStrategy(token), base_url=s.sim.url, auto_retry=False) as user:
         assert user.rest.users.get_authenticated().parsed_data.login == "alice"
@@ -170,6 +170,9 @@ def exercise_user_token(s: Seeded) -> None:
             s.installation
         ).parsed_data
         assert [r.full_name for r in repos.repositories] == [f"{OWNER}/{REPO}"]
+        s.sim.set_org_role(OWNER, "alice", "admin")
+        membership = user.rest.orgs.get_membership_for_authenticated_user(OWNER).parsed_data
+        assert (membership.role, membership.state) == ("admin", "active")
 
 
 def exercise_repo_reads(s: Seeded) -> None:
