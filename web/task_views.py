@@ -17,6 +17,9 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
+FLOAT_NOISE = Decimal("1e-12")  # far below a cent's millionth, far above a float's error
+
+
 def money(value: Decimal | float | None) -> str | None:
     """Dollars as a decimal string ("0.0123"): JSON numbers would round them."""
     if value is None:
@@ -94,7 +97,8 @@ def model_calls(events: Sequence[TaskEvent]) -> list[dict[str, Any]]:
         data = event.data
         p, c = int(data.get("prompt_tokens") or 0), int(data.get("completion_tokens") or 0)
         raw_cost = data.get("cost_usd")
-        total_cost = Decimal(str(raw_cost)) if raw_cost is not None else None
+        # recorded as a float sum: 0.0001124 arrives as 0.00011240000000000001
+        total_cost = Decimal(str(raw_cost)).quantize(FLOAT_NOISE) if raw_cost is not None else None
         calls.append(
             {
                 "at": _iso(event.created_at),

@@ -34,6 +34,19 @@ E2E = Any  # tests/e2e/conftest.py's E2E (test modules do not import one another
 SCREENSHOTS = ROOT / ".morningai" / "screenshots"  # as conftest's e2e.screenshot() writes
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# the page's EventSource, recording each `task` event it receives in window.__heard
+HEAR_STREAM = """
+(() => {
+  const Real = window.EventSource;
+  window.__heard = [];
+  window.EventSource = class extends Real {
+    constructor(url, init) {
+      super(url, init);
+      this.addEventListener("task", (e) => window.__heard.push(JSON.parse(e.data)));
+    }
+  };
+})();
+"""
 
 
 @pytest.fixture
@@ -53,11 +66,19 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = 20) -> An
     return found
 
 
-def shot(page: Any, name: str, *, full_page: bool = False) -> Path:
-    """A screenshot of what is on screen (the viewport, unless `full_page`): small PNGs."""
+def shot(page: Any, name: str, *, full_page: bool = False, until: Any = None) -> Path:
+    """A screenshot of what is on screen (the viewport, unless `full_page`; cut 32 px below
+    the locator `until`, if given): small PNGs, the README's pictures."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), type="png", full_page=full_page, animations="disabled")
+    clip = None
+    if until is not None:
+        box = until.bounding_box()
+        clip = {"x": 0, "y": 0, "width": page.viewport_size["width"]}
+        clip["height"] = min(box["y"] + box["height"] + 32, page.viewport_size["height"])
+    page.screenshot(
+        path=str(path), type="png", full_page=full_page, clip=clip, animations="disabled"
+    )
     return path
 
 
@@ -117,6 +138,7 @@ def test_a_labeled_issue_is_watched_live_to_its_pull_request(
     wait_for(lambda: model.requests, "the worker to ask the model for a plan")
     task_id, status = task_of(e2e, number)
     assert status == "running"
+    page.add_init_script(HEAR_STREAM)  # from the next load on: what the stream delivers
     page.reload()
     row_link = page.get_by_role("link", name=f"Task #{task_id}", exact=True)
     expect(row_link).to_be_visible()
@@ -142,6 +164,9 @@ def test_a_labeled_issue_is_watched_live_to_its_pull_request(
     assert len(after) > before, (before, after)
     assert any("editing" in t for t in after[before:]), after  # steps that came live
     assert "succeeded" in after[-1]
+    heard = page.evaluate("window.__heard")  # over Server-Sent Events, not by polling
+    assert "editing" in [e.get("stage") for e in heard], heard
+    assert "succeeded" in [e["type"] for e in heard], heard
 
     [pull] = e2e.sim.pulls(OWNER, REPO)
     pr_link = page.get_by_role("link", name=f"Pull request #{pull['number']}")
@@ -149,20 +174,35 @@ def test_a_labeled_issue_is_watched_live_to_its_pull_request(
     calls = page.get_by_role("region", name="Model calls table").locator("tbody tr")
     expect(calls).to_have_count(2)
     expect(calls.first).to_contain_text("gpt-4.1-mini")
+    costs = calls.locator("td:last-child").all_inner_texts()
+    assert all(re.fullmatch(r"\$0\.\d{2,8}", cost) for cost in costs), costs  # no float noise
     diff = page.get_by_role("region", name="Diff")
     expect(diff).to_contain_text("+    return 'Hello, ' + name + '!'")
     expect(diff).to_contain_text("-    return 'hey ' + name")
     [comment] = status_comments(e2e.sim, number)
     assert pull["html_url"] in comment["body"]
-    shot(page, "dashboard-task")
+    shot(page, "dashboard-task", full_page=True)  # timeline, model calls, diff, checks
     page.emulate_media(color_scheme="dark")
     shot(page, "dashboard-task-dark")
     page.emulate_media(color_scheme="light")
 
+    # someone merges the pull request on GitHub: its delivery makes the task's PR "merged"
+    e2e.sim.merge_pull(OWNER, REPO, pull["number"], by="alice")
+    merged = e2e.sim.deliveries()[-1]
+    assert (merged.event, merged.action, merged.status) == ("pull_request", "closed", 202)
+
+    def stale_check() -> Any:  # a merge asks whether it made FAQ entries stale: none exist
+        return e2e.db.execute(
+            "SELECT status FROM tasks WHERE kind = 'faq_stale' AND status = 'succeeded'"
+        ).fetchone()
+
+    wait_for(stale_check, "the merge's faq_stale task to finish")
     page.get_by_role("link", name="← All tasks").click()
-    expect(page.get_by_role("row").filter(has=row_link)).to_contain_text("succeeded")
-    expect(page.get_by_role("row").filter(has=row_link)).to_contain_text(f"#{pull['number']}")
-    shot(page, "dashboard-tasks")
+    row = page.get_by_role("row").filter(has=row_link)
+    expect(row).to_contain_text("succeeded")
+    expect(row).to_contain_text(f"#{pull['number']}")
+    expect(row).to_contain_text("merged")
+    shot(page, "dashboard-tasks", until=page.get_by_role("region", name="Tasks, newest first"))
     page.set_viewport_size(PHONE)
     expect(row_link).to_be_visible()
     shot(page, "dashboard-tasks-phone")
@@ -171,6 +211,7 @@ def test_a_labeled_issue_is_watched_live_to_its_pull_request(
     page.get_by_role("link", name="Overview").first.click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_text("Nothing happened")).to_have_count(0)
+    expect(page.get_by_role("region", name="Merge rate")).to_contain_text("1 merged of 1")
     shot(page, "dashboard-overview")
 
     # bob reaches only another installation of the App: he sees none of it
@@ -191,6 +232,7 @@ def test_a_labeled_issue_is_watched_live_to_its_pull_request(
         assert bobs.request.get(f"{e2e.url}/api/tasks/{task_id}").status == 404
     finally:
         stranger.close()
+    model.assert_done()  # every scripted answer was used; nothing unscripted was asked
 
 
 def another_installation(e2e: E2E, account: str, name: str, person: str) -> int:
@@ -296,7 +338,7 @@ def test_the_faq_library_is_searched_and_cites_its_sources(
         link = polite.get_by_role("link", name=name, exact=True)
         expect(link).to_have_attribute("href", pull_url)
     expect(polite).to_contain_text(f"{OWNER}/{REPO}")
-    shot(page, "dashboard-faq")
+    shot(page, "dashboard-faq", until=polite)
 
     page.get_by_label("Search the FAQ").fill("kubernetes")
     expect(page.get_by_text("No FAQ entry matches this search.")).to_be_visible()
