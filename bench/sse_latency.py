@@ -70,6 +70,7 @@ LIVE_ONLY = ("jobs.runtime.live_events.LiveEvents",)  # the status comment sink 
 OWNER, REPO, USER = "acme", "widgets", "alice"
 APP = ("web.wsgi:app",)
 SETTLE_S = 3.0  # after a phase, how long events may still be on their way
+OPEN_TIMEOUT_S = 20.0  # a stream without an answer by then counts as not opened
 
 
 @dataclass(frozen=True)
@@ -285,9 +286,12 @@ def webhook_figures(results: Sequence[Result | None]) -> tuple[list[float], Coun
 def open_streams(base: str, task_ids: list[int], count: int) -> list[Reader]:
     print(f"signing {count} sessions in through the simulator's OAuth flow…", flush=True)
     readers = [Reader(sign_in(base), task_ids[i % len(task_ids)]) for i in range(count)]
-    for reader in readers:
+    for reader in readers:  # one after another, as tabs open; a stuck one does not wait
         threading.Thread(target=reader.run, daemon=True).start()
-        reader.opened.wait(30.0)
+        reader.opened.wait(1.0)
+    deadline = time.monotonic() + OPEN_TIMEOUT_S
+    for reader in readers:
+        reader.opened.wait(max(0.0, deadline - time.monotonic()))
     return readers
 
 
@@ -400,7 +404,7 @@ def run(opts: Options) -> int:
             with cpu.phase("A"):
                 baseline = phase_webhooks(port, mix, opts)
             readers = open_streams(base, task_ids, opts.streams)
-            refused = Counter(str(r.status) for r in readers if r.status != 200)
+            refused = Counter(str(r.status or "no answer") for r in readers if r.status != 200)
             split = connections_per_process(port)
             print(f"phase B: {opts.streams} streams, events at {opts.events_rate:.0f}/s")
             with cpu.phase("B"):
@@ -432,7 +436,7 @@ def print_results(
     loaded_hooks: list[Result | None],
     alone: EventFigures,
     loaded: EventFigures,
-    refused: Counter[str],
+    refused: Counter[str],  # HTTP status, or "no answer"
     broken: Counter[str],
     split: list[int],
     cpu: dict[str, str],
