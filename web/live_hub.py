@@ -5,7 +5,8 @@ A stream holds a gunicorn thread, not a Redis connection: the hub's daemon threa
 connection with `PSUBSCRIBE morningai:events:tenant:*` (the channels `jobs.runtime.live_events`
 publishes to) and puts each message on the queues registered for its (tenant, task). When
 Redis drops, the thread reconnects with backoff; meanwhile streams re-read PostgreSQL on their
-keep-alive tick, so only unrecorded progress can be missed, never a stored event.
+keep-alive tick, and all of them at once when the subscription is back, so only unrecorded
+progress can be missed, never a stored event.
 """
 
 from __future__ import annotations
