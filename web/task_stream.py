@@ -52,6 +52,7 @@ RETRY_AFTER_S = 30
 # published but never stored under their own type (jobs/runtime/sinks.py): a stage's progress
 # is stored as a `stage` row, `retrying` as a `retry` row, `stopped` not at all
 UNRECORDED = frozenset({"progress", "stopped"})
+READ_PAGE = 500  # stored events read at a time (a resume from 0 on a long task reads several)
 RECENT = 32  # stored events remembered to recognise the progress message that repeats one
 _extension_lock = threading.Lock()
 
@@ -261,11 +262,11 @@ class TaskStream:
             status = "gone" if task is None else task.status
             rows: list[TaskEvent] = []
             while True:
-                found = task_events.after(scope, self.task_id, self.last_id)
+                after_id = rows[-1].id if rows else self.last_id
+                found = task_events.after(scope, self.task_id, after_id, limit=READ_PAGE)
                 rows.extend(found)
-                if len(found) < 500:
+                if len(found) < READ_PAGE:
                     break
-                self.last_id = found[-1].id
         return (status if status in tasks.FINAL_STATES or task is None else None), rows
 
     def _render(self, rows: list[TaskEvent], batch: list[LiveMessage]) -> bytes:

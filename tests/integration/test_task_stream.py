@@ -318,3 +318,21 @@ def test_the_hub_reconnects_when_redis_drops_its_subscription(
     assert resynced["id"] == missed
     assert event is not None
     assert event["data"]["message"].startswith("still here")
+
+
+def test_a_long_timeline_comes_whole_and_in_order(
+    serve: Serve, sim: GitHubSimulator, reach: Tasks, app_db: Database
+) -> None:
+    """More stored events than one read takes (web.task_stream.READ_PAGE)."""
+    with tenant_transaction(app_db, reach.tenant_id) as scope:
+        for n in range(1_203):
+            task_events.add(scope, reach.mine, "model", f"{n} tokens so far", {"stage": "edit"})
+        ids = [e.id for e in task_events.after(scope, reach.mine, 0, limit=5_000)]
+    finish(app_db, reach.tenant_id, reach.mine, "succeeded")
+    web = serve()
+    sign_in(web, sim)
+    with open_stream(web, reach.mine, **{"Last-Event-ID": str(ids[1])}) as stream:
+        events = stream.rest()
+    assert [e["id"] for e in events[:-2]] == ids[2:]
+    assert [e["data"]["message"] for e in events[:3]] == [f"{n} tokens so far" for n in (2, 3, 4)]
+    assert events[-1]["data"] == {"status": "succeeded"}
