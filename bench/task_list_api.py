@@ -188,6 +188,7 @@ def run(count: int, requests: int, depth: int) -> int:
             if first.status_code != 200 or len(first.json()["tasks"]) != PAGE:
                 print(f"GET /api/tasks answered {first.status_code}: is web/tasks_api.py there?")
                 return 1
+            print(f"first page: {len(first.content):,} bytes of JSON", flush=True)
             cursor, pages = deep_cursor(browser, depth)
             deep_at = Cursor.parse(cursor)
             print(f"deep page: after {pages * PAGE:,} tasks ({pages} pages walked)", flush=True)
