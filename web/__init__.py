@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web import (
         analytics_api,
         auth,
+        chat_api,
         errors,
         health,
         library_api,
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(repositories_api.blueprint)
     app.register_blueprint(analytics_api.blueprint)
     app.register_blueprint(task_stream.blueprint)  # GET /api/tasks/<id>/events (SSE)
+    app.register_blueprint(chat_api.blueprint)  # link codes, workspaces, subscriptions
     errors.register(app)
     missing = settings.missing_github_settings()
     if missing:

@@ -27,11 +27,14 @@ from typing import Any, Concatenate, ParamSpec
 from flask import Response, request
 
 from core.secrets_at_rest import SealedValueError, SecretKeyError
+from core.settings import Settings
 from db import tenants
 from github_app import user_auth, user_sessions
 from github_app.client import GitHubException, RequestFailed
 from github_app.rest.user import (
+    UserInstallation,
     authenticated_user,
+    org_membership_role,
     user_installation_repositories,
     user_installations,
 )
@@ -62,6 +65,9 @@ class ReachedInstallation:
     account: str
     tenant_id: int | None  # None: MorningAI has not received its `installation` webhook yet
     repositories: tuple[ReachedRepository, ...]
+    # may link chat workspaces and choose installation-wide notifications: an active admin of
+    # the organization, or the user whose account it is (_is_admin)
+    admin: bool = False
 
     def repository(self, full_name: str | None) -> ReachedRepository | None:
         """The reached repository so named (GitHub's names ignore case), or None."""
@@ -149,6 +155,17 @@ def _refreshed(
     return user_sessions.UserSession(found.github_user_id, found.github_login, tokens)
 
 
+def _is_admin(settings: Settings, token: str, inst: UserInstallation, login: str) -> bool:
+    """Whether `login` administers the installation's account: for an organization, GitHub
+    says their active membership's role is admin; a user's account is administered by that
+    user alone; anything else (an enterprise) by no one here."""
+    if inst.account_type == "User":
+        return inst.account_login.lower() == login.lower()
+    if inst.account_type == "Organization":
+        return org_membership_role(settings, token, inst.account_login) == "admin"
+    return False
+
+
 def _ask_github(token: str) -> dict[str, Any]:
     settings = current_services().github_settings()
     user = authenticated_user(settings, token)
@@ -162,6 +179,7 @@ def _ask_github(token: str) -> dict[str, Any]:
                 "id": inst.id,
                 "account": inst.account_login,
                 "tenant_id": tenant.tenant_id if tenant is not None else None,
+                "admin": _is_admin(settings, token, inst, user.login),
                 "repositories": [
                     {"full_name": r.full_name, "private": r.private, "can_write": r.can_write}
                     for r in repos
@@ -219,6 +237,7 @@ def _viewer(session_id: str, reach: dict[str, Any]) -> Viewer:
                 account=i["account"],
                 tenant_id=i["tenant_id"],
                 repositories=tuple(ReachedRepository(**r) for r in i["repositories"]),
+                admin=bool(i.get("admin", False)),  # absent from an answer cached before it
             )
             for i in reach["installations"]
         ),
