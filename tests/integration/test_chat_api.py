@@ -323,3 +323,24 @@ def test_no_bot_token_or_link_code_in_any_answer_or_log(
         assert code not in logs
         assert code.replace("-", "") not in logs
     assert '"bot_installed":true' in answers[-2].text.replace(" ", "")
+
+
+def test_admin_is_asked_with_the_reach_and_reused_with_it(
+    web: Web, sim: GitHubSimulator, world: dict[str, Any], redis: Redis
+) -> None:
+    """One membership call per organization each time GitHub is asked about the person; a role
+    given meanwhile counts once the reach is asked again (after REACH_TTL_SECONDS)."""
+    sign_in(web, sim)
+
+    def asked() -> list[str]:
+        return [e.path for e in sim.requests if e.operation_id and "memberships" in e.path]
+
+    for _ in range(3):
+        assert web.http.get("/api/chat/workspaces").status_code == 200
+    assert asked() == ["/user/memberships/orgs/acme"]  # other: alice reaches none of it
+    sim.set_org_role("acme", "alice", "admin")
+    assert code_for(web, world["acme"], "workspace").status_code == 403  # the reused answer
+    for key in redis.scan_iter("morningai:viewer:reach:*"):
+        redis.delete(key)
+    assert code_for(web, world["acme"], "workspace").status_code == 201
+    assert len(asked()) == 2
