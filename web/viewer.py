@@ -158,11 +158,16 @@ def _refreshed(
 def _is_admin(settings: Settings, token: str, inst: UserInstallation, login: str) -> bool:
     """Whether `login` administers the installation's account: for an organization, GitHub
     says their active membership's role is admin; a user's account is administered by that
-    user alone; anything else (an enterprise) by no one here."""
+    user alone; anything else (an enterprise) by no one here. When GitHub does not answer,
+    no (fail closed), without failing the rest of the reach."""
     if inst.account_type == "User":
         return inst.account_login.lower() == login.lower()
     if inst.account_type == "Organization":
-        return org_membership_role(settings, token, inst.account_login) == "admin"
+        try:
+            return org_membership_role(settings, token, inst.account_login) == "admin"
+        except GitHubException as exc:  # not admin this time; the rest of the reach stands
+            log.warning("GitHub did not say whether %s administers %s (%s)", login,
+                        inst.account_login, type(exc).__name__)  # fmt: skip
     return False
 
 

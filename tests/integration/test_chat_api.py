@@ -344,3 +344,16 @@ def test_admin_is_asked_with_the_reach_and_reused_with_it(
         redis.delete(key)
     assert code_for(web, world["acme"], "workspace").status_code == 201
     assert len(asked()) == 2
+
+
+def test_when_github_does_not_say_who_is_admin_no_one_is(
+    web: Web, sim: GitHubSimulator, world: dict[str, Any]
+) -> None:
+    """A failed membership call refuses admin (fail closed) and leaves the rest of the
+    dashboard working."""
+    sim.set_org_role("acme", "alice", "admin")
+    sim.inject_fault("GET", r"^/user/memberships/orgs/", 502)
+    sign_in(web, sim)
+    assert web.http.get("/api/me").status_code == 200
+    assert code_for(web, world["acme"], "workspace").status_code == 403
+    assert code_for(web, world["acme"], "user").status_code == 201
