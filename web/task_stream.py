@@ -30,6 +30,7 @@ import psycopg
 from flask import Blueprint, Flask, Response, current_app, request
 from psycopg_pool import PoolTimeout
 
+from core.settings import Settings
 from db import task_events, tasks
 from db.pool import Database
 from db.task_events import TaskEvent
@@ -288,10 +289,12 @@ class TaskStream:
         return b"".join(out)
 
 
-def _session_checker(services: Services, session_id: str) -> Callable[[], bool]:
+def _session_checker(db: Database, settings: Settings, session_id: str) -> Callable[[], bool]:
+    # the pool itself, not `Services.db`: after the app has closed its services, that would
+    # open a new pool from the stream's thread and leave it open
     def still() -> bool:
         try:
-            return user_sessions.load(services.db, services.settings, session_id) is not None
+            return user_sessions.load(db, settings, session_id) is not None
         except Exception:  # cannot tell (database or key trouble): the next read decides
             return True
 
@@ -320,7 +323,9 @@ def task_event_stream(viewer: Viewer, task_id: int) -> Response:
             tenant_id=seen.installation.tenant_id,
             task_id=task_id,
             last_id=last_id,
-            signed_in_still=_session_checker(services, request.cookies.get(COOKIE, "")),
+            signed_in_still=_session_checker(
+                services.db, services.settings, request.cookies.get(COOKIE, "")
+            ),
         )
         response = Response(stream.frames(), mimetype="text/event-stream")
     except BaseException:
