@@ -137,16 +137,38 @@ def open_bot_token(box: SecretBox, sealed: bytes) -> str:
     return box.open(sealed, SEALED_FOR).decode("utf-8")
 
 
-def _grant_for(redis: Redis, presented: str, purpose: str, platform: str) -> LinkGrant | Refused:
+def _grant_for(
+    redis: Redis, presented: str, purpose: str | None, platform: str
+) -> LinkGrant | Refused:
     grant = take(redis, presented)
     if grant is None:
         return Refused("That code is unknown, used or expired; ask the dashboard for a new one.")
-    if grant.purpose != purpose:
+    if purpose is not None and grant.purpose != purpose:
         wanted = "a workspace" if grant.purpose == "workspace" else "your GitHub account"
         return Refused(f"That code links {wanted}; the dashboard gives a code for each.")
     if grant.platform != platform:
         return Refused(f"That code is for {_NAMES[grant.platform]}; it was not used here.")
     return grant
+
+
+def redeem_code(
+    db: Database,
+    redis: Redis,
+    presented: str,
+    *,
+    platform: str,
+    external_id: str,
+    name: str,
+    external_user_id: str,
+) -> chat.Workspace | chat.ChatUser | Refused:
+    """`link <code>` sent in a chat: the code itself says whether it links the workspace it
+    was sent in (a workspace code) or the person who sent it (a user code)."""
+    grant = _grant_for(redis, presented, None, platform)
+    if isinstance(grant, Refused):
+        return grant
+    if grant.purpose == "workspace":
+        return _link_workspace(db, grant, external_id, name, None)
+    return _link_user(db, grant, external_id, external_user_id)
 
 
 def redeem_workspace_code(
@@ -160,12 +182,19 @@ def redeem_workspace_code(
     bot_token_sealed: bytes | None = None,
 ) -> chat.Workspace | Refused:
     """Link the chat workspace the code was presented in to the code's installation (the
-    code is used up whatever the outcome)."""
+    code is used up whatever the outcome); e.g. Slack's OAuth v2 return, the code as `state`,
+    with the workspace's sealed bot token."""
     grant = _grant_for(redis, presented, "workspace", platform)
     if isinstance(grant, Refused):
         return grant
+    return _link_workspace(db, grant, external_id, name, bot_token_sealed)
+
+
+def _link_workspace(
+    db: Database, grant: LinkGrant, external_id: str, name: str, sealed: bytes | None
+) -> chat.Workspace | Refused:
     new = chat.NewWorkspace(
-        platform, external_id, name, grant.github_login, grant.github_user_id, bot_token_sealed
+        grant.platform, external_id, name, grant.github_login, grant.github_user_id, sealed
     )
     try:
         with tenant_transaction(db, grant.tenant_id) as scope:
@@ -177,7 +206,7 @@ def redeem_workspace_code(
         )
     log.info(
         "%s workspace %s linked to installation %s by %s",
-        platform,
+        grant.platform,
         linked.id,
         grant.installation_id,
         grant.github_login,
@@ -199,8 +228,14 @@ def redeem_user_code(
     grant = _grant_for(redis, presented, "user", platform)
     if isinstance(grant, Refused):
         return grant
+    return _link_user(db, grant, external_workspace_id, external_user_id)
+
+
+def _link_user(
+    db: Database, grant: LinkGrant, external_workspace_id: str, external_user_id: str
+) -> chat.ChatUser | Refused:
     with unscoped_transaction(db) as conn:
-        where = chat.find_workspace(conn, platform, external_workspace_id)
+        where = chat.find_workspace(conn, grant.platform, external_workspace_id)
     if where is None or where.tenant_id != grant.tenant_id:
         return Refused(
             "This chat is not linked to the installation that code is for; an admin links it "
@@ -215,6 +250,9 @@ def redeem_user_code(
             github_login=grant.github_login,
         )
     log.info(
-        "%s user linked to @%s in workspace %s", platform, grant.github_login, linked.workspace_id
+        "%s user linked to @%s in workspace %s",
+        grant.platform,
+        grant.github_login,
+        linked.workspace_id,
     )
     return linked

@@ -187,3 +187,34 @@ def test_a_user_code_links_only_in_a_workspace_of_its_installation(
     assert (linked.tenant_id, linked.github_login, linked.github_user_id) == (a, "alice", 77)
     rows = owner_conn.execute("SELECT tenant_id, external_user_id, github_login FROM chat_users")
     assert rows.fetchall() == [(a, "U42", "alice")]
+
+
+def test_link_in_a_chat_does_what_the_code_says(
+    app_db: Database, redis: Redis, tenants: dict[str, int], owner_conn: Conn
+) -> None:
+    """`link <code>` carries no purpose: a workspace code links the chat it was sent in, a
+    user code the person who sent it — never the other way round."""
+    a = tenants["a"]
+
+    def link(code: str, platform: str = "discord") -> object:
+        return chat_links.redeem_code(
+            app_db, redis, code, platform=platform, external_id="G7", name="Guild",
+            external_user_id="U7",
+        )  # fmt: skip
+
+    user_first = link(chat_links.issue(redis, grant(a, "user", "discord")).code)
+    assert isinstance(user_first, Refused)  # the guild is not linked yet
+    workspace = link(chat_links.issue(redis, grant(a, "workspace", "discord")).code)
+    assert isinstance(workspace, chat.Workspace)
+    assert owner_conn.execute("SELECT count(*) FROM chat_users").fetchone() == (0,)
+    user = link(chat_links.issue(redis, grant(a, "user", "discord")).code)
+    assert isinstance(user, chat.ChatUser)
+    assert (user.workspace_id, user.external_user_id, user.github_login) == (
+        workspace.id,
+        "U7",
+        "alice",
+    )
+    elsewhere = link(chat_links.issue(redis, grant(a, "user", "discord")).code, "telegram")
+    assert isinstance(elsewhere, Refused)
+    assert "is for Discord" in elsewhere.reason
+    assert owner_conn.execute("SELECT count(*) FROM chat_workspaces").fetchone() == (1,)
