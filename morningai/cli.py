@@ -32,9 +32,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from core.settings import Settings
-    from jobs.runtime.worker import run_worker
+    from jobs.runtime.worker import LANE_QUEUES, run_worker, stop_lane
 
-    run_worker(Settings(), burst=args.burst)
+    if args.lane:  # the stop lane itself: high only; the main worker reconciles
+        run_worker(Settings(), burst=args.burst, queues=LANE_QUEUES, reconciler=False)
+        return 0
+    if args.burst or args.no_lane:
+        run_worker(Settings(), burst=args.burst)
+        return 0
+    with stop_lane([sys.executable, "-m", "morningai.cli", "worker", "--lane"]):
+        run_worker(Settings())
     return 0
 
 
@@ -159,8 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web app under gunicorn")
     serve.add_argument("--config", default="gunicorn_config.py")
     serve.set_defaults(func=_serve)
-    worker = sub.add_parser("worker", help="run one RQ worker (high, default, low)")
+    worker = sub.add_parser(
+        "worker", help="run an RQ worker (high, default, low) and the stop lane (high only)"
+    )
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.add_argument(
+        "--no-lane", action="store_true", help="without the high-only worker beside it"
+    )
+    worker.add_argument("--lane", action="store_true", help=argparse.SUPPRESS)
     worker.set_defaults(func=_worker)
     sub.add_parser("reconcile", help="enqueue tasks RQ lost").set_defaults(func=_reconcile)
     status = sub.add_parser("status", help="queues, running and stuck tasks, last failures")

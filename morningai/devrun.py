@@ -60,7 +60,8 @@ def run_all(data_dir: str, config: str) -> int:
         subprocess.Popen([str(exe / "morningai"), "worker"], env=env),
     ]
     log.info(
-        "web app on port %s and one worker started; Ctrl-C stops both", env.get("PORT", "8000")
+        "web app on port %s and a worker (with its stop lane) started; Ctrl-C stops all",
+        env.get("PORT", "8000"),
     )
     stopping = False
 

@@ -11,7 +11,7 @@ from rq.job import Job
 
 from core.subject import TaskSubject
 from core.task_kinds import STOPPABLE
-from db import tasks
+from db import task_events, tasks
 from db.tasks import Task
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
@@ -32,7 +32,9 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     with tenant_transaction(run.ctx.db, run.task.tenant_id) as scope:
         live = tasks.live_for_subject(scope, run.task.repository_id, req.number, STOPPABLE)
         for task in live:
-            tasks.finish(scope, task.id, "cancelled", reason)
+            if tasks.finish(scope, task.id, "cancelled", reason):
+                # its own timeline ends here too (the dashboard, a resumed stream)
+                task_events.add(scope, task.id, "stopped", f"Stopped by @{req.requester}.")
     if not live:
         client.create_comment(req.number, f"@{req.requester} nothing is running here.")
         return "nothing to stop"

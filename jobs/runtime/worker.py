@@ -1,9 +1,19 @@
-"""`morningai worker`: one RQ worker on high, default and low, plus the reconciler."""
+"""`morningai worker`: one RQ worker on high, default and low, plus the reconciler; and beside
+it a second RQ worker on `high` only — the stop lane.
+
+An RQ worker runs one job at a time. With only the first, a `/morningai stop` (or the
+dashboard's Stop) would wait behind the very task it stops, and then find nothing to stop. The
+lane takes only `high` jobs (stops: a few GitHub calls each), so a stop runs at once and kills
+the busy worker's work-horse (RQ's stop-job command reaches a worker whatever it is doing).
+"""
 
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from redis import Redis
@@ -16,6 +26,8 @@ from jobs.runtime.queues import QUEUE_NAMES, queue
 from jobs.runtime.reconciler import reconcile
 
 log = logging.getLogger(__name__)
+LANE_QUEUES: tuple[str, ...] = ("high",)
+LANE_GRACE_SECONDS = 30.0
 
 
 def _reconcile_forever(
@@ -28,7 +40,13 @@ def _reconcile_forever(
             log.warning("reconciler pass failed", exc_info=True)
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> None:
+def run_worker(
+    settings: Settings,
+    *,
+    burst: bool = False,
+    queues: tuple[str, ...] = QUEUE_NAMES,
+    reconciler: bool = True,
+) -> None:
     """Work until stopped (or, with `burst`, until the queues are empty).
 
     RQ's forking Worker runs each job in a child process: a crash or a leak in one job
@@ -48,18 +66,42 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()
     try:
-        recovered = reconcile(db, redis, stale_after=timedelta(seconds=settings.task_stale_seconds))
-        log.info("worker start: reconciler enqueued %d task(s)", len(recovered))
-        thread = threading.Thread(
-            target=_reconcile_forever,
-            args=(db, redis, settings, stop),
-            daemon=True,
-            name="reconciler",
-        )
-        thread.start()
-        worker = Worker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
+        if reconciler:
+            stale_after = timedelta(seconds=settings.task_stale_seconds)
+            recovered = reconcile(db, redis, stale_after=stale_after)
+            log.info("worker start: reconciler enqueued %d task(s)", len(recovered))
+            thread = threading.Thread(
+                target=_reconcile_forever,
+                args=(db, redis, settings, stop),
+                daemon=True,
+                name="reconciler",
+            )
+            thread.start()
+        worker = Worker([queue(redis, name) for name in queues], connection=redis)
         worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
         stop.set()
         db.close()
         redis.close()
+
+
+@contextmanager
+def stop_lane(argv: list[str]) -> Iterator[subprocess.Popen[bytes] | None]:
+    """The `high`-only worker beside this one (`argv` starts it), ended with this one."""
+    try:
+        lane = subprocess.Popen(argv)
+    except OSError as exc:
+        log.warning("the stop lane did not start (%s): stops wait for a free worker", exc)
+        yield None
+        return
+    log.info("stop lane started (pid %s): high-queue jobs run beside the others", lane.pid)
+    try:
+        yield lane
+    finally:
+        if lane.poll() is None:
+            lane.terminate()  # RQ's warm shutdown: it finishes the stop it is running
+            try:
+                lane.wait(timeout=LANE_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                lane.kill()
+                lane.wait()

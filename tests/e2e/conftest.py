@@ -11,7 +11,6 @@ makes through them (register the App, install it, sign in).
     installed_page  a page after register + install (the tenant exists)
     signed_in_page  installed_page signed in as LOGIN
     model, worker   the scripted model server; a real `morningai worker` process
-    second_worker   another one (a worker runs one job at a time: a stop needs a free one)
 
     def test_something(e2e, worker, signed_in_page):
         number = e2e.sim.add_issue(OWNER, REPO, ...)
@@ -338,13 +337,3 @@ def worker(
     scripted model; the App's id and key it reads from the registration, as in production.
     Its output is in tmp_path/worker.log."""
     yield from _run_worker(_worker_env(e2e, model), tmp_path / "worker.log")
-
-
-@pytest.fixture
-def second_worker(
-    e2e: E2E, model: ScriptedModelServer, worker: Any, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Another `morningai worker`, as a deployment with two runs: one RQ worker runs one job
-    at a time, so a `stop` (queue `high`) waits for the task it stops unless a second one is
-    free. Its output is in tmp_path/second-worker.log."""
-    yield from _run_worker(_worker_env(e2e, model), tmp_path / "second-worker.log")

@@ -255,13 +255,12 @@ def test_a_running_task_is_stopped_from_its_page(
     e2e: E2E,
     model: ScriptedModelServer,
     worker: Any,
-    second_worker: Any,
     hold: threading.Event,
     signed_in_page: Any,
 ) -> None:
-    """Stop, confirmed: the `stop` task (queue `high`) runs on the worker that is free — one
-    worker alone would run it only after the task it stops (see second_worker) — kills the
-    running job and leaves the status comment saying who stopped it."""
+    """Stop, confirmed, with one `morningai worker` busy on the task: the `stop` task (queue
+    `high`) runs at once on that worker's stop lane, kills the running job and leaves the
+    status comment and the task's own timeline saying who stopped it."""
     page = signed_in_page
     page.set_viewport_size(DESKTOP)
     model.expect_chat(PLAN, hold=hold)  # never released before the stop: the task is running
@@ -278,8 +277,7 @@ def test_a_running_task_is_stopped_from_its_page(
     expect(page.get_by_role("status").filter(has_text="Stop requested.")).to_be_visible()
     expect(status_badge(page)).to_have_text("cancelled", timeout=20_000)
     expect(page.get_by_role("region", name="Why it was cancelled")).to_contain_text("@alice")
-    # (the stopped task's own stored timeline has no end entry: the stop is recorded on the
-    # `stop` task's timeline, and "Stopped by @alice." only goes to the sinks)
+    expect(page.get_by_role("list", name="Timeline")).to_contain_text("Stopped by @alice.")
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
 
     def stopped_comment() -> str:
