@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     morningai_embedding_model: str | None = None
     morningai_embedding_dimensions: int | None = None
     morningai_trigger_label: str = "morningai"
+    # where people open the dashboard (links in chat messages); unset: chat messages carry none
+    morningai_public_url: str | None = None
+    # chat (docs: README "Chat"): a platform whose settings are unset answers 404 on its endpoints
+    slack_signing_secret: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api"
+    discord_application_id: str | None = None
+    discord_public_key: str | None = None  # hex, from the Developer Portal (not a secret)
+    discord_bot_token: SecretStr | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None  # without @; unset: asked with getMe
+    telegram_api_url: str = "https://api.telegram.org"
     port: int = 8000
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -52,6 +67,29 @@ class Settings(BaseSettings):
     max_webhook_bytes: int = 25 * 1024 * 1024
     reconcile_interval_seconds: int = 30
     task_stale_seconds: int = 60
+
+    def chat_platforms(self) -> dict[str, list[str]]:
+        """Each chat platform and the settings it still misses ([]: ready)."""
+        wanted: dict[str, dict[str, object]] = {
+            "slack": {
+                "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+                "SLACK_CLIENT_ID": self.slack_client_id,
+                "SLACK_CLIENT_SECRET": self.slack_client_secret,
+            },
+            "discord": {
+                "DISCORD_APPLICATION_ID": self.discord_application_id,
+                "DISCORD_PUBLIC_KEY": self.discord_public_key,
+                "DISCORD_BOT_TOKEN": self.discord_bot_token,
+            },
+            "telegram": {
+                "TELEGRAM_BOT_TOKEN": self.telegram_bot_token,
+                "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            },
+        }
+        return {
+            platform: [name for name, value in names.items() if not value]
+            for platform, names in wanted.items()
+        }
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -4,7 +4,7 @@ and one decoder, so both sides agree on every field and its type."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # the issue number of a task asked for from the command line: no thread to answer in
@@ -16,25 +16,69 @@ class SubjectError(ValueError):
 
 
 @dataclass(frozen=True)
+class ChatThread:
+    """Where in a chat a task was asked for, to answer there and report its progress."""
+
+    platform: str  # slack | discord | telegram
+    workspace_id: int  # chat_workspaces.id (the tenant's own row)
+    channel: str  # Slack channel id, Discord channel id, Telegram chat id
+    thread: str = ""  # Slack thread_ts, Telegram message id replied to; "" for none
+    # Discord: the interaction's token (15 minutes) for the deferred reply; kept only in the row
+    reply_token: str = field(default="", repr=False)
+
+    def encode(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "workspace_id": self.workspace_id,
+            "channel": self.channel,
+            "thread": self.thread,
+            "reply_token": self.reply_token,
+        }
+
+    @classmethod
+    def decode(cls, data: Any) -> ChatThread | None:
+        if data is None:
+            return None
+        if not isinstance(data, Mapping):
+            raise SubjectError("the task's chat thread is not a mapping")
+        platform, workspace_id = data.get("platform"), data.get("workspace_id")
+        if platform not in ("slack", "discord", "telegram"):
+            raise SubjectError("the task's chat thread names no known platform")
+        if not isinstance(workspace_id, int) or isinstance(workspace_id, bool):
+            raise SubjectError("the task's chat thread names no workspace")
+        return cls(
+            platform,
+            workspace_id,
+            _text(data, "channel"),
+            _text(data, "thread"),
+            _text(data, "reply_token"),
+        )
+
+
+@dataclass(frozen=True)
 class TaskSubject:
     repository: str  # owner/name
     number: int  # issue or pull request; NO_THREAD from the command line
     requested_by: str  # a GitHub login
     trigger: str = ""  # what asked: `label:…`, `comment:<id>:<verb>`, `merged:<sha>`, `cli`
     instructions: str = ""  # the command's argument: untrusted text
+    reply_to: ChatThread | None = None  # asked from a chat: answer and report there too
 
     @property
     def has_thread(self) -> bool:
         return self.number != NO_THREAD
 
     def encode(self) -> dict[str, Any]:
-        return {
+        encoded: dict[str, Any] = {
             "repository": self.repository,
             "number": self.number,
             "requested_by": self.requested_by,
             "trigger": self.trigger,
             "instructions": self.instructions,
         }
+        if self.reply_to is not None:
+            encoded["reply_to"] = self.reply_to.encode()
+        return encoded
 
     @classmethod
     def decode(cls, data: Mapping[str, Any]) -> TaskSubject:
@@ -53,6 +97,7 @@ class TaskSubject:
             requested_by,
             _text(data, "trigger"),
             _text(data, "instructions"),
+            ChatThread.decode(data.get("reply_to")),
         )
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.subject import NO_THREAD, SubjectError, TaskSubject
+from core.subject import NO_THREAD, ChatThread, SubjectError, TaskSubject
 from github_app.events import Repo
 from github_app.intents import RequestTask
 
@@ -70,5 +70,36 @@ def test_a_subject_from_the_command_line_has_no_thread() -> None:
 def test_a_subject_that_does_not_decode_says_what_is_wrong(
     broken: dict[str, Any], says: str
 ) -> None:
+    with pytest.raises(SubjectError, match=says):
+        TaskSubject.decode(broken)
+
+
+@given(
+    platform=st.sampled_from(["slack", "discord", "telegram"]),
+    workspace_id=st.integers(min_value=1, max_value=2**62),
+    channel=st.text(),
+    thread=st.text(),
+    token=st.text(),
+)
+def test_a_chat_thread_travels_with_the_subject(
+    platform: str, workspace_id: int, channel: str, thread: str, token: str
+) -> None:
+    where = ChatThread(platform, workspace_id, channel, thread, token)
+    subject = TaskSubject("a/b", NO_THREAD, "alice", "chat:slack", "how?", where)
+    assert TaskSubject.decode(subject.encode()) == subject
+    assert "reply_token" not in repr(where)  # a Discord interaction token: never in a log
+
+
+@pytest.mark.parametrize(
+    ("reply_to", "says"),
+    [
+        ("slack", "not a mapping"),
+        ({"platform": "irc", "workspace_id": 1}, "no known platform"),
+        ({"platform": "slack", "workspace_id": "1"}, "no workspace"),
+        ({"platform": "slack", "workspace_id": 1, "channel": 5}, "non-text"),
+    ],
+)
+def test_a_broken_chat_thread_does_not_decode(reply_to: Any, says: str) -> None:
+    broken = {"repository": "a/b", "number": 1, "requested_by": "a", "reply_to": reply_to}
     with pytest.raises(SubjectError, match=says):
         TaskSubject.decode(broken)
