@@ -111,6 +111,8 @@ KINDS: dict[str, TaskKind] = {
             branch=BRANCH_PREFIX + "faq-{slug}",
             on_closed=True,
         ),
+        # a question from a chat: answered in its thread, no GitHub thread, nothing pushed
+        TaskKind("chat_ask", "jobs.chat.ask_task.run", "default", 10 * 60, on_closed=True),
     )
 }
 
