@@ -65,6 +65,8 @@ def test_manifest_permissions_are_the_least_set(manifest: dict[str, Any]) -> Non
         "issues": "write",
         "pull_requests": "write",
         "metadata": "read",
+        # GET /user/memberships/orgs/{org} with a person's token: who may link a chat workspace
+        "members": "read",
     }
 
 
