@@ -341,6 +341,22 @@ def listeners(scope: TenantScope, event: str, repository_id: int | None) -> list
     return [Listener(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
 
+def thread_repository(
+    scope: TenantScope, workspace_id: int, channel: str, thread: str
+) -> str | None:
+    """The repository of the latest task asked from this chat thread (None: nothing was asked
+    there), for a follow-up that names none."""
+    row = scope.conn.execute(
+        "SELECT subject ->> 'repository' FROM tasks"
+        " WHERE subject -> 'reply_to' ->> 'workspace_id' = %s"
+        " AND subject -> 'reply_to' ->> 'channel' = %s"
+        " AND subject -> 'reply_to' ->> 'thread' = %s"
+        " ORDER BY created_at DESC, id DESC LIMIT 1",
+        (str(workspace_id), channel, thread),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 # -- deliveries ------------------------------------------------------------------------------
 
 
@@ -399,3 +415,41 @@ def get_delivery(scope: TenantScope, platform: str, delivery_key: str) -> dict[s
     if row is None:
         return None
     return dict(zip([c.name for c in cur.description or []], row, strict=True))
+
+
+# -- answers in a chat thread ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadTaskEvent:
+    """An event of a task asked from a chat channel (for a follow-up's earlier exchanges)."""
+
+    task_id: int
+    thread: str  # the task's reply_to.thread ("" for none)
+    kind: str
+    data: dict[str, Any]
+    task_created_at: datetime
+
+
+def thread_task_events(
+    scope: TenantScope,
+    *,
+    task_kind: str,
+    workspace_id: int,
+    channel: str,
+    event_kinds: tuple[str, ...],
+    before_task_id: int,
+    limit: int = 100,
+) -> list[ThreadTaskEvent]:
+    """The `event_kinds` events of the tenant's `task_kind` tasks asked in `channel` of the
+    workspace before `before_task_id`: newest task first, each task's events in order."""
+    rows = scope.conn.execute(
+        "SELECT t.id, coalesce(t.subject #>> '{reply_to,thread}', ''), e.kind, e.data,"
+        " t.created_at FROM tasks t JOIN task_events e ON e.task_id = t.id"
+        " WHERE t.kind = %s AND e.kind = ANY(%s)"
+        "   AND t.subject #>> '{reply_to,workspace_id}' = %s"
+        "   AND t.subject #>> '{reply_to,channel}' = %s AND t.id < %s"
+        " ORDER BY t.id DESC, e.id LIMIT %s",
+        (task_kind, list(event_kinds), str(workspace_id), channel, before_task_id, limit),
+    ).fetchall()
+    return [ThreadTaskEvent(int(r[0]), r[1], r[2], dict(r[3] or {}), r[4]) for r in rows]

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         tasks_api,
         webhooks,
     )
+    from web import chat as chat_inbound
     from web.services import Services
 
     settings = settings or Settings()
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(analytics_api.blueprint)
     app.register_blueprint(task_stream.blueprint)  # GET /api/tasks/<id>/events (SSE)
     app.register_blueprint(chat_api.blueprint)  # link codes, workspaces, subscriptions
+    chat_inbound.register(app)  # Slack, Discord, Telegram in (404 while unconfigured)
     errors.register(app)
     missing = settings.missing_github_settings()
     if missing:

@@ -1,0 +1,173 @@
+"""Slack's inbound endpoints over real HTTP, the Slack fake sending signed requests: refusals
+store nothing, the install links a workspace with the dashboard's code and a sealed bot token,
+a mention or a command from a linked workspace queues one `chat_ask` task (retries too), a
+follow-up in the thread asks again, work needs a linked user, and no secret is ever echoed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from redis import Redis
+
+from core.subject import NO_THREAD, ChatThread, TaskSubject
+from db.pool import Database
+from morningai.embedded import DatabaseUrls
+from simulator import GitHubSimulator
+from tests.support.chat import ChatRig, Conn, assert_no_secrets, chat_rig, log_everything
+from tests.support.sign_in import csrf, sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
+TEAM_A, TEAM_B = "TACME", "TOTHER"
+
+
+@pytest.fixture
+def rig(
+    database: DatabaseUrls,
+    redis_url: str,
+    sim: GitHubSimulator,
+    app_db: Database,
+    redis: Redis,
+    owner_conn: Conn,
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[ChatRig]:
+    log_everything(caplog)
+    with chat_rig(database, redis_url, sim, app_db, redis, owner_conn) as made:
+        yield made
+    assert_no_secrets(made, caplog)
+
+
+def install(rig: ChatRig, sim: GitHubSimulator, team: str) -> httpx.Response:
+    """The whole install: alice (acme admin) takes a workspace code on the dashboard, the
+    install page sends her to Slack with it as `state`, Slack sends her back with a code."""
+    sim.set_org_role("acme", "alice", "admin")
+    sign_in(rig.web, sim)
+    body = {"installation_id": rig.world["acme"], "purpose": "workspace", "platform": "slack"}
+    issued = rig.web.http.post("/api/chat/link-codes", json=body, headers=csrf(rig.web))
+    assert issued.status_code == 201, issued.text
+    start = rig.keep(rig.web.http.get("/api/slack/install", params={"code": issued.json()["code"]}))
+    assert start.status_code == 302
+    target = urlsplit(start.headers["location"])
+    query = parse_qs(target.query)
+    assert target.path == "/oauth/v2/authorize"
+    assert query["scope"] == [
+        "commands,chat:write,app_mentions:read,channels:history,groups:history,im:history"
+    ]
+    assert query["client_id"] == [rig.slack.client_id]
+    code = rig.slack.authorize(team, query["redirect_uri"][0])
+    back = {"code": code, "state": query["state"][0]}
+    return rig.keep(rig.web.http.get("/api/slack/oauth/callback", params=back))
+
+
+def mention(text: str, *, ts: str = "1700000000.000100", **extra: Any) -> dict[str, Any]:
+    return {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts,
+            "channel": "C1", "event_ts": ts, **extra}  # fmt: skip
+
+
+def test_bad_signatures_and_stale_timestamps_are_401_and_store_nothing(rig: ChatRig) -> None:
+    rig.link("a", "slack", TEAM_A)
+    payload = rig.slack.event_payload(TEAM_A, mention("ask acme/widgets how?"))
+    url = rig.url + "/api/slack/events"
+    stale = int(time.time()) - 6 * 60
+    answers = [
+        rig.slack.send_event(url, payload, signature="v0=" + "0" * 64),
+        rig.slack.send_event(url, payload, timestamp=stale),
+        rig.slack.send_event(url, payload, timestamp=int(time.time()) + 6 * 60),
+        httpx.post(url, json=payload),  # unsigned
+        rig.slack.send_command(rig.url + "/api/slack/commands", "ask how?", timestamp=stale),
+        rig.slack.send_block_action(rig.url + "/api/slack/interactions", "open", timestamp=stale),
+    ]
+    for answer in answers:
+        rig.keep(answer)
+        assert answer.status_code == 401, answer.text
+    assert (rig.count("chat_deliveries"), rig.count("tasks")) == (0, 0)
+
+
+def test_url_verification_is_answered_with_the_challenge(rig: ChatRig) -> None:
+    payload = {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+               "type": "url_verification"}  # fmt: skip
+    answer = rig.keep(rig.slack.send_event(rig.url + "/api/slack/events", payload))
+    assert answer.status_code == 200
+    assert answer.json() == {"challenge": payload["challenge"]}
+
+
+def test_the_install_links_the_workspace_once_with_a_sealed_bot_token(
+    rig: ChatRig, sim: GitHubSimulator
+) -> None:
+    done = install(rig, sim, TEAM_A)
+    assert done.status_code == 200, done.text
+    assert f"Slack workspace Team {TEAM_A}" in done.text
+    rows = rig.owner.execute(
+        "SELECT tenant_id, external_id, bot_token_sealed, linked_by_login FROM chat_workspaces"
+    ).fetchall()
+    assert [(r[0], r[1], r[3]) for r in rows] == [(rig.world["tenant_a"], TEAM_A, "alice")]
+    token = next(iter(rig.slack.tokens))
+    assert rows[0][2] is not None
+    assert token.encode() not in bytes(rows[0][2])  # sealed, never plain
+    # the same state again: the code was used up
+    again = {"code": rig.slack.authorize(TEAM_B), "state": parse_qs(urlsplit(
+        rig.web.http.get("/api/slack/install", params={"code": "A" * 32}).headers["location"]
+    ).query)["state"][0]}  # fmt: skip
+    refused = rig.keep(rig.web.http.get("/api/slack/oauth/callback", params=again))
+    assert refused.status_code == 400
+    assert "unknown, used or expired" in refused.text
+    assert rig.count("chat_workspaces") == 1
+
+
+def test_a_mention_queues_one_ask_whatever_slack_retries(
+    rig: ChatRig, sim: GitHubSimulator
+) -> None:
+    assert install(rig, sim, TEAM_A).status_code == 200
+    event = mention("ask acme/widgets how are widgets made?")
+    first = rig.slack_event(TEAM_A, event, event_id="Ev0001")
+    again = rig.slack_event(TEAM_A, event, event_id="Ev0001", retry_num=1)
+    assert (first.status_code, again.status_code) == (200, 200)
+    found = rig.tasks()
+    assert len(found) == 1
+    _, tenant_id, kind, queue, subject, enqueued = found[0]
+    assert (tenant_id, kind, queue, enqueued) == (
+        rig.world["tenant_a"],
+        "chat_ask",
+        "default",
+        True,
+    )
+    asked = TaskSubject.decode(subject)
+    workspace = rig.owner.execute("SELECT id FROM chat_workspaces").fetchone()
+    assert workspace is not None
+    assert asked == TaskSubject(
+        "acme/widgets", NO_THREAD, "slack:U1", "chat:slack:Ev0001", "how are widgets made?",
+        ChatThread("slack", workspace[0], "C1", "1700000000.000100"),
+    )  # fmt: skip
+    deliveries = rig.deliveries("slack")
+    assert [(d[0], d[1], d[2], d[4]) for d in deliveries] == [
+        ("Ev0001", rig.world["tenant_a"], "accepted", found[0][0])
+    ]
+    assert rig.redis.llen("rq:queue:default") == 1
+
+
+def test_a_follow_up_in_the_thread_asks_again_and_other_threads_are_not_ours(
+    rig: ChatRig, sim: GitHubSimulator
+) -> None:
+    assert install(rig, sim, TEAM_A).status_code == 200
+    rig.slack_event(TEAM_A, mention("ask acme/docs where are the docs?", ts="1.000001"))
+    rig.owner.execute("UPDATE tasks SET status = 'succeeded', finished_at = now()")  # answered
+    follow = {"type": "message", "user": "U2", "text": "and the examples?", "ts": "1.000005",
+              "thread_ts": "1.000001", "channel": "C1", "channel_type": "channel"}  # fmt: skip
+    elsewhere = {**follow, "thread_ts": "9.000001", "ts": "9.000002"}
+    assert rig.slack_event(TEAM_A, follow).status_code == 200
+    assert rig.slack_event(TEAM_A, elsewhere).status_code == 200
+    subjects = [TaskSubject.decode(t[4]) for t in rig.tasks()]
+    where = [(s.repository, s.instructions, s.reply_to and s.reply_to.thread) for s in subjects]
+    assert where == [
+        ("acme/docs", "where are the docs?", "1.000001"),
+        ("acme/docs", "and the examples?", "1.000001"),  # the thread's repository
+    ]
+    assert [d[2:4] for d in rig.deliveries("slack")][-1] == (
+        "ignored",
+        "a thread message where nothing was asked",
+    )
+    assert rig.slack.messages == []  # the job answers; nothing was said on the request path
