@@ -171,3 +171,108 @@ def test_a_follow_up_in_the_thread_asks_again_and_other_threads_are_not_ours(
         "a thread message where nothing was asked",
     )
     assert rig.slack.messages == []  # the job answers; nothing was said on the request path
+
+
+def test_a_slash_command_is_answered_at_once_and_the_job_answers_later(rig: ChatRig) -> None:
+    rig.link("a", "slack", TEAM_A)
+    answer = rig.slack_command("ask acme/widgets what is a widget?", team_id=TEAM_A, user_id="U7")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "response_type": "ephemeral", "text": "On it: the answer comes in this channel."
+    }  # fmt: skip
+    (task,) = rig.tasks()
+    asked = TaskSubject.decode(task[4])
+    assert (task[2], asked.repository, asked.requested_by, asked.instructions) == (
+        "chat_ask", "acme/widgets", "slack:U7", "what is a widget?"
+    )  # fmt: skip
+    assert asked.reply_to is not None
+    assert (asked.reply_to.channel, asked.reply_to.thread) == ("C0", "")
+    assert asked.trigger.startswith("chat:slack:command:")
+    assert rig.slack.responses == []  # nothing posted on the request path
+
+
+def test_work_needs_a_linked_user_and_then_names_them(rig: ChatRig) -> None:
+    rig.link("a", "slack", TEAM_A)
+    refused = rig.slack_command("code acme/widgets#12", team_id=TEAM_A, user_id="U9")
+    assert refused.status_code == 200
+    assert "/morningai link <code>" in refused.json()["text"]
+    assert "dashboard's Chat page" in refused.json()["text"]
+    assert rig.count("tasks") == 0
+    assert rig.deliveries("slack")[-1][2:4] == ("ignored", "work asked by an unlinked user")
+    linked = rig.slack_command(
+        f"link {rig.code('a', 'user', 'slack')}", team_id=TEAM_A, user_id="U9"
+    )
+    assert linked.json()["text"] == "You are linked to @alice on GitHub."
+    started = rig.slack_command("code acme/widgets#12", team_id=TEAM_A, user_id="U9")
+    assert started.json()["text"] == "On it: the answer comes in this channel."
+    (task,) = rig.tasks()
+    work = TaskSubject.decode(task[4])
+    assert (task[2], work.repository, work.number, work.requested_by) == (
+        "code", "acme/widgets", 12, "alice"
+    )  # fmt: skip
+    assert work.reply_to is not None
+    assert work.reply_to.platform == "slack"
+
+
+def test_a_workspace_of_one_tenant_never_makes_a_task_for_another(rig: ChatRig) -> None:
+    rig.link("a", "slack", TEAM_A)
+    rig.link("b", "slack", TEAM_B)
+    other = rig.slack_command("ask other/app how does it start?", team_id=TEAM_A)
+    assert other.json()["text"].startswith("MorningAI does not serve other/app")
+    assert "acme/widgets" in other.json()["text"]  # a few of its own, none of the other's
+    assert rig.count("tasks") == 0
+    rig.slack_command("ask other/app how does it start?", team_id=TEAM_B)
+    busy = rig.slack_command("ask other/app and where?", team_id=TEAM_B)
+    assert busy.json()["text"].startswith("MorningAI is answering another question")
+    unnamed = rig.slack_command("ask how are widgets made?", team_id=TEAM_A)
+    assert unnamed.json()["text"].startswith("Which repository?")
+    # one live chat_ask per repository (tasks_one_live_per_subject): the second is told so
+    assert [(t[1], TaskSubject.decode(t[4]).repository) for t in rig.tasks()] == [
+        (rig.world["tenant_b"], "other/app")
+    ]
+    rig.owner.execute("UPDATE tasks SET status = 'succeeded'")
+    rig.slack_command("ask how does it start?", team_id=TEAM_B)  # its only repository
+    assert [(t[1], TaskSubject.decode(t[4]).repository) for t in rig.tasks()] == [
+        (rig.world["tenant_b"], "other/app"),
+        (rig.world["tenant_b"], "other/app"),
+    ]
+
+
+def test_an_unlinked_workspace_is_recorded_unattributed_and_told_how_to_link(
+    rig: ChatRig,
+) -> None:
+    answer = rig.slack_command("ask acme/widgets how?", team_id="TNOBODY")
+    assert "not linked to MorningAI yet" in answer.json()["text"]
+    assert [d[1:3] for d in rig.deliveries("slack")] == [(None, "ignored")]
+    assert rig.count("tasks") == 0
+
+
+def test_a_malformed_body_after_a_valid_signature_is_a_400_recorded_as_rejected(
+    rig: ChatRig,
+) -> None:
+    url = rig.url + "/api/slack/events"
+    for body in (b"{not json", b"[1, 2]"):
+        headers = {"Content-Type": "application/json", **rig.slack.signed_headers(body)}
+        answer = rig.keep(httpx.post(url, content=body, headers=headers))
+        assert answer.status_code == 400, answer.text
+    # slack_sdk cannot check a body that is not UTF-8 (Slack sends none): refused, not a 500
+    not_utf8 = b"\xff\xfe"
+    headers = rig.slack.signed_headers(not_utf8)
+    assert rig.keep(httpx.post(url, content=not_utf8, headers=headers)).status_code == 401
+    bad_form = b"payload=%7Bnot"
+    headers = rig.slack.signed_headers(bad_form)
+    answer = rig.keep(httpx.post(rig.url + "/api/slack/interactions", content=bad_form,
+                                 headers=headers))  # fmt: skip
+    assert answer.status_code == 400
+    assert [d[2] for d in rig.deliveries("slack")] == ["rejected"] * 3
+    assert rig.count("tasks") == 0
+
+
+def test_a_button_click_is_a_200(rig: ChatRig) -> None:
+    rig.link("a", "slack", TEAM_A)
+    url = rig.url + "/api/slack/interactions"
+    answer = rig.keep(rig.slack.send_block_action(url, "open_task", team_id=TEAM_A))
+    assert answer.status_code == 200
+    assert [d[1:4] for d in rig.deliveries("slack")] == [
+        (rig.world["tenant_a"], "ignored", "button clicked")
+    ]

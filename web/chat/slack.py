@@ -18,6 +18,7 @@ from chat.errors import ChatApiError
 from chat.slack import events as slack_events
 from chat.slack import signature
 from chat.slack.client import SlackClient, oauth_access
+from chat.verdict import refused as refusal
 from core.secrets_at_rest import SealedValueError, SecretBox, SecretKeyError
 from db import chat
 from db.tenancy import tenant_transaction
@@ -46,7 +47,10 @@ def _secret(services: Services) -> str:
 def _refused() -> Response | None:
     """401 unless the request is signed by Slack within the last 5 minutes."""
     body = request.get_data(cache=True)
-    verdict = signature.verify(_secret(current_services()), body, dict(request.headers))
+    try:
+        verdict = signature.verify(_secret(current_services()), body, dict(request.headers))
+    except UnicodeDecodeError:  # slack_sdk decodes the body to check it; Slack sends UTF-8
+        verdict = refusal("body is not UTF-8")
     if verdict:
         return None
     log.warning("slack request refused: %s", verdict.reason)
