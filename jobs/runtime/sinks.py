@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 SINKS: tuple[str, ...] = (
     "jobs.steps.status_sink.StatusCommentSink",
     "jobs.runtime.live_events.LiveEvents",
+    # the chats a task was asked from or that subscribed to it (Slack, Discord, Telegram)
+    "jobs.chat.sink.ChatSink",
 )
 
 # progress: a stage, detail, link or spend changed (`quiet`: shown with the next change);
