@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.task_kinds import KINDS, TaskKind
-from db import tasks, tenants
+from db import task_events, tasks, tenants
 from db.tenancy import tenant_transaction
 from github_app.client import RepoClient
 from jobs.runtime.context import JobContext
@@ -84,12 +84,21 @@ class StatusCommentSink:
         status = Status(
             task.id,
             task.trace_id,
+            stage=self._last_stage(task),
             detail=event.message,
             final="cancelled",
             model=task.model,
             stages=kind.stages,
         )
         StatusComment(self._client(task), task.subject.number, status).update()
+
+    def _last_stage(self, task: TaskRef) -> str:
+        """The stage the stopped task had reached (its stored timeline), so its comment keeps
+        the steps it finished ticked."""
+        with tenant_transaction(self.ctx.db, task.tenant_id) as scope:
+            stages = [e for e in task_events.for_task(scope, task.id) if e.kind == "stage"]
+        reached = stages[-1].data.get("stage") if stages else None
+        return ALIASES.get(reached, reached) if isinstance(reached, str) else "queued"
 
     def _comment(self, task: TaskRef, kind: TaskKind) -> StatusComment:
         if task.trace_id not in self._comments:

@@ -287,6 +287,9 @@ def test_a_running_task_is_stopped_from_its_page(
     body = wait_for(stopped_comment, "the status comment to say it was stopped")
     assert body.startswith(f"<!-- morningai:status task={task_id} -->"), body
     assert "🛑 Cancelled" in body, body
+    # the steps it finished before the stop stay ticked (its stored stages)
+    assert "- [x] Reading the repository" in body, body
+    assert "- [x] Planning" not in body, body
     stops = e2e.db.execute("SELECT status FROM tasks WHERE kind = 'stop'").fetchall()
     assert stops == [("succeeded",)]
     assert e2e.sim.pulls(OWNER, REPO) == []
