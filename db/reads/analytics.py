@@ -177,14 +177,15 @@ def collect(
 # and FAQ tasks on it), grouped by repository and number. A pull request is MorningAI's when a
 # task recorded its state (the worker, or the webhook for one of our branches); a task that
 # only worked on someone else's pull request (faq_pr) never has one. Its state: merged if any
-# task says so (merged is final), else closed, else open. Its time to open: from the task with
-# the earliest recorded opening, created_at → pr_opened_at.
+# task says so (merged is final), else closed, else open. Its time to open: from the code task
+# with the earliest recorded opening, created_at → pr_opened_at (issue → pull request: FAQ
+# pull requests count among MorningAI's, not in this time).
 _PULL_REQUESTS = sql.SQL(
     "SELECT CASE WHEN bool_or(k.pr_state = 'merged') THEN 'merged'"
     "            WHEN bool_or(k.pr_state = 'closed') THEN 'closed' ELSE 'open' END,"
     " coalesce(sum(k.cost_usd), 0),"
     " extract(epoch FROM (array_agg(k.pr_opened_at - k.created_at ORDER BY k.pr_opened_at)"
-    "     FILTER (WHERE k.pr_opened_at IS NOT NULL))[1])"
+    "     FILTER (WHERE k.pr_opened_at IS NOT NULL AND k.kind = 'code'))[1])"
     " {source} WHERE k.pr_number IS NOT NULL AND {repo}"
     " GROUP BY lower({name}), k.pr_number"
     " HAVING bool_or(k.pr_state IS NOT NULL) AND min(k.created_at) >= %s"

@@ -47,6 +47,9 @@ def tenants(app_db: Database) -> tuple[int, int]:
     make_task(app_db, a, "org/app", 2, cost_usd="0.300000", **pull(12, "merged", D2, 300))
     make_task(app_db, a, "org/app", 12, "revise", cost_usd="0.200000", **pull(12, "merged", D3))
     make_task(app_db, a, "org/docs", 3, cost_usd="0.050000", **pull(13, "closed", D3, 60))
+    # MorningAI's FAQ history pull request counts among its pull requests, but time to pull
+    # request measures issue → code pull request only
+    make_task(app_db, a, "org/app", 0, "faq_history", **pull(14, "open", D3, 40))
     # a FAQ on someone else's pull request is not one of ours
     make_task(app_db, a, "org/app", 20, "faq_pr", cost_usd="0.010000", **pull(20, None, D3))
     # PR 10 was opened before the window: a revise on it now costs, but it is not counted
@@ -77,13 +80,13 @@ def test_one_tenants_tasks_come_to_these_parts(app_db: Database, tenants: tuple[
     assert collected(app_db, a) == AnalyticsParts(
         outcomes={
             (D2.date(), "succeeded"): 2,
-            (D3.date(), "succeeded"): 4,
+            (D3.date(), "succeeded"): 5,
             (D4.date(), "succeeded"): 1,
             (D4.date(), "failed"): 2,
             (D4.date(), "running"): 1,
             (D4.date(), "queued"): 1,
         },
-        pull_requests={"open": 1, "merged": 1, "closed": 1},
+        pull_requests={"open": 2, "merged": 1, "closed": 1},
         time_to_pr_seconds=(60.0, 90.0, 300.0),
         total_cost_usd=Decimal("1.08"),
         merged_cost_usd=Decimal("0.5"),  # PR 12: its code task and the revise
@@ -116,7 +119,7 @@ def test_tenants_never_count_each_others_tasks_and_combine_exactly(
     assert theirs.failures == {}  # its failure was created before the window
     answer = summarize([collected(app_db, a), theirs], 3, TODAY)
     prs = answer.pull_requests
-    assert (prs.opened, prs.merged, prs.closed, prs.open) == (4, 2, 1, 1)
+    assert (prs.opened, prs.merged, prs.closed, prs.open) == (5, 2, 1, 2)
     assert prs.merge_rate == pytest.approx(2 / 3)
     assert answer.time_to_pr_seconds == Percentiles(p50=60.0, p90=300.0)
     assert answer.total_cost_usd == Decimal("10.080000")
