@@ -12,6 +12,7 @@ from pathlib import Path
 from core.logs import configure_logging
 
 log = logging.getLogger("morningai")
+TELEGRAM_WEBHOOK_PATH = "/api/telegram/webhook"
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -153,10 +154,97 @@ def _demo(args: argparse.Namespace) -> int:
     os.execv(sys.executable, [sys.executable, "-m", "demo", "--data-dir", args.data_dir])  # noqa: S606
 
 
+def _discord_register_commands(_: argparse.Namespace) -> int:
+    from chat.discord.client import DiscordClient
+    from chat.errors import ChatApiError
+    from core.settings import Settings
+
+    settings = Settings()
+    token = settings.discord_bot_token.get_secret_value() if settings.discord_bot_token else ""
+    _require_chat_settings(
+        ("DISCORD_APPLICATION_ID", settings.discord_application_id), ("DISCORD_BOT_TOKEN", token)
+    )
+    app_id = str(settings.discord_application_id)
+    client = DiscordClient(app_id, token, base_url=settings.discord_api_url)
+    try:
+        stored = client.register_commands()  # chat.discord's COMMANDS, overwriting the others
+    except ChatApiError as exc:  # its text names the call and Discord's code, never the token
+        log.error("Discord did not register the commands: %s", exc)
+        return 1
+    finally:
+        client.close()
+    names = ", ".join(f"/{c.get('name')}" for c in stored if isinstance(c, dict)) or "none"
+    print(f"Registered {len(stored)} global command(s) for application {app_id}: {names}")
+    return 0
+
+
+def _telegram_set_webhook(args: argparse.Namespace) -> int:
+    from chat.errors import ChatApiError
+    from chat.telegram.client import TelegramClient
+    from core.settings import Settings
+
+    settings = Settings()
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    secret = (
+        settings.telegram_webhook_secret.get_secret_value()
+        if settings.telegram_webhook_secret
+        else ""
+    )
+    _require_chat_settings(("TELEGRAM_BOT_TOKEN", token), ("TELEGRAM_WEBHOOK_SECRET", secret))
+    url = args.url or (
+        settings.morningai_public_url.rstrip("/") + TELEGRAM_WEBHOOK_PATH
+        if settings.morningai_public_url
+        else ""
+    )
+    if not url:
+        raise RuntimeError(
+            f"give --url (https://<public host>{TELEGRAM_WEBHOOK_PATH}) or set MORNINGAI_PUBLIC_URL"
+        )
+    client = TelegramClient(token, base_url=settings.telegram_api_url)
+    try:
+        client.set_webhook(url, secret)
+    except ValueError:
+        raise RuntimeError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -"
+        ) from None
+    except ChatApiError as exc:  # its text names the method and Telegram's words, never the token
+        log.error("Telegram did not set the webhook: %s", exc)
+        return 1
+    finally:
+        client.close()
+    print(
+        f"Telegram will post updates to {url}, each carrying TELEGRAM_WEBHOOK_SECRET in "
+        "X-Telegram-Bot-Api-Secret-Token (messages only)"
+    )
+    return 0
+
+
+def _require_chat_settings(*settings: tuple[str, object]) -> None:
+    missing = [name for name, value in settings if not value]
+    if missing:
+        raise RuntimeError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+
+
 def _run(args: argparse.Namespace) -> int:
     from morningai.devrun import run_all
 
     return run_all(data_dir=args.data_dir, config=args.config)
+
+
+def _add_chat_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`morningai discord register-commands`, `morningai telegram set-webhook`."""
+    discord = sub.add_parser("discord", help="the Discord application's set-up")
+    discord_sub = discord.add_subparsers(dest="discord_command", required=True)
+    discord_sub.add_parser(
+        "register-commands", help="overwrite the global slash commands with /morningai"
+    ).set_defaults(func=_discord_register_commands)
+    telegram = sub.add_parser("telegram", help="the Telegram bot's set-up")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    webhook = telegram_sub.add_parser(
+        "set-webhook", help="point the bot at POST /api/telegram/webhook (setWebhook)"
+    )
+    webhook.add_argument("--url", help=f"default: MORNINGAI_PUBLIC_URL + {TELEGRAM_WEBHOOK_PATH}")
+    webhook.set_defaults(func=_telegram_set_webhook)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -204,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="issue → pull request, offline, in one command")
     demo.add_argument("--data-dir", default=".morningai/demo")
     demo.set_defaults(func=_demo)
+    _add_chat_setup(sub)
     run = sub.add_parser("run", help="web app + worker, with embedded services when unset")
     run.add_argument("--data-dir", default=".morningai")
     run.add_argument("--config", default="gunicorn_config.py")
