@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
+import redis.exceptions
 from flask import Flask, Response, jsonify
 from psycopg_pool import PoolTimeout
 
@@ -30,6 +31,17 @@ def _unavailable(exc: Exception) -> Response:
     return response
 
 
+def _redis_unavailable(exc: Exception) -> Response:
+    """Redis down on a path that needs it (sign-in state, the viewer's cached reach, setup):
+    503, not a 500 — the webhook endpoint handles its own outage and still records."""
+    log.error("redis unavailable: %s", type(exc).__name__)
+    response = json_error(503, "a service MorningAI needs is unavailable; try again shortly")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(PoolTimeout, _unavailable)
     app.register_error_handler(psycopg.OperationalError, _unavailable)
+    app.register_error_handler(redis.exceptions.ConnectionError, _redis_unavailable)
+    app.register_error_handler(redis.exceptions.TimeoutError, _redis_unavailable)

@@ -193,3 +193,34 @@ def test_redis_outage_loses_nothing_and_runs_each_task_once(
 
 def all_job_ids(redis: Redis) -> list[str]:
     return [jid for name in QUEUE_NAMES for jid in Queue(name, connection=redis).job_ids]
+
+
+def test_sign_in_with_redis_down_is_a_503_that_says_to_retry(
+    database: DatabaseUrls, own_redis: RestartableRedis, sim: GitHubSimulator
+) -> None:
+    """A path that keeps state in Redis (sign-in's single-use state) answers 503 with
+    Retry-After while Redis is away — not a 500 — and works again once it is back."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database.app,
+        redis_url=own_redis.url,
+        github_webhook_secret=SECRET,
+        github_app_id=str(sim.app_id),
+        github_private_key=sim.private_key_pem,
+        github_api_url=sim.url,
+        github_url=sim.url,
+        github_client_id="Iv1.test-client",
+        github_client_secret="test-client-secret",
+    )
+    app = create_app(settings)
+    try:
+        with serve_wsgi(app) as url, httpx.Client(base_url=url, timeout=30.0) as http:
+            assert http.get("/login").status_code == 302
+            own_redis.stop()
+            down = http.get("/login")
+            assert down.status_code == 503, down.text
+            assert down.headers["Retry-After"] == "30"
+            assert "unavailable" in down.json()["error"]
+            assert "test-client-secret" not in down.text
+    finally:
+        app.extensions["morningai"].close()
