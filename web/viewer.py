@@ -47,6 +47,8 @@ COOKIE = "morningai_session"
 CSRF_HEADER = "X-MorningAI-CSRF"
 REACH_TTL_SECONDS = 60  # how long GitHub's answer about a user's reach is reused
 _REACH_PREFIX = "morningai:viewer:reach:"
+_REFRESH_LOCK_PREFIX = "morningai:viewer:refresh:"
+REFRESH_LOCK_SECONDS = 30
 _EARLY = timedelta(minutes=1)  # refresh a little before GitHub's expiry
 
 P = ParamSpec("P")
@@ -143,15 +145,27 @@ def _refreshed(
     session_id: str, found: user_sessions.UserSession
 ) -> user_sessions.UserSession | None:
     """The session with rotated tokens (stored sealed again); None, and the session ended,
-    when GitHub refuses the refresh token."""
+    when GitHub refuses the refresh token.
+
+    One refresh at a time per session: GitHub rotates the refresh token, so a second request
+    refreshing with the old one would be refused and sign the person out. The page asks for
+    several things at once; the ones that waited for the lock take the pair the first stored.
+    """
     services = current_services()
-    try:
-        tokens = user_auth.refresh(services.github_settings(), found.tokens.refresh_token)
-    except user_auth.UserAuthError as exc:
-        log.info("session of %s ended: %s", found.github_login, exc)
-        user_sessions.end(services.db, session_id)
-        return None
-    user_sessions.store_tokens(services.db, services.settings, session_id, tokens)
+    key = _REFRESH_LOCK_PREFIX + user_sessions.id_hash(session_id).hex()
+    with services.redis.lock(key, timeout=REFRESH_LOCK_SECONDS, blocking_timeout=20):
+        current = load_session(session_id)
+        if current is None:
+            return None
+        if current.tokens.refresh_token != found.tokens.refresh_token:
+            return current  # another request refreshed it meanwhile
+        try:
+            tokens = user_auth.refresh(services.github_settings(), found.tokens.refresh_token)
+        except user_auth.UserAuthError as exc:
+            log.info("session of %s ended: %s", found.github_login, exc)
+            user_sessions.end(services.db, session_id)
+            return None
+        user_sessions.store_tokens(services.db, services.settings, session_id, tokens)
     return user_sessions.UserSession(found.github_user_id, found.github_login, tokens)
 
 

@@ -5,6 +5,7 @@ both); a refused refresh ends the session; POST /api/logout needs the CSRF heade
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -117,3 +118,26 @@ def test_logout_needs_the_csrf_header(
     assert out.status_code == 204
     assert sessions(owner_conn) == []
     assert web.http.get("/api/me").status_code == 401
+
+
+def test_requests_at_once_after_expiry_refresh_once_and_stay_signed_in(
+    web: Web, sim: GitHubSimulator, reach: dict[str, int], owner_conn: Conn, redis: Redis
+) -> None:
+    """The page asks for several things at once; with the user token expired each would
+    refresh, and GitHub refuses every refresh token but the newest: one refresh, shared."""
+    sign_in(web, sim)
+    sim.advance_clock(timedelta(hours=8, seconds=5))
+    for key in redis.scan_iter("morningai:viewer:reach:*"):
+        redis.delete(key)
+    cookies = dict(web.http.cookies)
+
+    def ask(_: int) -> int:
+        with httpx.Client(base_url=web.url, cookies=cookies, timeout=30.0) as http:
+            return http.get("/api/me").status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(ask, range(6)))
+    assert answers == [200] * 6
+    assert len(sessions(owner_conn)) == 1  # still signed in
+    alices = [g for g in sim.world.refresh_tokens.values() if g.login == "alice"]
+    assert len(alices) == 1  # rotated once: one live refresh token
