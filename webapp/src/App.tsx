@@ -6,6 +6,7 @@ import { NotFound } from "./components/NotFound";
 import { HomePage } from "./features/auth/HomePage";
 import { RequireSignIn } from "./features/auth/RequireSignIn";
 import { forgetSession } from "./features/auth/useMe";
+import { ChatPage } from "./features/chat/ChatPage";
 import { FaqPage } from "./features/faq/FaqPage";
 import { OverviewPage } from "./features/overview/OverviewPage";
 import { RepositoriesPage } from "./features/repositories/RepositoriesPage";
@@ -46,6 +47,7 @@ export function AppRoutes() {
           <Route path="faq" element={<FaqPage />} />
           <Route path="repositories" element={<RepositoriesPage />} />
           <Route path="overview" element={<OverviewPage />} />
+          <Route path="chat" element={<ChatPage />} />
         </Route>
         <Route path="*" element={<NotFound />} />
       </Route>

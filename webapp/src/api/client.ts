@@ -44,6 +44,17 @@ function postJson<T>(path: string, csrfToken: string): Promise<T> {
   return send<T>(path, { method: "POST", headers: { [CSRF_HEADER]: csrfToken } });
 }
 
+/** A write with a JSON body (POST, PUT, DELETE), carrying the CSRF header. */
+function sendJson<T>(method: string, path: string, csrfToken: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { [CSRF_HEADER]: csrfToken };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  return send<T>(path, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+}
+
 function withQuery(path: string, query: URLSearchParams): string {
   const text = query.toString();
   return text ? `${path}?${text}` : path;
@@ -276,6 +287,93 @@ export interface Analytics {
   failures_by_reason: { reason: string; count: number }[];
 }
 
+// ---- chat (docs/api.md, "Chat"; web/chat_api.py) ----
+
+export const CHAT_PLATFORMS = ["slack", "discord", "telegram"] as const;
+export type ChatPlatform = (typeof CHAT_PLATFORMS)[number];
+export type LinkPurpose = "workspace" | "user";
+
+export const CHAT_EVENTS = ["task_started", "pr_opened", "task_failed", "faq_pr_opened", "budget_warning"] as const;
+export type ChatEvent = (typeof CHAT_EVENTS)[number];
+
+export interface LinkCodeRequest {
+  installation_id: number;
+  purpose: LinkPurpose;
+  platform: ChatPlatform;
+}
+
+/** POST /api/chat/link-codes → 201. The code is a live credential: shown once, never stored or logged. */
+export interface LinkCode {
+  code: string;
+  expires_at: string;
+  purpose: LinkPurpose;
+  platform: ChatPlatform;
+  installation_id: number;
+  /** plain text with `backticked` commands */
+  instructions: string;
+}
+
+export interface ChatWorkspace {
+  id: number;
+  installation_id: number;
+  account: string;
+  platform: ChatPlatform | (string & {});
+  external_id: string;
+  name: string;
+  /** a Slack bot token is stored for it (never sent) */
+  bot_installed: boolean;
+  linked_by: string;
+  linked_at: string;
+  updated_at: string;
+  /** the person is admin on the installation: may unlink and set installation-wide notifications */
+  can_manage: boolean;
+}
+
+export interface ChatInstallation {
+  id: number;
+  account: string;
+  tenant: boolean;
+  /** may ask for a workspace code there */
+  admin: boolean;
+}
+
+/** GET /api/chat/workspaces */
+export interface ChatWorkspaces {
+  workspaces: ChatWorkspace[];
+  installations: ChatInstallation[];
+}
+
+export interface ChatSubscription {
+  id: number;
+  installation_id: number;
+  workspace_id: number;
+  channel_id: string;
+  /** null: every repository of the installation */
+  repository: string | null;
+  events: string[];
+  created_by: string;
+  can_change: boolean;
+}
+
+/** GET /api/chat/subscriptions */
+export interface ChatSubscriptions {
+  subscriptions: ChatSubscription[];
+  events: string[];
+}
+
+/** PUT /api/chat/subscriptions; `events: []` removes the row. */
+export interface SubscriptionRequest {
+  workspace_id: number;
+  channel_id: string;
+  repository: string | null;
+  events: string[];
+}
+
+/** Where the Slack OAuth install starts (web/chat/slack.py), with a workspace code as its state. */
+export function slackInstallUrl(code: string): string {
+  return `/api/slack/install?${new URLSearchParams({ code }).toString()}`;
+}
+
 function taskPath(taskId: number | string, rest = ""): string {
   return `/api/tasks/${encodeURIComponent(String(taskId))}${rest}`;
 }
@@ -312,6 +410,30 @@ export const api = {
 
   repositories: (): Promise<{ repositories: Repository[] }> =>
     getJson<{ repositories: Repository[] }>("/api/repositories"),
+
+  chatLinkCode: (request: LinkCodeRequest, csrfToken: string): Promise<LinkCode> =>
+    sendJson<LinkCode>("POST", "/api/chat/link-codes", csrfToken, request),
+
+  chatWorkspaces: (): Promise<ChatWorkspaces> => getJson<ChatWorkspaces>("/api/chat/workspaces"),
+
+  unlinkChatWorkspace: (workspaceId: number, csrfToken: string): Promise<{ deleted: number }> =>
+    sendJson<{ deleted: number }>(
+      "DELETE",
+      `/api/chat/workspaces/${encodeURIComponent(String(workspaceId))}`,
+      csrfToken,
+    ),
+
+  chatSubscriptions: (workspaceId?: number): Promise<ChatSubscriptions> => {
+    const query = new URLSearchParams();
+    if (workspaceId !== undefined) query.set("workspace_id", String(workspaceId));
+    return getJson<ChatSubscriptions>(withQuery("/api/chat/subscriptions", query));
+  },
+
+  putChatSubscription: (
+    request: SubscriptionRequest,
+    csrfToken: string,
+  ): Promise<{ subscription: ChatSubscription | null }> =>
+    sendJson<{ subscription: ChatSubscription | null }>("PUT", "/api/chat/subscriptions", csrfToken, request),
 
   analytics: (days: number): Promise<Analytics> => getJson<Analytics>(`/api/analytics?days=${days}`),
 };

@@ -10,6 +10,7 @@ const links = [
   ["/faq", "FAQ"],
   ["/repositories", "Repositories"],
   ["/overview", "Overview"],
+  ["/chat", "Chat"],
   ["/setup", "Setup"],
 ] as const;
 

@@ -17,6 +17,8 @@ export interface Recorded {
   method: string;
   headers: Headers;
   credentials: RequestCredentials | undefined;
+  /** the request body, as sent (JSON text for the writes that carry one) */
+  body: string | null;
 }
 
 export function mockApi(answers: Answers): Recorded[] {
@@ -33,6 +35,7 @@ export function mockApi(answers: Answers): Recorded[] {
         method: init?.method ?? "GET",
         headers: new Headers(init?.headers),
         credentials: init?.credentials,
+        body: typeof init?.body === "string" ? init.body : null,
       };
       requested.push(request);
       const found = answers[`${request.method} ${request.path}`] ?? answers[request.path];
