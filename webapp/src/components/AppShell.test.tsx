@@ -9,7 +9,7 @@ const CONFIGURED = { status: 200, body: { configured: true, install_url: "https:
 const EMPTY_TASKS = { status: 200, body: { tasks: [], next_cursor: null } };
 
 describe("the shell, signed out", () => {
-  it.each(["/tasks", "/tasks/123", "/faq", "/repositories", "/overview"])(
+  it.each(["/tasks", "/tasks/123", "/faq", "/repositories", "/overview", "/chat"])(
     "%s shows the sign-in screen when /api/me answers 401",
     async (path) => {
       const requested = mockApi({ "/api/me": SIGNED_OUT });
@@ -47,7 +47,7 @@ describe("the shell, signed in", () => {
     renderApp("/");
     expect(await screen.findByRole("heading", { name: "Tasks", level: 1 })).toBeInTheDocument();
     const nav = screen.getByRole("navigation", { name: "Main" });
-    for (const name of ["Tasks", "FAQ", "Repositories", "Overview"]) {
+    for (const name of ["Tasks", "FAQ", "Repositories", "Overview", "Chat"]) {
       expect(within(nav).getByRole("link", { name })).toBeInTheDocument();
     }
     expect(screen.getByText("octocat")).toBeInTheDocument();

@@ -34,7 +34,7 @@ function Issued({ mutation }: { mutation: ReturnType<typeof useLinkCode>["mutati
   return (
     <>
       <div role="status" aria-live="polite" className="sr-only">
-        {issued ? `${PLATFORM_NAMES[issued.platform] ?? issued.platform} code ready: ${issued.instructions}` : ""}
+        {issued ? `${PLATFORM_NAMES[issued.platform] ?? issued.platform} code ready: ${issued.instructions.replaceAll("`", "")}` : ""}
       </div>
       {issued && <LinkCodeBox issued={issued} onDone={() => mutation.reset()} />}
       {mutation.isError && (
