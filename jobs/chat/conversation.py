@@ -55,7 +55,6 @@ def earlier_exchanges(
         chosen.append(asked.exchange)
         if asked.thread:
             keys.add(asked.thread)
-        keys.update(asked.message_ids)
         if len(chosen) == MAX_EXCHANGES:
             break
     return chosen[::-1]

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from chat.errors import ChatApiError
 from chat.message import ChatMessage, LinkField
@@ -172,12 +173,13 @@ class ChatSink:
         if not heard_by or not self._first(event.task.id, f"notified:{name}"):
             return
         message = self._notice(name, event, task)
-        for listener in heard_by:
-            clients = self._clients_for(event.task.tenant_id, listener.workspace_id)
-            try:
-                clients.out().send(Conversation(listener.channel_id), message)
-            except ChatApiError as exc:  # one channel down: the others still hear
-                log.warning("chat notice %s of task %s missed: %s", name, event.task.id, exc)
+        for listener in heard_by:  # one channel down (or its workspace gone): the others hear
+            send = partial(self._send_notice, listener, message)
+            self._quietly(f"notice {name} to {listener.platform}", event, send)
+
+    def _send_notice(self, to: chat.Listener, message: ChatMessage, event: TaskEvent) -> None:
+        clients = self._clients_for(event.task.tenant_id, to.workspace_id)
+        clients.out().send(Conversation(to.channel_id), message)
 
     def _notice(self, name: str, event: TaskEvent, task: Task) -> ChatMessage:
         ref, where = event.task, _where(event.task.subject)

@@ -480,3 +480,32 @@ def test_a_pull_request_opened_is_heard_once_by_its_subscribers(
     text = json.dumps(notice.body, ensure_ascii=False)
     assert "Pull request opened: Greet people politely" in text
     assert pr_url in text
+
+
+def test_an_ask_that_cannot_be_answered_says_so_in_its_thread(
+    chat: Settings,
+    fakes: Fakes,
+    model: ScriptedModelServer,
+    tenant: tuple[int, int],
+    app_db: Database,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    token = fakes.slack.add_team("T1")
+    workspace = link_workspace(app_db, chat, tenant[0], "slack", "T1", token)
+    thread = ChatThread("slack", workspace, "C1", "1700000000.000300")
+    # nothing left of the question once its whitespace is gone: nothing to ask the model
+    task_id = chat_task(
+        app_db, redis, *tenant, kind="chat_ask", repository=FULL, thread=thread,
+        instructions=" \n\t ",
+    )  # fmt: skip
+    drain(redis)
+    assert model.requests == []
+    [(status, error)] = owner_conn.execute(
+        "SELECT status, error FROM tasks WHERE id = %s", (task_id,)
+    )
+    assert status == "failed"
+    [said] = fakes.slack.messages_in("C1", "1700000000.000300")
+    assert "I could not answer" in slack_text(said)
+    assert "The question is empty." in slack_text(said)
+    assert error == "the question is empty"
