@@ -124,6 +124,8 @@ def test_a_mention_queues_one_ask_whatever_slack_retries(
     assert install(rig, sim, TEAM_A).status_code == 200
     event = mention("ask acme/widgets how are widgets made?")
     first = rig.slack_event(TEAM_A, event, event_id="Ev0001")
+    # finished: only the de-duplication (not the one-live-task index) keeps a retry out
+    rig.owner.execute("UPDATE tasks SET status = 'succeeded'")
     again = rig.slack_event(TEAM_A, event, event_id="Ev0001", retry_num=1)
     assert (first.status_code, again.status_code) == (200, 200)
     found = rig.tasks()
@@ -276,3 +278,14 @@ def test_a_button_click_is_a_200(rig: ChatRig) -> None:
     assert [d[1:4] for d in rig.deliveries("slack")] == [
         (rig.world["tenant_a"], "ignored", "button clicked")
     ]
+
+
+def test_help_in_a_mention_is_answered_in_the_thread_by_the_workspace_bot(
+    rig: ChatRig, sim: GitHubSimulator
+) -> None:
+    assert install(rig, sim, TEAM_A).status_code == 200
+    rig.slack_event(TEAM_A, mention("help", ts="5.000001", thread_ts="4.000001"))
+    (said,) = rig.slack.messages
+    assert (said.team_id, said.channel, said.thread_ts) == (TEAM_A, "C1", "4.000001")
+    assert "/morningai ask [owner/repo] <question>" in said.text
+    assert rig.count("tasks") == 0

@@ -51,7 +51,9 @@ def test_an_ask_in_a_linked_chat_queues_one_task_whatever_is_redelivered(rig: Ch
     update = rig.telegram.message_update(
         "/ask@MorningAIBot acme/widgets how do widgets spin?", chat_id=GROUP, chat_type="group"
     )
-    first, again = rig.telegram_send(update), rig.telegram_send(update)
+    first = rig.telegram_send(update)
+    rig.owner.execute("UPDATE tasks SET status = 'succeeded'")  # only de-duplication remains
+    again = rig.telegram_send(update)
     assert (first.status_code, first.json(), again.status_code) == (200, {}, 200)
     (task,) = rig.tasks()
     asked = TaskSubject.decode(task[4])

@@ -205,7 +205,13 @@ def assert_no_secrets(rig: ChatRig, caplog: pytest.LogCaptureFixture) -> None:
     """No bot token, signing secret or webhook secret in any answer the app gave or any log
     line it wrote."""
     texts = [a.text + " " + " ".join(a.headers.values()) for a in rig.answers]
-    texts += [r.getMessage() + " " + str(r.args) for r in caplog.records]
+    # and what the platforms received from the app
+    texts += [repr(m) for m in rig.slack.messages] + [repr(r) for r in rig.slack.responses]
+    texts += [repr(c) for c in rig.discord.calls] + [repr(m) for m in rig.telegram.messages]
+    # called at teardown: caplog.records would be the teardown's alone
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    assert records, "no log line was captured"
+    texts += [r.getMessage() + " " + str(r.args) for r in records + caplog.records]
     assert texts, "nothing was scanned"
     for name, value in rig.secrets().items():
         if value:
