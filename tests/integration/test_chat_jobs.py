@@ -21,9 +21,11 @@ from chatfakes.discord import DiscordFake
 from chatfakes.slack import SlackFake, SlackMessage
 from chatfakes.telegram import TelegramFake
 from core.settings import Settings
-from core.subject import ChatThread
+from core.subject import ChatThread, TaskSubject
 from db.pool import Database
+from jobs.chat.sink import ChatSink
 from jobs.runtime import context
+from jobs.runtime.sinks import TaskEvent, TaskRef
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.support.chat_jobs import (
@@ -509,3 +511,75 @@ def test_an_ask_that_cannot_be_answered_says_so_in_its_thread(
     assert "I could not answer" in slack_text(said)
     assert "The question is empty." in slack_text(said)
     assert error == "the question is empty"
+
+
+def test_progress_edits_the_status_message_at_most_every_five_seconds(
+    chat: Settings,
+    fakes: Fakes,
+    repo: dict[str, Any],
+    tenant: tuple[int, int],
+    app_db: Database,
+    redis: Redis,
+) -> None:
+    workspace = link_workspace(app_db, chat, tenant[0], "telegram", "-1001")
+    thread = ChatThread("telegram", workspace, "-1001", "7")
+    task_id = chat_task(
+        app_db, redis, *tenant, kind="code", repository=FULL, thread=thread,
+        number=repo["number"],
+    )  # fmt: skip
+    subject = TaskSubject(FULL, repo["number"], "alice", "chat:telegram:1", "", thread)
+    ref = TaskRef(task_id, tenant[0], "trace", "code", subject)
+    now = [100.0]
+    sink = ChatSink(context.current(), clock=lambda: now[0])
+    sink.emit(TaskEvent(ref, "started", "attempt 1 started"))
+    for at, stage in ((101.0, "reading"), (103.0, "locating"), (106.0, "planning")):
+        now[0] = at
+        sink.emit(TaskEvent(ref, "progress", f"{stage} now", stage=stage))
+    sink.emit(TaskEvent(ref, "progress", "quiet", quiet=True))
+    now[0] = 107.0
+    sink.emit(TaskEvent(ref, "failed", "the model server answered 500"))
+    sink.close()
+    sent = fakes.telegram.sent_to(-1001)
+    assert [m.method for m in sent] == [
+        "sendMessage",  # started
+        "editMessageText",  # 6 s after the start: planning (reading, locating skipped)
+        "editMessageText",  # the end, whatever the time
+        "sendMessage",  # the end, as a new message
+    ]
+    assert "Planning" in sent[1].plain
+    assert "reading now" not in " ".join(m.plain for m in sent)
+    assert {m.message_id for m in sent[1:3]} == {sent[0].message_id}
+    assert "I could not finish" in sent[3].plain
+    assert "The model server answered 500." in sent[3].plain
+
+
+def test_an_expired_discord_interaction_is_answered_in_the_channel_by_the_bot(
+    chat: Settings,
+    fakes: Fakes,
+    model: ScriptedModelServer,
+    tenant: tuple[int, int],
+    app_db: Database,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    workspace = link_workspace(app_db, chat, tenant[0], "discord", "G1")
+    interaction = fakes.discord.command_payload("ask", {"question": QUESTION}, channel_id="C9")
+    bot = DiscordClient(
+        fakes.discord.application_id, fakes.discord.bot_token, base_url=fakes.discord.api_url
+    )
+    bot.defer(interaction["id"], interaction["token"])
+    bot.close()
+    fakes.discord.age_interactions(16 * 60)  # the task waited past the token's 15 minutes
+    thread = ChatThread("discord", workspace, "C9", "", reply_token=interaction["token"])
+    model.expect_chat(ask_reply("app.py"), match=QUESTION)
+    task_id = chat_task(
+        app_db, redis, *tenant, kind="chat_ask", repository=FULL, thread=thread,
+        instructions=QUESTION,
+    )  # fmt: skip
+    drain(redis)
+    [(status,)] = owner_conn.execute("SELECT status FROM tasks WHERE id = %s", (task_id,))
+    assert status == "succeeded"
+    assert [operation for operation, _, _ in fakes.discord.refused] == ["follow-up"]
+    [answer] = fakes.discord.of_kind("channel message")
+    assert answer.target == "C9"
+    assert "How greeting works" in json.dumps(answer.body, ensure_ascii=False)
