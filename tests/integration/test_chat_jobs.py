@@ -583,3 +583,55 @@ def test_an_expired_discord_interaction_is_answered_in_the_channel_by_the_bot(
     [answer] = fakes.discord.of_kind("channel message")
     assert answer.target == "C9"
     assert "How greeting works" in json.dumps(answer.body, ensure_ascii=False)
+
+
+def test_work_from_discord_edits_the_interactions_reply_and_a_retry_keeps_it(
+    chat: Settings,
+    fakes: Fakes,
+    repo: dict[str, Any],
+    tenant: tuple[int, int],
+    app_db: Database,
+    redis: Redis,
+) -> None:
+    workspace = link_workspace(app_db, chat, tenant[0], "discord", "G1")
+    interaction = fakes.discord.command_payload("code", {"issue": f"{FULL}#1"}, channel_id="C9")
+    bot = DiscordClient(
+        fakes.discord.application_id, fakes.discord.bot_token, base_url=fakes.discord.api_url
+    )
+    bot.defer(interaction["id"], interaction["token"])
+    bot.close()
+    thread = ChatThread("discord", workspace, "C9", "", reply_token=interaction["token"])
+    task_id = chat_task(
+        app_db, redis, *tenant, kind="code", repository=FULL, thread=thread,
+        number=repo["number"],
+    )  # fmt: skip
+    subject = TaskSubject(FULL, repo["number"], "alice", "chat:discord:1", "", thread)
+    ref = TaskRef(task_id, tenant[0], "trace", "code", subject)
+    now = [0.0]
+    first = ChatSink(context.current(), clock=lambda: now[0])
+    first.emit(TaskEvent(ref, "started", "attempt 1 started"))
+    first.emit(TaskEvent(ref, "retrying", "GitHub answered 502; trying again in 5 s"))
+    first.close()
+    # the next attempt runs in another work-horse: a new sink, the same message
+    second = ChatSink(context.current(), clock=lambda: now[0])
+    second.emit(TaskEvent(ref, "started", "attempt 2 started"))
+    now[0] = 10.0
+    second.emit(TaskEvent(ref, "progress", "", stage="editing"))
+    second.emit(TaskEvent(ref, "succeeded", "nothing to change"))
+    second.close()
+    kinds = [c.kind for c in fakes.discord.calls if c.kind != "callback"]
+    assert kinds == [
+        "follow-up",  # started: takes the deferred reply's place
+        "edit original",  # paused
+        "edit original",  # working on it again
+        "edit original",  # editing
+        "edit original",  # done
+        "follow-up",  # the end, as a new message
+    ]
+    assert all(c.target == interaction["id"] for c in fakes.discord.calls)
+    bodies = [json.dumps(c.body, ensure_ascii=False) for c in fakes.discord.calls[1:]]
+    assert "Paused: GitHub answered 502" in bodies[1]
+    assert "Working on it again." in bodies[2]
+    assert "Editing" in bodies[3]
+    assert "Nothing to change." in bodies[5]
+    assert fakes.discord.of_kind("channel message") == []
