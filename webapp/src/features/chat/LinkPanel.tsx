@@ -109,7 +109,7 @@ export function UserLinkPanel({
             {platforms.map((platform, index) => (
               <span key={platform}>
                 {index > 0 && (index === platforms.length - 1 ? " or " : ", ")}
-                <code className="font-mono">{LINK_COMMANDS[platform]}</code> in {PLATFORM_NAMES[platform]}
+                <code className="font-mono">{LINK_COMMANDS[platform]}</code> in the linked {WORKSPACE_NOUNS[platform]}
               </span>
             ))}
             .

@@ -14,11 +14,13 @@ export const WORKSPACE_NOUNS: Record<ChatPlatform, string> = {
   telegram: "Telegram chat",
 };
 
-/** How a person pastes a code there (the server's instructions say the same, with the code). */
+/** How a person pastes a code there (the server's instructions say the same, with the code).
+ * Sent where MorningAI already is in a linked workspace: for Telegram that is the linked chat
+ * itself, since a private chat with the bot is not a linked workspace (web/chat/intake.py). */
 export const LINK_COMMANDS: Record<ChatPlatform, string> = {
   slack: "/morningai link CODE",
   discord: "/morningai link code:CODE",
-  telegram: "/link CODE (to the MorningAI bot)",
+  telegram: "/link CODE",
 };
 
 export const EVENT_LABELS: Record<string, string> = {
