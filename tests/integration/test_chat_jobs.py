@@ -635,3 +635,33 @@ def test_work_from_discord_edits_the_interactions_reply_and_a_retry_keeps_it(
     assert "Editing" in bodies[3]
     assert "Nothing to change." in bodies[5]
     assert fakes.discord.of_kind("channel message") == []
+
+
+def test_a_faq_pull_request_is_announced_once_to_its_subscribers(
+    chat: Settings,
+    fakes: Fakes,
+    tenant: tuple[int, int],
+    app_db: Database,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    tenant_id, repository_id = tenant
+    workspace = link_workspace(app_db, chat, tenant_id, "telegram", "-3003")
+    subscribe(app_db, tenant_id, workspace, "-3003", None, ("faq_pr_opened",))
+    subject = TaskSubject(FULL, 0, "alice", "cli")
+    url = f"https://github.example/{FULL}/pull/77"
+    [(task_id,)] = owner_conn.execute(
+        "INSERT INTO tasks (tenant_id, repository_id, kind, queue, subject, trace_id, pr_url)"
+        " VALUES (%s, %s, 'faq_history', 'low', %s, 'trace-faq', %s) RETURNING id",
+        (tenant_id, repository_id, json.dumps(subject.encode()), url),
+    )
+    ref = TaskRef(task_id, tenant_id, "trace-faq", "faq_history", subject)
+    for _ in range(2):  # a second run of the sink (a redelivered end) says nothing new
+        sink = ChatSink(context.current())
+        sink.emit(TaskEvent(ref, "started", "attempt 1 started"))  # not subscribed to starts
+        sink.emit(TaskEvent(ref, "succeeded", "opened #77"))
+        sink.close()
+    [notice] = fakes.telegram.sent_to(-3003)
+    assert "FAQ pull request opened" in notice.plain
+    assert url in notice.text
+    assert f"{PUBLIC_URL}/tasks/{task_id}" in notice.text
