@@ -241,6 +241,9 @@ describe("chat page", () => {
     await user.click(unlink);
     await user.click(within(slack).getByRole("button", { name: "Confirm unlink" }));
     await waitFor(() => expect(screen.queryByRole("article", { name: "Acme Slack" })).not.toBeInTheDocument());
+    const acme = screen.getByRole("region", { name: "acme" });
+    expect(within(acme).getByText("Unlinked Acme Slack.")).toBeInTheDocument();
+    expect(within(acme).getByRole("heading", { name: "acme", level: 2 })).toHaveFocus();
     const [deleted, ...others] = writes(requested);
     expect(others).toEqual([]);
     expect(deleted!.method).toBe("DELETE");

@@ -1,7 +1,7 @@
 // `/chat`: MorningAI in Slack, Discord and Telegram. Per reached installation: its linked
 // workspaces (unlink, notifications), codes to link a workspace (admins) and one's own chat
 // account (everyone). docs/api.md, "Chat".
-import { useId } from "react";
+import { useId, useRef, useState } from "react";
 import { CHAT_PLATFORMS, type ChatInstallation, type ChatWorkspace } from "../../api/client";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Empty, Loading } from "../../components/StatusNote";
@@ -18,12 +18,17 @@ function InstallationSection({
   workspaces: ChatWorkspace[];
 }) {
   const id = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [unlinked, setUnlinked] = useState<string | null>(null);
   const platforms = CHAT_PLATFORMS.filter((platform) => workspaces.some((w) => w.platform === platform));
   return (
     <section aria-labelledby={id} className="mt-8">
-      <h2 id={id} className="text-xl font-semibold break-all">
+      <h2 id={id} ref={heading} tabIndex={-1} className="text-xl font-semibold break-all focus:outline-none">
         {installation.account}
       </h2>
+      <p role="status" className={unlinked ? `mt-2 ${muted}` : "sr-only"}>
+        {unlinked ? `Unlinked ${unlinked}.` : ""}
+      </p>
       {!installation.tenant ? (
         <p className={`mt-2 ${muted}`}>
           MorningAI has not received this installation from GitHub yet; chat links are possible once it has.
@@ -35,7 +40,14 @@ function InstallationSection({
           ) : (
             <div className="mt-4 space-y-4">
               {workspaces.map((workspace) => (
-                <WorkspaceCard key={workspace.id} workspace={workspace} />
+                <WorkspaceCard
+                  key={workspace.id}
+                  workspace={workspace}
+                  onUnlinked={(name) => {
+                    setUnlinked(name);
+                    heading.current?.focus(); // the Unlink button is about to go
+                  }}
+                />
               ))}
             </div>
           )}

@@ -12,7 +12,7 @@ import { PlatformLabel, platformName } from "./platforms";
 import { Subscriptions } from "./Subscriptions";
 import { CHAT_KEY } from "./useChat";
 
-function Unlink({ workspace }: { workspace: ChatWorkspace }) {
+function Unlink({ workspace, onUnlinked }: { workspace: ChatWorkspace; onUnlinked: (name: string) => void }) {
   const ids = useId();
   const csrf = useCsrfToken();
   const client = useQueryClient();
@@ -21,7 +21,10 @@ function Unlink({ workspace }: { workspace: ChatWorkspace }) {
   const unlinkRef = useRef<HTMLButtonElement>(null);
   const unlink = useMutation({
     mutationFn: () => api.unlinkChatWorkspace(workspace.id, csrf ?? ""),
-    onSuccess: () => client.invalidateQueries({ queryKey: CHAT_KEY }),
+    onSuccess: () => {
+      onUnlinked(workspace.name || workspace.external_id);
+      return client.invalidateQueries({ queryKey: CHAT_KEY });
+    },
     onSettled: () => setConfirming(false),
   });
   useEffect(() => {
@@ -79,7 +82,14 @@ function Unlink({ workspace }: { workspace: ChatWorkspace }) {
   );
 }
 
-export function WorkspaceCard({ workspace }: { workspace: ChatWorkspace }) {
+export function WorkspaceCard({
+  workspace,
+  onUnlinked,
+}: {
+  workspace: ChatWorkspace;
+  /** the card goes away: the page says so and keeps the focus */
+  onUnlinked: (name: string) => void;
+}) {
   const id = useId();
   return (
     <article aria-labelledby={id} className={card}>
@@ -98,7 +108,7 @@ export function WorkspaceCard({ workspace }: { workspace: ChatWorkspace }) {
         {platformName(workspace.platform)} id <span className="font-mono">{workspace.external_id}</span> · linked
         by {workspace.linked_by} <Time at={workspace.linked_at} />
       </p>
-      {workspace.can_manage && <Unlink workspace={workspace} />}
+      {workspace.can_manage && <Unlink workspace={workspace} onUnlinked={onUnlinked} />}
       <Subscriptions workspace={workspace} />
     </article>
   );
