@@ -111,3 +111,11 @@ def test_a_malformed_interaction_after_a_valid_signature_is_a_400(rig: ChatRig) 
         headers = {"Content-Type": "application/json", **rig.discord.sign(body)}
         assert rig.keep(httpx.post(url, content=body, headers=headers)).status_code == 400
     assert [d[2] for d in rig.deliveries("discord")] == ["rejected", "rejected"]
+
+
+def test_a_linked_user_asks_as_their_github_login(rig: ChatRig) -> None:
+    rig.link("a", "discord", GUILD_A)
+    rig.link_user("a", "discord", GUILD_A, "80351110224678912", "dora")
+    rig.discord_command("ask", {"question": "why?", "repo": "acme/widgets"}, guild_id=GUILD_A)
+    (task,) = rig.tasks()
+    assert TaskSubject.decode(task[4]).requested_by == "dora"

@@ -72,6 +72,7 @@ def test_start_with_a_code_links_the_chat_once(rig: ChatRig) -> None:
     code = rig.code("a", "workspace", "telegram")
     start = rig.telegram.message_update(f"/start {code}", chat_id=GROUP, chat_type="group")
     answer = rig.telegram_send(start).json()
+    assert rig.telegram_send(start).json() == {}  # redelivered: recorded once, said once
     assert answer["method"] == "sendMessage"
     assert answer["chat_id"] == GROUP
     assert answer["text"].startswith("This Telegram workspace is now linked")
@@ -80,6 +81,10 @@ def test_start_with_a_code_links_the_chat_once(rig: ChatRig) -> None:
     assert "unknown, used or expired" in rig.telegram_send(reused).json()["text"]
     rows = rig.owner.execute("SELECT external_id, tenant_id FROM chat_workspaces").fetchall()
     assert rows == [(str(GROUP), rig.world["tenant_a"])]
+    assert [d[0] for d in rig.deliveries("telegram")] == [
+        str(start["update_id"]),
+        str(reused["update_id"]),
+    ]
 
 
 def test_code_from_an_unlinked_user_starts_nothing_and_says_how_to_link(rig: ChatRig) -> None:
