@@ -40,6 +40,10 @@ keepalive: int = 5
 # Both logs to stdout/stderr, which Render collects; the app's own records carry delivery ids.
 accesslog: str = "-"
 errorlog: str = "-"
+# gunicorn's default line with the path only (%(U)s), never the query string: OAuth returns
+# (/auth/callback, /setup/complete, Slack's) and /api/slack/install carry one-time codes there
+access_log_format: str = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
 loglevel: str = os.environ.get("LOG_LEVEL", "info").lower()
 
 

@@ -230,6 +230,9 @@ def test_gunicorn_workers_share_the_histogram_and_log_json(
                 assert value(samples, count, status="202") == 20
                 pings = [v for (_, labels), v in samples.items() if ("event", "ping") in labels]
                 assert sum(pings) == 20
+            # one-time codes ride in query strings (OAuth returns, Slack's install link)
+            httpx.get(url + "/auth/callback?code=ONE-TIME-CODE-1&state=ONE-TIME-STATE-2")
+            httpx.get(url + "/api/slack/install?code=LINK-CODE-3")
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -239,6 +242,9 @@ def test_gunicorn_workers_share_the_histogram_and_log_json(
     assert any(r["logger"] == "gunicorn.error" for r in records)
     assert TOKEN not in text
     assert SECRET not in text
+    # the access log keeps the path, never the query string
+    assert "/auth/callback" in text
+    assert [c for c in ("ONE-TIME-CODE-1", "ONE-TIME-STATE-2", "LINK-CODE-3") if c in text] == []
 
 
 def free_port() -> int:
