@@ -126,6 +126,8 @@ def long_reply() -> str:
 def test_an_ask_from_slack_is_answered_in_its_thread_in_the_house_format(
     chat: Settings,
     fakes: Fakes,
+    sim: GitHubSimulator,
+    repo: dict[str, Any],
     model: ScriptedModelServer,
     tenant: tuple[int, int],
     app_db: Database,
@@ -159,6 +161,8 @@ def test_an_ask_from_slack_is_answered_in_its_thread_in_the_house_format(
     kinds = [kind for kind, _, _ in events(owner_conn, task_id)]
     assert "answered" in kinds
     assert "chat_posted" in kinds
+    assert sim.comments(OWNER, REPO, repo["number"]) == []  # no thread on GitHub: no comment
+    assert sim.pulls(OWNER, REPO) == []
     assert_no_secrets(fakes, chat, caplog, token)
 
 
