@@ -55,6 +55,11 @@ class Inbound:
     # a plain message in a thread: acted on only where an earlier chat task was asked
     follow_up_only: bool = False
 
+    def __post_init__(self) -> None:
+        # ids come from a signed body, but PostgreSQL takes no NUL and columns are bounded
+        for name, size in _BOUNDS.items():
+            object.__setattr__(self, name, printable(getattr(self, name), size))
+
 
 @dataclass(frozen=True)
 class Handled:
@@ -67,6 +72,17 @@ class Handled:
     task: QueuedTask | None = None
     tenant_id: int | None = None
     workspace_id: int | None = None
+
+
+_BOUNDS = {
+    "delivery_key": 200, "workspace": 100, "user": 100, "channel": 100, "thread": 100,
+    "workspace_name": 200,
+}  # fmt: skip
+
+
+def printable(value: str, size: int) -> str:
+    """What of a platform's string can be stored (no NUL, no control) and shown in a log."""
+    return "".join(c if c.isprintable() else "?" for c in value[:size])
 
 
 class _Duplicate(Exception):
@@ -88,9 +104,12 @@ def record(
 ) -> bool:
     """Record a request that asks for nothing (ignored, or rejected as malformed): attributed
     when its workspace is linked. False when it was recorded before."""
-    delivery = chat.ChatDelivery(platform, key[:200], outcome, detail[:MAX_DETAIL])
+    delivery = chat.ChatDelivery(
+        platform, printable(key, 200), outcome, printable(detail, MAX_DETAIL)
+    )
+    workspace = printable(workspace, 100)
     with unscoped_transaction(services.db) as conn:
-        where = chat.find_workspace(conn, platform, workspace[:100]) if workspace else None
+        where = chat.find_workspace(conn, platform, workspace) if workspace else None
         if where is None:
             return chat.record_unattributed_delivery(conn, delivery)
         return chat.record_delivery(enter_tenant(conn, where.tenant_id), delivery)
@@ -121,7 +140,7 @@ def _verb(command: Command) -> str:
 
 def _delivery(inbound: Inbound, outcome: str, detail: str) -> chat.ChatDelivery:
     return chat.ChatDelivery(
-        inbound.platform, inbound.delivery_key[:200], outcome, detail[:MAX_DETAIL]
+        inbound.platform, inbound.delivery_key, outcome, printable(detail, MAX_DETAIL)
     )
 
 
