@@ -19,7 +19,8 @@ from chat.telegram.client import TelegramClient
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """Where to post: a Slack channel (and thread_ts), a Discord channel or thread (Discord's
-    threads are channels), a Telegram chat (and forum topic: message_thread_id)."""
+    threads are channels), a Telegram chat (and the message replied to: Telegram has no threads
+    outside forums, so a conversation there is a chain of replies — as `ChatThread.thread`)."""
 
     channel: str
     thread: str | None = None
@@ -62,8 +63,8 @@ class TelegramOut:
         self.client = client
 
     def send(self, where: Conversation, message: ChatMessage) -> list[str]:
-        thread = int(where.thread) if where.thread else None
+        reply_to = int(where.thread) if where.thread else None
         sent = self.client.send_messages(
-            int(where.channel), html.render(message), message_thread_id=thread
+            int(where.channel), html.render(message), reply_to_message_id=reply_to
         )
         return [str(message_id) for message_id in sent]

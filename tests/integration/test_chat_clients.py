@@ -105,6 +105,17 @@ def test_slack_post_and_update_in_a_thread(slack: SlackFake) -> None:
     )
 
 
+def test_slack_base_url_without_its_trailing_slash_still_reaches_the_api(
+    slack: SlackFake,
+) -> None:
+    """SLACK_API_URL as people write it (`https://slack.com/api`, no slash): slack_sdk's client
+    adds the slash its URL joining needs (a guard for its upgrades)."""
+    token = slack.add_team("T-NO-SLASH")
+    client = SlackClient(token, base_url=slack.api_url.rstrip("/"))
+    ts = client.post_message("C-NO-SLASH", blocks.render(ANSWER))
+    assert [m.ts for m in slack.messages_in("C-NO-SLASH")] == [ts]
+
+
 def test_slack_unknown_token_is_refused_without_showing_it(slack: SlackFake) -> None:
     client = SlackClient("xoxb-0-notatoken", base_url=slack.api_url)
     with pytest.raises(ChatApiError) as raised:
@@ -496,7 +507,8 @@ def test_one_message_through_each_platform(
     assert discord.of_kind("channel message")[-1].target == "4242"
     sent = telegram.sent_to(-4242)
     assert len(ids["telegram"]) == len(sent) > 1
-    assert {m.message_thread_id for m in sent} == {17}
+    # a reply chain (ChatThread.thread is the message replied to), not a forum topic
+    assert {(m.reply_to_message_id, m.message_thread_id) for m in sent} == {(17, None)}
 
 
 # inbound: the fakes' signed requests, checked by the product's verifiers ----------------------
