@@ -24,17 +24,11 @@ from db.tenancy import TenantScope, enter_tenant, unscoped_transaction
 from github_app import chat_links
 from github_app.intake import QueuedTask
 from jobs.runtime.queues import enqueue_task
+from web.chat.words import NAMES, link_first, not_linked, usage
 from web.services import Services
 
 log = logging.getLogger(__name__)
 
-NAMES = {"slack": "Slack", "discord": "Discord", "telegram": "Telegram"}
-# how a person writes each command on each platform
-SAY = {
-    "slack": {"ask": "/morningai ask", "code": "/morningai code", "link": "/morningai link"},
-    "discord": {"ask": "/morningai ask", "code": "/morningai code", "link": "/morningai link"},
-    "telegram": {"ask": "/ask", "code": "/code", "link": "/link"},
-}
 SHOWN_REPOSITORIES = 5
 MAX_DETAIL = 300
 
@@ -270,7 +264,9 @@ def _code(
     user: chat.ChatUser | None,
 ) -> Handled:
     if user is None:
-        return Handled("ignored", "work asked by an unlinked user", reply=link_first(inbound))
+        return Handled(
+            "ignored", "work asked by an unlinked user", reply=link_first(inbound.platform)
+        )
     repo = _repository(scope, command.repo.full_name)
     if isinstance(repo, Handled):
         return repo
@@ -345,31 +341,6 @@ def _link(services: Services, inbound: Inbound, command: Link) -> Handled:
         reply=f"You are linked to @{linked.github_login} on GitHub.",
         tenant_id=linked.tenant_id, workspace_id=linked.workspace_id,
     )  # fmt: skip
-
-
-def usage(platform: str, problem: str = "") -> str:
-    say = SAY[platform]
-    words = (
-        f"`{say['ask']} [owner/repo] <question>` asks about a repository; "
-        f"`{say['code']} owner/repo#123` hands MorningAI an issue; "
-        f"`{say['link']} <code>` links you with a code from the dashboard's Chat page."
-    )
-    return f"{problem[:200].rstrip('.')}. {words}" if problem else words
-
-
-def not_linked(platform: str) -> str:
-    return (
-        f"This {NAMES[platform]} workspace is not linked to MorningAI yet: an admin of the "
-        f"installation takes a workspace code on the dashboard's Chat page and sends "
-        f"`{SAY[platform]['link']} <code>` here."
-    )
-
-
-def link_first(inbound: Inbound) -> str:
-    return (
-        "Starting work needs your GitHub account linked: take a code on the dashboard's Chat "
-        f"page and send `{SAY[inbound.platform]['link']} <code>` here. Questions need no link."
-    )
 
 
 def enqueue(services: Services, task: QueuedTask) -> None:
