@@ -289,3 +289,23 @@ def test_help_in_a_mention_is_answered_in_the_thread_by_the_workspace_bot(
     assert (said.team_id, said.channel, said.thread_ts) == (TEAM_A, "C1", "4.000001")
     assert "/morningai ask [owner/repo] <question>" in said.text
     assert rig.count("tasks") == 0
+
+
+def test_an_install_slack_refuses_or_the_admin_cancels_links_nothing(rig: ChatRig) -> None:
+    code = rig.code("a", "workspace", "slack")
+    state = code.replace("-", "")
+    callback = "/api/slack/oauth/callback"
+    cancelled = rig.keep(rig.web.http.get(callback, params={"error": "access_denied",
+                                                             "state": state}))  # fmt: skip
+    assert cancelled.status_code == 400
+    forged = rig.keep(rig.web.http.get(callback, params={"code": "nope", "state": state}))
+    assert forged.status_code == 502  # oauth.v2.access said invalid_code
+    assert "Slack did not accept the install" in forged.text
+    no_state = rig.keep(rig.web.http.get(callback, params={"code": "x", "state": "../etc"}))
+    assert no_state.status_code == 400
+    assert rig.count("chat_workspaces") == 0
+    assert rig.web.http.get("/api/slack/install", params={"code": "short"}).status_code == 400
+    # the code was never spent: the real return still links
+    back = {"code": rig.slack.authorize(TEAM_A, rig.url + callback), "state": state}
+    assert rig.keep(rig.web.http.get(callback, params=back)).status_code == 200
+    assert rig.count("chat_workspaces") == 1
