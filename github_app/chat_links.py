@@ -114,6 +114,13 @@ def take(redis: Redis, presented: str) -> LinkGrant | None:
 def instructions(purpose: str, platform: str, code: str) -> str:
     """What the dashboard tells the person to do with the code."""
     name = _NAMES[platform]
+    if purpose == "workspace" and platform == "slack":
+        # the bot token comes with Slack's OAuth install; a workspace linked by a command
+        # alone would have no token to answer with
+        return (
+            f"Open Add to Slack (/api/slack/install?code={code}) and install MorningAI in the "
+            "workspace within 10 minutes; installing links it. The code works once."
+        )
     command = {
         "slack": f"/morningai link {code}",
         "discord": f"/morningai link code:{code}",

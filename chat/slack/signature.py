@@ -48,7 +48,11 @@ def verify(
     if age < -TOLERANCE:
         return refused("timestamp in the future")
     verifier = SignatureVerifier(signing_secret, clock=_FixedClock(at))
-    if not verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
+    try:
+        valid = verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except UnicodeDecodeError:  # slack_sdk decodes the body as UTF-8 first; Slack's always is
+        return refused("body is not UTF-8")
+    if not valid:
         return refused("bad signature")
     return ACCEPTED
 

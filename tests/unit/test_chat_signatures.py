@@ -59,6 +59,15 @@ def test_slack_signer_matches_the_documented_signature_and_plain_hmac() -> None:
     assert by_hand == SLACK_SIGNATURE
 
 
+def test_slack_a_correctly_signed_body_that_is_not_utf8_is_refused_not_raised() -> None:
+    body = b"text=\xff\xfe"
+    basestring = b"v0:" + SLACK_TS.encode() + b":" + body
+    signed = "v0=" + hmac.new(SLACK_SECRET.encode(), basestring, hashlib.sha256).hexdigest()
+    headers = {"X-Slack-Request-Timestamp": SLACK_TS, "X-Slack-Signature": signed}
+    verdict = slack.verify(SLACK_SECRET, body, headers, now=AT)
+    assert (verdict.ok, verdict.reason) == (False, "body is not UTF-8")
+
+
 def test_slack_headers_are_case_insensitive() -> None:
     lowered = {k.lower(): v for k, v in SLACK_HEADERS.items()}
     assert slack.verify(SLACK_SECRET, SLACK_BODY, lowered, now=AT).ok

@@ -295,10 +295,8 @@ def _task(scope: TenantScope, kind: str, subject: TaskSubject) -> Handled:
         with scope.conn.transaction():  # a savepoint: the delivery stays recorded
             task = tasks.create(scope, new)
     except psycopg.errors.UniqueViolation:
-        if kind == "code":
-            busy = f"A code task for {subject.repository}#{subject.number} is already running."
-        else:  # tasks_one_live_per_subject: one live chat_ask per repository (number 0)
-            busy = f"MorningAI is answering another question about {subject.repository}; ask again in a minute."  # noqa: E501
+        # tasks_one_live_per_subject: one live code task per issue (questions run side by side)
+        busy = f"A code task for {subject.repository}#{subject.number} is already running."
         return Handled("ignored", f"a {kind} task is already queued or running", reply=busy)
     detail = f"{kind} task on {subject.repository}" + (
         f"#{subject.number}" if subject.number != NO_THREAD else ""

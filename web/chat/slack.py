@@ -33,7 +33,11 @@ blueprint = Blueprint("slack_inbound", __name__)
 only_when_configured(blueprint, "slack")
 
 PLATFORM = "slack"
-SCOPES = "commands,chat:write,app_mentions:read,channels:history,groups:history,im:history"
+# chat:write.public: answer a slash command in a public channel the bot was not invited to
+SCOPES = (
+    "commands,chat:write,chat:write.public,app_mentions:read,channels:history,groups:history,"
+    "im:history"
+)
 # parse_event_body's reasons for a body that is not an Events API request at all
 _MALFORMED = ("not JSON", "not an object", "no challenge", "no event")
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
