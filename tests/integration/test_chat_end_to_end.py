@@ -1,0 +1,160 @@
+"""Each chat platform's whole flow, end to end against its fake, with nothing made by hand: an
+org admin signed in through GitHub links the workspace from the dashboard (Slack's OAuth
+install; Discord's and Telegram's `link` command) and a person links their account; the admin
+subscribes a channel; a signed question is answered at once and then, by the `chat_ask` job
+run here, with the cited answer in the asker's thread; the linked person starts work on an
+issue, which reports in the thread, in the subscribed channel and on GitHub. A second
+installation's workspace on the same platform hears none of it, and no secret shows up in
+anything the platforms were sent, anything the app answered them, anything written on GitHub
+or any log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from chatfakes.slack import SlackMessage
+from db.chat import EVENTS
+from morningai.embedded import DatabaseUrls
+from simulator import GitHubSimulator
+from simulator.openai_server import ScriptedModelServer
+from tests.support.chat_e2e import E2E, FULL, NAME, ORG, PUBLIC_URL, QUESTION, Conn, e2e_world
+from tests.support.faq import ask_reply
+from tests.support.model import EDIT, PLAN
+from tests.support.simulated import APP
+from tests.support.tasks import drain
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
+NOTIFY = ["task_started", "pr_opened"]
+
+
+@pytest.fixture
+def e2e(
+    database: DatabaseUrls,
+    redis_url: str,
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    redis: Redis,
+    owner_conn: Conn,
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[E2E]:
+    caplog.set_level(logging.DEBUG)
+    with e2e_world(database, redis_url, sim, model, redis, owner_conn) as world:
+        yield world
+        world.assert_no_secrets(caplog)
+
+
+def tasks_of(e2e: E2E, kind: str) -> list[tuple[Any, ...]]:
+    """(id, status, pr_url) of the tasks of `kind`, oldest first."""
+    return e2e.owner.execute(
+        "SELECT id, status, pr_url FROM tasks WHERE kind = %s ORDER BY id", (kind,)
+    ).fetchall()
+
+
+def ask_and_answer(e2e: E2E) -> int:
+    """The scripted model answers the question: the `chat_ask` task's id, succeeded."""
+    e2e.model.expect_chat(ask_reply("app.py"), match=QUESTION)
+    drain(e2e.redis)
+    e2e.model.assert_done()
+    [(task_id, status, _)] = tasks_of(e2e, "chat_ask")
+    assert status == "succeeded"
+    return int(task_id)
+
+
+def work_done(e2e: E2E) -> tuple[int, str]:
+    """The code task's plan and edit from the scripted model: its id and pull request URL."""
+    e2e.model.expect_chat(PLAN)
+    e2e.model.expect_chat(EDIT)
+    drain(e2e.redis)
+    e2e.model.assert_done()
+    [(task_id, status, pr_url)] = tasks_of(e2e, "code")
+    assert (status, bool(pr_url)) == ("succeeded", True)
+    return int(task_id), str(pr_url)
+
+
+def assert_cited(text: str, task_id: int) -> None:
+    """The house-format answer: its title, the cited file and its real lines, the dashboard."""
+    assert "How greeting works" in text
+    assert "app.py" in text
+    assert APP.splitlines()[0] in text
+    assert "A greeting string." in text
+    assert f"{PUBLIC_URL}/tasks/{task_id}" in text
+
+
+def assert_on_github(e2e: E2E, pr_url: str) -> None:
+    """The pull request, and the status comment kept from the same events as the chat."""
+    [pull] = e2e.sim.pulls(ORG, NAME)
+    assert pull["html_url"] == pr_url
+    status = [
+        c
+        for c in e2e.sim.comments(ORG, NAME, e2e.world.number)
+        if str(c["body"]).startswith("<!-- morningai:status")
+    ]
+    assert len(status) == 1
+    assert "✅ Done" in status[0]["body"]
+
+
+# -- Slack ------------------------------------------------------------------------------------
+
+TEAM, OTHER_TEAM = "TACME", "TOTHER"
+
+
+def slack_text(message: SlackMessage) -> str:
+    return message.text + json.dumps(message.blocks, ensure_ascii=False)
+
+
+def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
+    w, slack = e2e.world, e2e.fakes.slack
+    # link: Add to Slack with alice's workspace code; then alice links herself by command
+    installed = e2e.slack_install("alice", w.acme, TEAM)
+    assert installed.status_code == 302, installed.text
+    assert installed.headers["location"] == f"{PUBLIC_URL}/chat"
+    code = e2e.link_code("alice", w.acme, "user", "slack")
+    linked = e2e.slack_command(f"link {code}", TEAM, "U-ALICE", "C-ASK")
+    assert linked.json()["text"] == "You are linked to @alice on GitHub."
+    # bob's installation has its own Slack workspace, listening to everything
+    assert e2e.slack_install("bob", w.other, OTHER_TEAM).status_code == 302
+    e2e.subscribe("bob", "slack", OTHER_TEAM, "C-OTHER", None, list(EVENTS))
+
+    # notify: alice subscribes #news to acme/widgets
+    saved = e2e.subscribe("alice", "slack", TEAM, "C-NEWS", FULL, NOTIFY)
+    assert (saved["repository"], saved["events"]) == (FULL, NOTIFY)
+
+    # ask: answered at once, ephemerally; the job answers in the channel
+    asked = e2e.slack_command(f"ask {FULL} {QUESTION}", TEAM, "U-ALICE", "C-ASK")
+    assert asked.json() == {
+        "response_type": "ephemeral", "text": "On it: the answer comes in this channel."
+    }  # fmt: skip
+    assert slack.messages == []
+    ask_id = ask_and_answer(e2e)
+    [answer] = slack.messages
+    assert (answer.team_id, answer.channel, answer.thread_ts) == (TEAM, "C-ASK", None)
+    assert_cited(slack_text(answer), ask_id)
+
+    # start work: alice mentions the bot in a thread
+    mention = {"type": "app_mention", "user": "U-ALICE", "channel": "C-WORK",
+               "text": f"<@UBOT> code {FULL}#{w.number}", "ts": "1700000000.000500",
+               "event_ts": "1700000000.000500"}  # fmt: skip
+    assert e2e.slack_event(TEAM, mention).status_code == 200
+    code_id, pr_url = work_done(e2e)
+    in_thread = slack.messages_in("C-WORK", "1700000000.000500")
+    posted = [m for m in in_thread if m.method == "chat.postMessage"]
+    assert len(posted) == 2  # the status message at the start, the result at the end
+    assert f"Working on {FULL}#{w.number}" in slack_text(posted[0])
+    assert pr_url in slack_text(posted[1])
+    assert f"{PUBLIC_URL}/tasks/{code_id}" in slack_text(posted[1])
+    news = [slack_text(m) for m in slack.messages_in("C-NEWS")]
+    assert len(news) == 2
+    assert f"Started: code on {FULL}#{w.number}" in news[0]
+    assert "Pull request opened: Greet people politely" in news[1]
+    assert pr_url in news[1]
+    assert_on_github(e2e, pr_url)
+
+    # the other installation's workspace heard none of it
+    assert {m.team_id for m in slack.messages} == {TEAM}
+    assert slack.messages_in("C-OTHER") == []
