@@ -55,6 +55,7 @@ class DiscordFake(DiscordSender, FakeServer):
         self._aged = 0.0  # seconds added to the clock by age_interactions()
         self._acknowledged: set[str] = set()
         self._exhaust: float | None = None
+        self.channels: dict[str, dict[str, Any]] = {}  # id -> channel object (add_channel)
         app = Flask("discord-fake")
         app.add_url_rule(
             "/api/v10/interactions/<iid>/<token>/callback",
@@ -71,6 +72,9 @@ class DiscordFake(DiscordSender, FakeServer):
         )
         app.add_url_rule(
             "/api/v10/channels/<channel_id>/messages", view_func=self._channel, methods=["POST"]
+        )
+        app.add_url_rule(
+            "/api/v10/channels/<channel_id>", view_func=self._get_channel, methods=["GET"]
         )
         app.add_url_rule(
             "/api/v10/applications/<app_id>/commands",
@@ -100,6 +104,22 @@ class DiscordFake(DiscordSender, FakeServer):
         """The next answer says X-RateLimit-Remaining: 0, resetting after `reset_after` s."""
         with self.lock:
             self._exhaust = reset_after
+
+    def add_channel(
+        self, guild_id: str, channel_id: str | None = None, *, visible: bool = True
+    ) -> str:
+        """A text channel of server `guild_id` (its id); `visible=False`: the bot may not view
+        it (Discord answers 403 Missing Access)."""
+        channel = channel_id or snowflake()
+        with self.lock:
+            self.channels[channel] = {
+                "id": channel,
+                "type": 0,  # GUILD_TEXT
+                "guild_id": guild_id,
+                "name": f"channel-{channel[-4:]}",
+                "_visible": visible,
+            }
+        return channel
 
     # the API -----------------------------------------------------------------------------
 
@@ -211,6 +231,18 @@ class DiscordFake(DiscordSender, FakeServer):
             "errors": {"_errors": [{"message": problem}]},
         }
         return self._refuse(operation, 400, body)
+
+    def _get_channel(self, channel_id: str) -> Response:
+        refused = self._guard("get channel", bot=True)
+        if refused is not None:
+            return refused
+        found = self.channels.get(channel_id)
+        if found is None:
+            return self._refuse("get channel", 404, {"message": "Unknown Channel", "code": 10003})
+        if not found["_visible"]:
+            return self._refuse("get channel", 403, {"message": "Missing Access", "code": 50001})
+        self.calls.append(DiscordCall("get channel", channel_id, None))
+        return self._ok({k: v for k, v in found.items() if not k.startswith("_")})
 
     def _commands(self, app_id: str) -> Response:
         refused = self._guard("register commands", bot=True)

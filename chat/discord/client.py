@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,6 +20,15 @@ from chat.retry import MAX_WAIT, parse_seconds, with_rate_limit_retry
 
 BASE_URL = "https://discord.com/api/v10"
 PLATFORM = "discord"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordChannel:
+    """What MorningAI reads of a channel: its id, type and server (None outside a server)."""
+
+    id: str
+    type: int
+    guild_id: str | None
 
 
 class DiscordClient:
@@ -142,6 +152,23 @@ class DiscordClient:
             "channel message", "POST", f"/channels/{channel_id}/messages", message, bot=True
         )
         return str(answer.get("id", "")) if isinstance(answer, dict) else ""
+
+    def get_channel(self, channel_id: str) -> DiscordChannel:
+        """The channel as the bot sees it (`GET /channels/{id}`): Discord answers 404 (code
+        10003) for an unknown channel and 403 (50001) for one the bot cannot view.
+        https://discord.com/developers/docs/resources/channel#get-channel"""
+        if not channel_id.isdigit():  # a snowflake; never let input shape the path
+            raise ValueError("a Discord channel id is a snowflake (digits)")
+        answer = self.request("get channel", "GET", f"/channels/{channel_id}", bot=True)
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise ChatApiError(PLATFORM, "get channel", 200, "no channel in the answer")
+        guild = answer.get("guild_id")
+        kind = answer.get("type")
+        return DiscordChannel(
+            id=str(answer["id"]),
+            type=kind if isinstance(kind, int) else -1,
+            guild_id=str(guild) if guild else None,
+        )
 
     def register_commands(self, commands: list[dict[str, Any]] | None = None) -> list[Any]:
         """Bulk-overwrite the global commands (`/morningai` by default); what Discord stored."""
