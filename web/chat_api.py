@@ -7,18 +7,23 @@ viewer reaches (github_app/chat_links.py): a workspace code needs admin on that 
 presents the code and nothing else. Workspaces and subscriptions are read and changed inside
 each reached installation's tenant-scoped transaction (row-level security); one of another
 installation answers 404 like a missing one. Unlinking and installation-wide subscriptions need
-admin; a repository's subscriptions need write on that repository. No answer ever holds a bot
-token, sealed or not.
+admin; a repository's subscriptions need write on that repository. A subscribed channel must
+belong to the workspace (Discord and Telegram share one bot across every server and chat, so
+nothing else stops an admin from sending their notifications to someone else's channel). No
+answer ever holds a bot token, sealed or not.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from chat.discord.client import DiscordClient
+from chat.errors import ChatApiError, RateLimited
 from db import chat, repositories
 from db.tenancy import tenant_transaction
 from github_app import chat_links
@@ -30,6 +35,8 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("chat_api", __name__)
 
 MAX_CHANNEL = 100
+# the seconds of Discord 429s a dashboard request waits out before answering 502
+DISCORD_WAIT = 5.0
 
 
 def _int(value: Any) -> int | None:
@@ -180,13 +187,20 @@ def subscriptions_view(viewer: Viewer) -> Response:
     return jsonify(subscriptions=found, events=list(chat.EVENTS))
 
 
-def _subscription_request(body: dict[str, Any]) -> tuple[int, str, str | None, tuple[str, ...]]:
+_CHANNEL_WORDS = f"channel_id is the platform's channel id (1 to {MAX_CHANNEL} characters)"
+
+
+def _subscription_request(
+    body: dict[str, Any],
+) -> tuple[int, str | None, str | None, tuple[str, ...]]:
     workspace_id = _int(body.get("workspace_id"))
     channel, repository, events = body.get("channel_id"), body.get("repository"), body.get("events")
     if workspace_id is None:
         raise ValueError("workspace_id is a whole number")
-    if not isinstance(channel, str) or not 1 <= len(channel) <= MAX_CHANNEL:
-        raise ValueError(f"channel_id is the platform's channel id (1 to {MAX_CHANNEL} characters)")
+    if channel is not None and (
+        not isinstance(channel, str) or not 1 <= len(channel) <= MAX_CHANNEL
+    ):
+        raise ValueError(_CHANNEL_WORDS)
     if repository is not None and not isinstance(repository, str):
         raise ValueError("repository is owner/name, or null for every repository")
     if not isinstance(events, list) or not all(e in chat.EVENTS for e in events):
@@ -215,6 +229,10 @@ def put_subscription_view(viewer: Viewer) -> Response:
         return json_error(403, f"notifications for all of {inst.account} need admin rights")
     if repo is not None and not repo.can_write:
         return json_error(403, f"notifications for {repo.full_name} need write access to it")
+    try:  # before the transaction: no database connection is held while Discord is asked
+        channel = _workspace_channel(workspace, channel, adding=bool(events))
+    except ChannelRefused as refused:
+        return refused.answer()
     with tenant_transaction(current_services().db, inst.tenant_id or 0) as scope:
         repository_id = repositories.id_for(scope, repo.full_name) if repo is not None else None
         if repo is not None and repository_id is None:
@@ -228,3 +246,97 @@ def put_subscription_view(viewer: Viewer) -> Response:
         )  # fmt: skip
     saved = replace(row, repository=repo.full_name if repo is not None else None)
     return jsonify(subscription=_subscription_json(inst, saved))
+
+
+# -- does the channel belong to the workspace? ------------------------------------------------
+
+
+class ChannelRefused(Exception):
+    """The channel may not be subscribed (400), or it could not be checked (502, 503)."""
+
+    def __init__(self, status: int, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+
+    def answer(self) -> Response:
+        response = json_error(self.status, self.detail)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(max(1, math.ceil(self.retry_after)))
+        return response
+
+
+def _workspace_channel(workspace: chat.Workspace, channel: str | None, *, adding: bool) -> str:
+    """The channel to store for the workspace, once it is known to be the workspace's own.
+    Removing (`adding` False) checks nothing, so a stray row can always be taken out."""
+    if workspace.platform == "telegram":
+        # a linked Telegram workspace IS one chat: its external id. The one bot is in every
+        # chat that added it, so any other chat id would reach strangers.
+        if channel is None:
+            return workspace.external_id
+        if adding and channel != workspace.external_id:
+            raise ChannelRefused(
+                400,
+                f"a Telegram workspace is one chat: channel_id is {workspace.external_id}"
+                " (or leave it out)",
+            )
+        return channel
+    if channel is None:
+        raise ChannelRefused(400, _CHANNEL_WORDS)
+    if workspace.platform == "discord" and adding:
+        _check_discord_channel(workspace, channel)
+    # Slack needs no call: notifications are posted with the workspace's own bot token
+    # (jobs/chat/outbound.py, clients_for), which Slack issued for that team alone, so a
+    # channel of another workspace answers channel_not_found and nothing is shown there.
+    return channel
+
+
+def _check_discord_channel(workspace: chat.Workspace, channel: str) -> None:
+    """Ask Discord whose channel it is (GET /channels/{id} with the shared bot token); its
+    server must be the workspace's. A channel never moves between servers, so one check at
+    subscription time holds for good (the sink relies on it)."""
+    # one answer for unknown, hidden from the bot and another server's: an admin learns
+    # nothing about other servers' channels
+    not_here = ChannelRefused(
+        400,
+        f"channel {channel} is not a channel of the linked Discord server"
+        f" ({workspace.external_id}) that MorningAI's bot can see: copy the id of a channel"
+        " in that server, and let the bot view it",
+    )
+    if not channel.isdigit():
+        raise not_here
+    settings = current_services().settings
+    token = settings.discord_bot_token.get_secret_value() if settings.discord_bot_token else ""
+    if not (settings.discord_application_id and token):
+        raise ChannelRefused(
+            503, "Discord is not set up here (DISCORD_BOT_TOKEN): the channel cannot be checked"
+        )
+    client = DiscordClient(
+        settings.discord_application_id,
+        token,
+        base_url=settings.discord_api_url,
+        max_wait=DISCORD_WAIT,
+    )
+    try:
+        found = client.get_channel(channel)
+    except RateLimited as exc:
+        raise ChannelRefused(
+            502,
+            f"Discord asks MorningAI to wait {exc.retry_after:g} s; nothing was saved, try again",
+            retry_after=exc.retry_after,
+        ) from None
+    except ChatApiError as exc:
+        if exc.status in (403, 404):
+            raise not_here from None
+        log.warning("Discord channel check for workspace %s failed: %s", workspace.id, exc)
+        raise ChannelRefused(
+            502, "Discord could not be asked whose channel it is; nothing was saved, try again"
+        ) from None
+    finally:
+        client.close()
+    if found.guild_id != workspace.external_id:
+        log.info(
+            "Discord channel %s refused for workspace %s: another server's", channel, workspace.id
+        )
+        raise not_here

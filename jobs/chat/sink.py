@@ -174,6 +174,13 @@ class ChatSink:
             return
         message = self._notice(name, event, task)
         for listener in heard_by:  # one channel down (or its workspace gone): the others hear
+            if not _own_channel(listener):
+                log.warning(
+                    "chat notice %s of task %s not sent: channel %s is not telegram chat %s"
+                    " (workspace %s)", name, event.task.id, listener.channel_id,
+                    listener.external_id, listener.workspace_id,
+                )  # fmt: skip
+                continue
             send = partial(self._send_notice, listener, message)
             self._quietly(f"notice {name} to {listener.platform}", event, send)
 
@@ -238,6 +245,17 @@ class ChatSink:
     def _first(self, task_id: int, mark: str) -> bool:
         """True the first time `mark` is set for the task (across retries and workers)."""
         return bool(self.ctx.redis.set(self._key(task_id, mark), "1", nx=True, ex=MARK_TTL))
+
+
+def _own_channel(to: chat.Listener) -> bool:
+    """Whether the channel is the workspace's own, where that is cheap to know. PUT
+    /api/chat/subscriptions checks every platform before storing; this checks again what costs
+    nothing: a Telegram workspace is one chat, so its channel is that chat (a row stored before
+    the check, or written past the API, must not reach strangers through the shared bot).
+    Discord's would take a call per channel: the PUT's check is relied on (a channel never
+    changes server). Slack posts with the workspace's own bot token, which reaches no other
+    workspace's channel."""
+    return to.platform != "telegram" or to.channel_id == to.external_id
 
 
 def _notification(event: TaskEvent) -> str | None:
