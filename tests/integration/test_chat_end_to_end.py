@@ -158,3 +158,124 @@ def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     # the other installation's workspace heard none of it
     assert {m.team_id for m in slack.messages} == {TEAM}
     assert slack.messages_in("C-OTHER") == []
+
+
+# -- Discord ----------------------------------------------------------------------------------
+
+GUILD, OTHER_GUILD = "290926798626357001", "290926798626357002"
+ALICE_ON_DISCORD = "80351110224678001"
+# channels: where alice asks, where acme's news go, where bob's server listens
+ASK, NEWS, OTHER_NEWS = "645027906669510001", "645027906669510002", "645027906669510003"
+
+
+def discord_text(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False)
+
+
+def test_discord_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
+    w, discord = e2e.world, e2e.fakes.discord
+    for guild, channel in ((GUILD, ASK), (GUILD, NEWS), (OTHER_GUILD, OTHER_NEWS)):
+        discord.add_channel(guild, channel)
+    where = {"guild": GUILD, "user": ALICE_ON_DISCORD, "channel": ASK}
+    # link: the server with alice's workspace code, then alice herself with a user code
+    code = e2e.link_code("alice", w.acme, "workspace", "discord")
+    _, linked = e2e.discord("link", {"code": code}, **where)
+    assert linked.json()["type"] == 4  # a message in the response itself, seen by her only
+    assert "now linked to MorningAI by @alice" in linked.json()["data"]["content"]
+    code = e2e.link_code("alice", w.acme, "user", "discord")
+    _, linked = e2e.discord("link", {"code": code}, **where)
+    assert linked.json()["data"]["content"] == "You are linked to @alice on GitHub."
+    code = e2e.link_code("bob", w.other, "workspace", "discord")
+    _, other = e2e.discord("link", {"code": code}, guild=OTHER_GUILD, user="7", channel=OTHER_NEWS)
+    assert "now linked" in other.json()["data"]["content"]
+    e2e.subscribe("bob", "discord", OTHER_GUILD, OTHER_NEWS, None, list(EVENTS))
+
+    # notify
+    e2e.subscribe("alice", "discord", GUILD, NEWS, FULL, NOTIFY)
+
+    # ask: deferred at once; the job's answer is the interaction's follow-up
+    asked, deferred = e2e.discord("ask", {"question": QUESTION, "repo": FULL}, **where)
+    assert deferred.json() == {"type": 5}
+    ask_id = ask_and_answer(e2e)
+    [answer] = discord.of_kind("follow-up")
+    assert answer.target == asked["id"]
+    assert_cited(discord_text(answer.body), ask_id)
+    assert len(answer.body.get("content") or "") <= 2000
+    assert len(answer.body["embeds"]) <= 10
+
+    # start work: the interaction's follow-ups say it started and where the pull request is
+    started, deferred = e2e.discord("code", {"issue": f"{FULL}#{w.number}"}, **where)
+    assert deferred.json() == {"type": 5}
+    code_id, pr_url = work_done(e2e)
+    replies = [c for c in discord.of_kind("follow-up") if c.target == started["id"]]
+    assert len(replies) == 2
+    assert f"Working on {FULL}#{w.number}" in discord_text(replies[0].body)
+    assert pr_url in discord_text(replies[1].body)
+    assert f"{PUBLIC_URL}/tasks/{code_id}" in discord_text(replies[1].body)
+    news = [discord_text(c.body) for c in discord.of_kind("channel message")]
+    assert len(news) == 2
+    assert f"Started: code on {FULL}#{w.number}" in news[0]
+    assert "Pull request opened: Greet people politely" in news[1]
+    assert pr_url in news[1]
+    assert {c.target for c in discord.of_kind("channel message")} == {NEWS}
+    assert_on_github(e2e, pr_url)
+    assert discord.refused == []
+
+
+# -- Telegram ---------------------------------------------------------------------------------
+
+GROUP, OTHER_GROUP = -1001000000001, -1001000000002
+ALICE_ON_TELEGRAM = 4201
+
+
+def test_telegram_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
+    w, telegram = e2e.world, e2e.fakes.telegram
+    # link: `/link <code>` in the group, the workspace's code and then alice's own
+    code = e2e.link_code("alice", w.acme, "workspace", "telegram")
+    message_id, linked = e2e.telegram(f"/link {code}", chat=GROUP, user=ALICE_ON_TELEGRAM)
+    said = linked.json()
+    assert (said["method"], said["chat_id"]) == ("sendMessage", GROUP)
+    assert said["reply_parameters"]["message_id"] == message_id
+    assert "now linked to MorningAI by @alice" in said["text"]
+    code = e2e.link_code("alice", w.acme, "user", "telegram")
+    _, linked = e2e.telegram(f"/link {code}", chat=GROUP, user=ALICE_ON_TELEGRAM)
+    assert linked.json()["text"] == "You are linked to @alice on GitHub."
+    code = e2e.link_code("bob", w.other, "workspace", "telegram")
+    _, other = e2e.telegram(f"/link {code}", chat=OTHER_GROUP, user=77)
+    assert "now linked" in other.json()["text"]
+    e2e.subscribe("bob", "telegram", str(OTHER_GROUP), str(OTHER_GROUP), None, list(EVENTS))
+
+    # notify: the group itself hears acme/widgets' tasks
+    e2e.subscribe("alice", "telegram", str(GROUP), str(GROUP), FULL, NOTIFY)
+
+    # ask: the webhook's answer is an empty 200; the job replies to the question
+    question_id, answer = e2e.telegram(
+        f"/ask {FULL} {QUESTION}", chat=GROUP, user=ALICE_ON_TELEGRAM
+    )
+    assert (answer.status_code, answer.json()) == (200, {})
+    ask_id = ask_and_answer(e2e)
+    [reply] = telegram.sent_to(GROUP)
+    assert reply.reply_to_message_id == question_id
+    assert_cited(reply.text, ask_id)
+
+    # start work: replies to the command, the group's notifications, GitHub
+    work_id, answer = e2e.telegram(f"/code {FULL}#{w.number}", chat=GROUP, user=ALICE_ON_TELEGRAM)
+    assert (answer.status_code, answer.json()) == (200, {})
+    code_id, pr_url = work_done(e2e)
+    thread = [m for m in telegram.sent_to(GROUP) if m.reply_to_message_id == work_id]
+    posted = [m for m in thread if m.method == "sendMessage"]
+    assert len(posted) == 2
+    assert f"Working on {FULL}#{w.number}" in posted[0].plain
+    assert pr_url in posted[1].text
+    assert f"{PUBLIC_URL}/tasks/{code_id}" in posted[1].text
+    news = [
+        m.plain
+        for m in telegram.sent_to(GROUP)
+        if m.method == "sendMessage" and m.reply_to_message_id is None
+    ]
+    assert len(news) == 2
+    assert f"Started: code on {FULL}#{w.number}" in news[0]
+    assert "Pull request opened: Greet people politely" in news[1]
+    assert_on_github(e2e, pr_url)
+    assert telegram.sent_to(OTHER_GROUP) == []
+    assert {m.chat_id for m in telegram.messages} == {GROUP}

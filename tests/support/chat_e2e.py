@@ -47,6 +47,7 @@ ORG, NAME = "acme", "widgets"
 FULL = f"{ORG}/{NAME}"
 OTHER_ORG, OTHER_FULL = "other", "other/app"
 QUESTION = "What does greet return?"
+DEADLINE = 3.0  # seconds Slack and Discord give an app to answer
 # the loggers of the test's own HTTP clients (the browser, the platforms' senders): their lines
 # about the test's requests are the browser's or the platform's, not the app's
 CLIENT_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11")
@@ -184,6 +185,9 @@ class E2E:
     # the chat side: what each platform sends the app ----------------------------------------
 
     def keep(self, answer: httpx.Response) -> httpx.Response:
+        """Keep the app's answer to a platform (for the scan); each came within the platforms'
+        deadline (Slack's and Discord's 3 s)."""
+        assert answer.elapsed.total_seconds() < DEADLINE, answer.request.url.path
         self.answers.append(answer)
         return answer
 
@@ -265,6 +269,7 @@ class E2E:
             for r in records
         ]
         secrets = self.secrets()
+        assert installation_tokens(self.sim), "the scan knows the installation tokens"
         assert len(secrets) > 12  # the scan looked for something
         leaks = [
             f"{where}: {_masked(text, hit)}"
