@@ -28,6 +28,7 @@ from core.task_kinds import KINDS
 from db import chat, tasks, tenants
 from db.tasks import Task
 from db.tenancy import tenant_transaction
+from jobs.chat.change import change_text
 from jobs.chat.outbound import Clients, ThreadPoster, clients_for, dashboard_link
 from jobs.runtime.context import JobContext
 from jobs.runtime.sinks import TaskEvent, TaskRef
@@ -198,7 +199,12 @@ class ChatSink:
         label = "FAQ pull request" if name == "faq_pr_opened" else "Pull request"
         heading = f"{label} opened: {title}" if title else f"{label} opened for {where}"
         link = (LinkField(label, task.pr_url),) if task.pr_url else ()
-        return self._message(ref, heading, _asked_by(ref.subject), link)
+        text = _asked_by(ref.subject)
+        if name == "pr_opened":  # the files changed and the verification result
+            text = "\n\n".join(
+                filter(None, [text, change_text(self.ctx.db, ref.tenant_id, ref.id)])
+            )
+        return self._message(ref, heading, text, link)
 
     # shared ------------------------------------------------------------------------------
 

@@ -86,6 +86,16 @@ def assert_cited(text: str, task_id: int) -> None:
     assert f"{PUBLIC_URL}/tasks/{task_id}" in text
 
 
+def assert_pr_notice(text: str, pr_url: str) -> None:
+    """The subscribed channel's "pull request opened": title, link, files changed and the
+    verification result (issue 11's list)."""
+    assert "Pull request opened: Greet people politely" in text
+    assert pr_url in text
+    assert "Files changed (1): " in text
+    assert "app.py" in text[text.index("Files changed") :]
+    assert "Verification: ✅ parse app.py" in text
+
+
 def assert_on_github(e2e: E2E, pr_url: str) -> None:
     """The pull request, and the status comment kept from the same events as the chat."""
     [pull] = e2e.sim.pulls(ORG, NAME)
@@ -151,8 +161,7 @@ def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     news = [slack_text(m) for m in slack.messages_in("C-NEWS")]
     assert len(news) == 2
     assert f"Started: code on {FULL}#{w.number}" in news[0]
-    assert "Pull request opened: Greet people politely" in news[1]
-    assert pr_url in news[1]
+    assert_pr_notice(news[1], pr_url)
     assert_on_github(e2e, pr_url)
 
     # the other installation's workspace heard none of it
@@ -215,8 +224,7 @@ def test_discord_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     news = [discord_text(c.body) for c in discord.of_kind("channel message")]
     assert len(news) == 2
     assert f"Started: code on {FULL}#{w.number}" in news[0]
-    assert "Pull request opened: Greet people politely" in news[1]
-    assert pr_url in news[1]
+    assert_pr_notice(news[1], pr_url)
     assert {c.target for c in discord.of_kind("channel message")} == {NEWS}
     assert_on_github(e2e, pr_url)
     assert discord.refused == []
@@ -269,13 +277,13 @@ def test_telegram_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     assert pr_url in posted[1].text
     assert f"{PUBLIC_URL}/tasks/{code_id}" in posted[1].text
     news = [
-        m.plain
+        m.text  # HTML: the links are in it
         for m in telegram.sent_to(GROUP)
         if m.method == "sendMessage" and m.reply_to_message_id is None
     ]
     assert len(news) == 2
     assert f"Started: code on {FULL}#{w.number}" in news[0]
-    assert "Pull request opened: Greet people politely" in news[1]
+    assert_pr_notice(news[1], pr_url)
     assert_on_github(e2e, pr_url)
     assert telegram.sent_to(OTHER_GROUP) == []
     assert {m.chat_id for m in telegram.messages} == {GROUP}
