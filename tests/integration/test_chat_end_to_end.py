@@ -164,9 +164,12 @@ def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     assert_pr_notice(news[1], pr_url)
     assert_on_github(e2e, pr_url)
 
-    # the other installation's workspace heard none of it
+    # the other installation's workspace heard none of it, and cannot ask about acme's code
     assert {m.team_id for m in slack.messages} == {TEAM}
     assert slack.messages_in("C-OTHER") == []
+    refused = e2e.slack_command(f"ask {FULL} {QUESTION}", OTHER_TEAM, "U-BOB", "C-OTHER")
+    assert refused.json()["text"].startswith(f"MorningAI does not serve {FULL} for this workspace")
+    assert len(tasks_of(e2e, "chat_ask")) == 1
 
 
 # -- Discord ----------------------------------------------------------------------------------
@@ -221,6 +224,9 @@ def test_discord_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     assert f"Working on {FULL}#{w.number}" in discord_text(replies[0].body)
     assert pr_url in discord_text(replies[1].body)
     assert f"{PUBLIC_URL}/tasks/{code_id}" in discord_text(replies[1].body)
+    edits = [c for c in discord.of_kind("edit original") if c.target == started["id"]]
+    assert edits  # the status message kept current, ending with the result
+    assert "Pull request ready: Greet people politely" in discord_text(edits[-1].body)
     news = [discord_text(c.body) for c in discord.of_kind("channel message")]
     assert len(news) == 2
     assert f"Started: code on {FULL}#{w.number}" in news[0]

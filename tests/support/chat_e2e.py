@@ -250,6 +250,7 @@ class E2E:
             self.sim.oauth_client()[1],
             *self.codes,
             *installation_tokens(self.sim),
+            *user_tokens(self.sim),
         ]
         if s.morningai_secret_key is not None:
             found.append(s.morningai_secret_key.get_secret_value())
@@ -270,6 +271,7 @@ class E2E:
         ]
         secrets = self.secrets()
         assert installation_tokens(self.sim), "the scan knows the installation tokens"
+        assert user_tokens(self.sim), "and the signed-in people's tokens"
         assert len(secrets) > 12  # the scan looked for something
         leaks = [
             f"{where}: {_masked(text, hit)}"
@@ -294,6 +296,17 @@ def installation_tokens(sim: GitHubSimulator) -> list[str]:
         str(ex.response_json["token"])
         for ex in sim.requests
         if ex.path.endswith("/access_tokens") and isinstance(ex.response_json, dict)
+    ]
+
+
+def user_tokens(sim: GitHubSimulator) -> list[str]:
+    """Every user token (and refresh token) GitHub gave the app at sign-in."""
+    return [
+        str(ex.response_json[key])
+        for ex in sim.requests
+        if ex.path == "/login/oauth/access_token" and isinstance(ex.response_json, dict)
+        for key in ("access_token", "refresh_token")
+        if ex.response_json.get(key)
     ]
 
 
