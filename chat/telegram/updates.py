@@ -25,6 +25,9 @@ class TelegramCommand:
     message_id: int
     message_thread_id: int | None
     command: Command
+    # the message this one answers (a reply to one of MorningAI's answers continues that
+    # conversation); None for a plain message, and for a forum topic's implicit reply
+    reply_to_message_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,18 @@ def parse_update(body: bytes, bot_username: str) -> Update:
         message_id=message_id,
         message_thread_id=_int(message, "message_thread_id"),
         command=command,
+        reply_to_message_id=_replied_to(message),
     )
+
+
+def _replied_to(message: dict[str, Any]) -> int | None:
+    """The id of the message this one explicitly replies to. In a forum topic every message
+    carries the topic's creation message as `reply_to_message`: that is no reply.
+    https://core.telegram.org/bots/api#message"""
+    replied = _dict(message, "reply_to_message")
+    if not replied or "forum_topic_created" in replied:
+        return None
+    return _int(replied, "message_id")
 
 
 def _command(text: str, bot_username: str) -> Command | None:

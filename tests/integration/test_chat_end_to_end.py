@@ -271,6 +271,19 @@ def test_telegram_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     [reply] = telegram.sent_to(GROUP)
     assert reply.reply_to_message_id == question_id
     assert_cited(reply.text, ask_id)
+    # a follow-up: `/ask` in reply to the answer carries the earlier exchange to the model
+    e2e.model.expect_chat(ask_reply("app.py"), match="Can it greet twice")
+    _, answer = e2e.telegram(
+        "/ask Can it greet twice?", chat=GROUP, user=ALICE_ON_TELEGRAM, reply_to=reply.message_id
+    )
+    assert answer.json() == {}
+    drain(e2e.redis)
+    e2e.model.assert_done()
+    asked = [r for r in e2e.model.requests if r.path.endswith("/chat/completions")]
+    prompt = json.dumps(asked[-1].json, ensure_ascii=False)
+    assert f"Earlier question: {QUESTION}" in prompt
+    [_, again] = telegram.sent_to(GROUP)
+    assert again.reply_to_message_id == reply.message_id  # on in the same conversation
 
     # start work: replies to the command, the group's notifications, GitHub
     work_id, answer = e2e.telegram(f"/code {FULL}#{w.number}", chat=GROUP, user=ALICE_ON_TELEGRAM)

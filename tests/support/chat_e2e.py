@@ -226,11 +226,20 @@ class E2E:
         url = self.url + "/api/discord/interactions"
         return interaction, self.keep(self.fakes.discord.send_interaction(url, interaction))
 
-    def telegram(self, text: str, *, chat: int, user: int) -> tuple[int, httpx.Response]:
-        """A group message to the bot: its message id and the app's answer to the update."""
-        update = self.fakes.telegram.message_update(
-            text, chat_id=chat, user_id=user, chat_type="supergroup"
-        )
+    def telegram(
+        self, text: str, *, chat: int, user: int, reply_to: int | None = None
+    ) -> tuple[int, httpx.Response]:
+        """A group message to the bot (`reply_to`: in reply to that message of the bot's): its
+        message id and the app's answer to the update."""
+        tg = self.fakes.telegram
+        update = tg.message_update(text, chat_id=chat, user_id=user, chat_type="supergroup")
+        if reply_to is not None:
+            bot = {"id": tg.bot_id, "is_bot": True, "first_name": "MorningAI",
+                   "username": tg.bot_username}  # fmt: skip
+            update["message"]["reply_to_message"] = {
+                "message_id": reply_to, "date": 1, "from": bot,
+                "chat": update["message"]["chat"], "text": "…",
+            }  # fmt: skip
         answer = self.fakes.telegram.send_update(self.url + "/api/telegram/webhook", update)
         return int(update["message"]["message_id"]), self.keep(answer)
 

@@ -84,7 +84,8 @@ def webhook_view() -> Response:
         workspace=str(update.chat_id),
         user=str(update.user_id),
         channel=str(update.chat_id),
-        thread=str(update.message_id),
+        # a reply continues the conversation of the message it answers (jobs/chat/conversation)
+        thread=str(update.reply_to_message_id or update.message_id),
         command=update.command,
     )
     handled = handle(services, inbound)
