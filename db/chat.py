@@ -344,15 +344,19 @@ def listeners(scope: TenantScope, event: str, repository_id: int | None) -> list
 def thread_repository(
     scope: TenantScope, workspace_id: int, channel: str, thread: str
 ) -> str | None:
-    """The repository of the latest task asked from this chat thread (None: nothing was asked
-    there), for a follow-up that names none."""
+    """The repository of the latest task asked from this chat thread, or whose answer the
+    thread was opened on (a Slack thread on an answer, a Telegram reply to it: the answer's
+    message ids are in its `chat_posted` event); None: nothing was asked there. For a
+    follow-up that names no repository."""
     row = scope.conn.execute(
-        "SELECT subject ->> 'repository' FROM tasks"
-        " WHERE subject -> 'reply_to' ->> 'workspace_id' = %s"
-        " AND subject -> 'reply_to' ->> 'channel' = %s"
-        " AND subject -> 'reply_to' ->> 'thread' = %s"
-        " ORDER BY created_at DESC, id DESC LIMIT 1",
-        (str(workspace_id), channel, thread),
+        "SELECT t.subject ->> 'repository' FROM tasks t"
+        " WHERE t.subject -> 'reply_to' ->> 'workspace_id' = %s"
+        " AND t.subject -> 'reply_to' ->> 'channel' = %s"
+        " AND (t.subject -> 'reply_to' ->> 'thread' = %s OR EXISTS ("
+        "   SELECT 1 FROM task_events e WHERE e.task_id = t.id AND e.kind = 'chat_posted'"
+        "   AND e.data -> 'message_ids' ? %s))"
+        " ORDER BY t.created_at DESC, t.id DESC LIMIT 1",
+        (str(workspace_id), channel, thread, thread),
     ).fetchone()
     return None if row is None else str(row[0])
 

@@ -77,6 +77,11 @@ def work_done(e2e: E2E) -> tuple[int, str]:
     return int(task_id), str(pr_url)
 
 
+def last_prompt(e2e: E2E) -> str:
+    asked = [r for r in e2e.model.requests if r.path.endswith("/chat/completions")]
+    return json.dumps(asked[-1].json, ensure_ascii=False)
+
+
 def assert_cited(text: str, task_id: int) -> None:
     """The house-format answer: its title, the cited file and its real lines, the dashboard."""
     assert "How greeting works" in text
@@ -145,6 +150,17 @@ def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     [answer] = slack.messages
     assert (answer.team_id, answer.channel, answer.thread_ts) == (TEAM, "C-ASK", None)
     assert_cited(slack_text(answer), ask_id)
+    # a follow-up in a thread opened on the answer: asked again, with the earlier exchange
+    follow = {"type": "message", "user": "U-ALICE", "channel": "C-ASK",
+              "channel_type": "channel", "text": "Can it greet twice?",
+              "ts": "1800000000.000300", "thread_ts": answer.ts}  # fmt: skip
+    e2e.model.expect_chat(ask_reply("app.py"), match="Can it greet twice")
+    assert e2e.slack_event(TEAM, follow).status_code == 200
+    drain(e2e.redis)
+    e2e.model.assert_done()
+    assert f"Earlier question: {QUESTION}" in last_prompt(e2e)
+    [again] = slack.messages_in("C-ASK", answer.ts)
+    assert "How greeting works" in slack_text(again)
 
     # start work: alice mentions the bot in a thread
     mention = {"type": "app_mention", "user": "U-ALICE", "channel": "C-WORK",
@@ -169,7 +185,7 @@ def test_slack_install_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     assert slack.messages_in("C-OTHER") == []
     refused = e2e.slack_command(f"ask {FULL} {QUESTION}", OTHER_TEAM, "U-BOB", "C-OTHER")
     assert refused.json()["text"].startswith(f"MorningAI does not serve {FULL} for this workspace")
-    assert len(tasks_of(e2e, "chat_ask")) == 1
+    assert len(tasks_of(e2e, "chat_ask")) == 2  # alice's question and her follow-up
 
 
 # -- Discord ----------------------------------------------------------------------------------
@@ -279,9 +295,7 @@ def test_telegram_link_notify_ask_and_work_end_to_end(e2e: E2E) -> None:
     assert answer.json() == {}
     drain(e2e.redis)
     e2e.model.assert_done()
-    asked = [r for r in e2e.model.requests if r.path.endswith("/chat/completions")]
-    prompt = json.dumps(asked[-1].json, ensure_ascii=False)
-    assert f"Earlier question: {QUESTION}" in prompt
+    assert f"Earlier question: {QUESTION}" in last_prompt(e2e)
     [_, again] = telegram.sent_to(GROUP)
     assert again.reply_to_message_id == reply.message_id  # on in the same conversation
 
