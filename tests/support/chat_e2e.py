@@ -345,14 +345,15 @@ def _settings(
     )  # fmt: skip
 
 
-def _announce(sender: WebhookSender, installation: int, owner: str, repo: Any, name: str) -> None:
-    """GitHub's `installation.created` for `owner` with its one repository, to the app."""
+def _announce(sender: WebhookSender, installation: int, owner: str, *repos: Any) -> None:
+    """GitHub's `installation.created` for `owner` with its repositories, to the app."""
     payload = webhook_example("installation", "created")
     payload["installation"]["id"] = installation
     payload["installation"]["account"].update(login=owner, id=installation * 7)
     payload["repositories"] = [
-        {"id": repo.id, "node_id": "R_x", "name": name, "full_name": f"{owner}/{name}",
+        {"id": r.id, "node_id": "R_x", "name": r.name, "full_name": f"{owner}/{r.name}",
          "private": True}
+        for r in repos
     ]  # fmt: skip
     payload["sender"].update(login="alice", type="User")
     answer = sender.post("installation", payload)
@@ -360,8 +361,8 @@ def _announce(sender: WebhookSender, installation: int, owner: str, repo: Any, n
 
 
 def _github(sim: GitHubSimulator, sender: WebhookSender) -> World:
-    """acme (alice: org admin, write on acme/widgets, whose issue asks for a polite greeting)
-    and other (bob: org admin of other/app), both installed and announced to the app."""
+    """acme (alice: org admin, write on acme/widgets, whose issue asks for a polite greeting;
+    and acme/docs) and other (bob: org admin of other/app), installed and announced."""
     acme = sim.add_installation(ORG)
     repo = sim.create_repo(
         ORG, NAME, installation_id=acme, private=True,
@@ -373,12 +374,14 @@ def _github(sim: GitHubSimulator, sender: WebhookSender) -> World:
     )  # fmt: skip
     sim.set_permission(ORG, NAME, "alice", "write")
     sim.set_org_role(ORG, "alice", "admin")
+    # a second repository: a question naming none needs its thread's (or is asked which)
+    docs = sim.create_repo(ORG, "docs", installation_id=acme, private=True)
     other = sim.add_installation(OTHER_ORG)
     other_repo = sim.create_repo(OTHER_ORG, "app", installation_id=other, private=True)
     sim.set_permission(OTHER_ORG, "app", "bob", "admin")
     sim.set_org_role(OTHER_ORG, "bob", "admin")
-    _announce(sender, acme, ORG, repo, NAME)
-    _announce(sender, other, OTHER_ORG, other_repo, "app")
+    _announce(sender, acme, ORG, repo, docs)
+    _announce(sender, other, OTHER_ORG, other_repo)
     return World(acme, other, number)
 
 
