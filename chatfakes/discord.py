@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask, Response, request
@@ -159,6 +160,31 @@ class DiscordFake(DiscordSender, FakeServer):
         if status == 204:
             return Response(b"", 204, headers)
         return _answer(body, status, headers)
+
+    def send_interaction(
+        self,
+        app_url: str,
+        payload: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        bad_signature: bool = False,
+    ) -> httpx.Response:
+        """Send it signed, then do what Discord does with the app's HTTP answer: a message
+        (type 4) or a deferral (type 5) is the interaction's initial response, after which its
+        webhook takes follow-ups (as a call to the callback endpoint would be)."""
+        answer = super().send_interaction(
+            app_url, payload, timestamp=timestamp, bad_signature=bad_signature
+        )
+        if answer.status_code == 200 and "id" in payload:
+            try:
+                kind = answer.json().get("type")
+            except ValueError:
+                kind = None
+            if kind in (4, 5):
+                with self.lock:
+                    self._acknowledged.add(str(payload["id"]))
+                    self.calls.append(DiscordCall("callback", str(payload["id"]), answer.json()))
+        return answer
 
     def _callback(self, iid: str, token: str) -> Response:
         refused = self._guard("interaction callback", bot=False)

@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from redis import Redis
 
-from chatfakes.discord import DiscordCall, DiscordFake
+from chatfakes.discord import DiscordFake
 from chatfakes.slack import SlackFake
 from chatfakes.telegram import TelegramFake
 from core.settings import Settings
@@ -82,20 +82,6 @@ def app_lines(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
     config = runpy.run_path(str(ROOT / "gunicorn_config.py"))
     assert '"%(m)s %(U)s %(H)s"' in config["access_log_format"]  # no query string, no %(r)s
     return [r for r in records if not getattr(r, "e2e_test_client", False) and r.name != "werkzeug"]
-
-
-class InteractionsFake(DiscordFake):
-    """DiscordFake, and what Discord does with the app's answer to an interaction: a deferral
-    (type 5) or a message (type 4) in that answer is the interaction's initial response, after
-    which its webhook takes follow-ups (the plain fake knows only the callback endpoint)."""
-
-    def send_interaction(self, app_url: str, payload: dict[str, Any], **kw: Any) -> httpx.Response:
-        answer = super().send_interaction(app_url, payload, **kw)
-        if answer.status_code == 200 and answer.json().get("type") in (4, 5):
-            with self.lock:
-                self._acknowledged.add(payload["id"])
-                self.calls.append(DiscordCall("callback", payload["id"], answer.json()))
-        return answer
 
 
 @dataclass
@@ -396,7 +382,7 @@ def e2e_world(
 ) -> Iterator[E2E]:
     with ExitStack() as stack:
         slack = stack.enter_context(SlackFake())
-        discord = stack.enter_context(InteractionsFake())
+        discord = stack.enter_context(DiscordFake())
         telegram = stack.enter_context(TelegramFake())
         telegram.webhook_secret = TELEGRAM_SECRET  # what `morningai telegram set-webhook` set
         fakes = Fakes(slack, discord, telegram)
