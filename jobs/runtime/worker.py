@@ -9,8 +9,11 @@ the busy worker's work-horse (RQ's stop-job command reaches a worker whatever it
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +31,7 @@ from jobs.runtime.reconciler import reconcile
 log = logging.getLogger(__name__)
 LANE_QUEUES: tuple[str, ...] = ("high",)
 LANE_GRACE_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _reconcile_forever(
@@ -85,11 +89,20 @@ def run_worker(
         redis.close()
 
 
+def _end_with_parent() -> None:
+    """In the lane, before it runs: Linux sends it SIGTERM (RQ's warm shutdown) when the worker
+    that started it dies, even by SIGKILL — an orphaned lane would go on taking stops with the
+    dead worker's settings."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextmanager
 def stop_lane(argv: list[str]) -> Iterator[subprocess.Popen[bytes] | None]:
     """The `high`-only worker beside this one (`argv` starts it), ended with this one."""
     try:
-        lane = subprocess.Popen(argv)
+        lane = subprocess.Popen(argv, preexec_fn=_end_with_parent)  # noqa: PLW1509 - no threads yet
     except OSError as exc:
         log.warning("the stop lane did not start (%s): stops wait for a free worker", exc)
         yield None
