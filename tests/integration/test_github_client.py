@@ -130,3 +130,20 @@ def test_app_client_finds_a_repository_installation(
     with app_client(settings, redis) as app:
         assert app.installation_id(OWNER, REPO) == installed["installation"]
         assert app.installation_id(OWNER, "elsewhere") is None
+
+
+def test_a_pull_requests_files_follow_the_link_header_past_one_hundred(
+    sim: GitHubSimulator, client: RepoClient
+) -> None:
+    """The FAQ of a big pull request reads every changed file, not the first page's 100."""
+    files = {f"docs/page_{n:03}.md": f"# Page {n}\n" for n in range(130)}
+    sim.push(OWNER, REPO, "big", files, start="main")
+    number = sim.open_pull(OWNER, REPO, head_ref="big", title="Many pages")
+
+    found = list(client.pull_files(number))
+
+    assert sorted(f.path for f in found) == sorted(files)
+    assert all(f.patch.startswith("@@") for f in found)
+    pages = listing_pages(sim, f"/repos/{OWNER}/{REPO}/pulls/{number}/files")
+    assert len(pages) == 2
+    assert pages[1]["page"] == ["2"]
