@@ -22,6 +22,7 @@ from simulator import GitHubSimulator, OpenAPIContract
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.fakes.npm_fixtures import openapi_path
+from tests.support.chat import ChatRig, assert_no_secrets, chat_rig, log_everything
 from tests.support.flow import Flow
 from tests.support.sign_in import Web, settings_for
 from tests.support.simulated import APP, BROKEN_CONFIG, OWNER, REPO, SECRET
@@ -218,3 +219,21 @@ def web(sign_in_app: str) -> Iterator[Web]:
     """A browser (one cookie jar) on `sign_in_app`."""
     with httpx.Client(base_url=sign_in_app, timeout=30.0) as http:
         yield Web(sign_in_app, http)
+
+
+@pytest.fixture
+def rig(
+    database: DatabaseUrls,
+    redis_url: str,
+    sim: GitHubSimulator,
+    app_db: Database,
+    redis: Redis,
+    owner_conn: Conn,
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[ChatRig]:
+    """The app with the three chat platforms' fakes (tests/support/chat.py); at the end, no
+    secret in anything it answered, sent or logged."""
+    log_everything(caplog)
+    with chat_rig(database, redis_url, sim, app_db, redis, owner_conn) as made:
+        yield made
+    assert_no_secrets(made, caplog)

@@ -7,36 +7,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-from redis import Redis
 
 from core.subject import TaskSubject
-from db.pool import Database
-from morningai.embedded import DatabaseUrls
-from simulator import GitHubSimulator
-from tests.support.chat import ChatRig, Conn, assert_no_secrets, chat_rig, log_everything
+from tests.support.chat import ChatRig
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
 GUILD_A, GUILD_B = "290926798626357999", "290926798626358000"
-
-
-@pytest.fixture
-def rig(
-    database: DatabaseUrls,
-    redis_url: str,
-    sim: GitHubSimulator,
-    app_db: Database,
-    redis: Redis,
-    owner_conn: Conn,
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[ChatRig]:
-    log_everything(caplog)
-    with chat_rig(database, redis_url, sim, app_db, redis, owner_conn) as made:
-        yield made
-    assert_no_secrets(made, caplog)
 
 
 def test_bad_signatures_are_401_and_store_nothing_and_ping_gets_pong(rig: ChatRig) -> None:

@@ -6,39 +6,19 @@ follow-up in the thread asks again, work needs a linked user, and no secret is e
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from redis import Redis
 
 from core.subject import NO_THREAD, ChatThread, TaskSubject
-from db.pool import Database
-from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
-from tests.support.chat import ChatRig, Conn, assert_no_secrets, chat_rig, log_everything
+from tests.support.chat import ChatRig
 from tests.support.sign_in import csrf, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
 TEAM_A, TEAM_B = "TACME", "TOTHER"
-
-
-@pytest.fixture
-def rig(
-    database: DatabaseUrls,
-    redis_url: str,
-    sim: GitHubSimulator,
-    app_db: Database,
-    redis: Redis,
-    owner_conn: Conn,
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[ChatRig]:
-    log_everything(caplog)
-    with chat_rig(database, redis_url, sim, app_db, redis, owner_conn) as made:
-        yield made
-    assert_no_secrets(made, caplog)
 
 
 def install(rig: ChatRig, sim: GitHubSimulator, team: str) -> httpx.Response:

@@ -5,36 +5,14 @@ links, `/code` from an unlinked user is told how to link, and no secret is ever 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from redis import Redis
 
 from core.subject import ChatThread, TaskSubject
-from db.pool import Database
-from morningai.embedded import DatabaseUrls
-from simulator import GitHubSimulator
-from tests.support.chat import ChatRig, Conn, assert_no_secrets, chat_rig, log_everything
+from tests.support.chat import ChatRig
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_sessions", "clean_db")]
 GROUP = -100123
-
-
-@pytest.fixture
-def rig(
-    database: DatabaseUrls,
-    redis_url: str,
-    sim: GitHubSimulator,
-    app_db: Database,
-    redis: Redis,
-    owner_conn: Conn,
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[ChatRig]:
-    log_everything(caplog)
-    with chat_rig(database, redis_url, sim, app_db, redis, owner_conn) as made:
-        yield made
-    assert_no_secrets(made, caplog)
 
 
 def test_a_wrong_or_missing_secret_is_401_and_stores_nothing(rig: ChatRig) -> None:
