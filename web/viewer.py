@@ -270,6 +270,11 @@ def current_viewer() -> Viewer | Response:
     found = load_session(session_id) if session_id else None
     if found is None:
         return signed_out()
+    return _viewer_of(session_id, found)
+
+
+def _viewer_of(session_id: str, found: user_sessions.UserSession) -> Viewer | Response:
+    """The viewer of a loaded session (GitHub's answer about them), or the answer instead."""
     try:
         reach = _reach(session_id, found)
     except GitHubException as exc:
@@ -299,11 +304,12 @@ def checks_csrf(view: Callable[Concatenate[Viewer, P], Response]) -> Callable[P,
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
         session_id = request.cookies.get(COOKIE, "")
-        if not session_id or load_session(session_id) is None:
+        found = load_session(session_id) if session_id else None
+        if found is None:
             return signed_out()
         if not csrf_ok(session_id):
             return json_error(403, f"missing or wrong {CSRF_HEADER} header, or another origin")
-        viewer = current_viewer()
+        viewer = _viewer_of(session_id, found)
         if isinstance(viewer, Response):
             return viewer
         return view(viewer, *args, **kwargs)
