@@ -22,7 +22,7 @@ from core.ids import new_trace_id
 from core.subject import TaskSubject
 from core.task_kinds import KINDS, STOPPABLE, kind_of
 from db import repositories, tasks
-from db.reads.task_list import Cursor, TaskFilter, TaskView, list_tasks
+from db.reads.task_list import Cursor, TaskFilter, TaskView, get_task, list_tasks
 from db.reads.timeline import timeline
 from db.tenancy import tenant_transaction
 from jobs.runtime.queues import enqueue_task
@@ -175,9 +175,9 @@ def _new_task(
     enqueue_task(services.redis, created.id, 0, created.kind, created.queue, fresh=True)
     with tenant_transaction(services.db, tenant_id) as scope:
         tasks.mark_enqueued(scope, created.id)
-        view = find_task(viewer, created.id)
+        view = get_task(scope, created.id)  # the tenant and reach were checked for `seen`
     log.info("@%s asked for %s task %s from the dashboard", viewer.login, kind, created.id)
-    return _json(seen.installation, view.task) if view is not None else {"id": created.id}
+    return _json(seen.installation, view) if view is not None else {"id": created.id}
 
 
 def _subject(seen: SeenTask, viewer: Viewer, verb: str) -> TaskSubject | Response:
