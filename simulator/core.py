@@ -12,7 +12,7 @@ from typing import Any
 
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
-from simulator.exchanges import Exchange, Fault, Recorder
+from simulator.exchanges import Exchange, Fault, Recorder, Trigger
 from simulator.hooks import Delivery
 from simulator.manifests import issue_code
 from simulator.oauth import mint
@@ -210,6 +210,14 @@ class GitHubSimulator(HistorySeeding):
         self.recorder.add_fault(
             Fault(method.upper(), re.compile(path), status, dict(headers or {}), body, times)
         )
+
+    def on_request(
+        self, method: str, path: str, action: Callable[[], None], *, times: int = 1
+    ) -> None:
+        """Run `action` when the next `times` requests matching `method` and `path` (regex)
+        arrive, before they are authenticated: e.g. `lambda: sim.revoke_tokens(inst)` to
+        revoke an installation's tokens in the middle of a task."""
+        self.recorder.add_trigger(Trigger(method.upper(), re.compile(path), action, times))
 
     def contract_violations(self, contract: OpenAPIContract | None = None) -> list[str]:
         """Problems of every recorded api.github.com exchange against GitHub's description.

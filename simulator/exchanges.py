@@ -1,10 +1,12 @@
-"""What the simulator saw: recorded request/response exchanges, and injected faults."""
+"""What the simulator saw: recorded request/response exchanges, injected faults, and actions
+run when a request arrives."""
 
 from __future__ import annotations
 
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,9 @@ class Exchange:
 
     `operation_id` is the OpenAPI operation the simulator served it as (None for paths that
     are not part of api.github.com, such as the codeload tarball target). `injected` marks
-    answers that came from `inject_fault` rather than from the simulated GitHub.
+    answers that came from `inject_fault` rather than from the simulated GitHub. `arrived_at`
+    is when the request reached the simulator (`time.monotonic()`, before it waited for the
+    one-at-a-time lock), so a test can measure how long a client waited between two requests.
     """
 
     method: str
@@ -32,6 +36,7 @@ class Exchange:
     response_bytes: bytes
     operation_id: str | None
     injected: bool = False
+    arrived_at: float = 0.0
 
     @property
     def request_id(self) -> str:
@@ -50,11 +55,25 @@ class Fault:
     times: int
 
     def matches(self, method: str, path: str) -> bool:
-        return (
-            self.times > 0
-            and self.method in (method.upper(), "*")
-            and self.path.search(path) is not None
-        )
+        return _matches(self.method, self.path, self.times, method, path)
+
+
+@dataclass
+class Trigger:
+    """Run `action` when the next `times` requests matching `method` and `path` (a regex)
+    arrive, before they are authenticated and answered (e.g. revoke a token mid-task)."""
+
+    method: str
+    path: re.Pattern[str]
+    action: Callable[[], None]
+    times: int
+
+    def matches(self, method: str, path: str) -> bool:
+        return _matches(self.method, self.path, self.times, method, path)
+
+
+def _matches(want_method: str, want: re.Pattern[str], times: int, method: str, path: str) -> bool:
+    return times > 0 and want_method in (method.upper(), "*") and want.search(path) is not None
 
 
 def redact(headers: dict[str, str]) -> dict[str, str]:
@@ -77,6 +96,7 @@ class Recorder:
 
     exchanges: list[Exchange] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, exchange: Exchange) -> None:
@@ -99,3 +119,15 @@ class Recorder:
                     fault.times -= 1
                     return fault
         return None
+
+    def add_trigger(self, trigger: Trigger) -> None:
+        with self.lock:
+            self.triggers.append(trigger)
+
+    def take_triggers(self, method: str, path: str) -> list[Trigger]:
+        """The pending triggers for this request, each consuming one of its uses."""
+        with self.lock:
+            found = [t for t in self.triggers if t.matches(method, path)]
+            for trigger in found:
+                trigger.times -= 1
+            return found

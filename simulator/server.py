@@ -7,6 +7,7 @@ import itertools
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -46,6 +47,7 @@ from simulator.shapes import error
 
 log = logging.getLogger(__name__)
 RATE_LIMIT = 5000
+ARRIVED_AT = "simulator.arrived_at"  # the WSGI environ key of a request's arrival time
 _request_ids = itertools.count(1)
 
 
@@ -66,6 +68,7 @@ def create_app(backend: Backend) -> Flask:
         routes_install,
     ):
         app.register_blueprint(module.bp)
+    app.before_request(_run_triggers)
     app.before_request(_inject_fault)
     app.before_request(_browser_page)
     app.before_request(_authenticate)
@@ -89,12 +92,18 @@ class _Serialized:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
+        environ[ARRIVED_AT] = time.monotonic()  # before queueing for the lock
         with self.lock:
             return list(self.inner(environ, start_response))
 
 
 def _endpoint() -> Endpoint | None:
     return ENDPOINTS.get(request.endpoint or "")
+
+
+def _run_triggers() -> None:
+    for trigger in backend().recorder.take_triggers(request.method, request.path):
+        trigger.action()  # under the world's lock, like every request
 
 
 def _inject_fault() -> Response | None:
@@ -225,6 +234,7 @@ def _record(response: Response) -> Response:
             response_bytes=body,
             operation_id=endpoint.operation_id if endpoint else None,
             injected=bool(g.get("injected", False)),
+            arrived_at=float(request.environ.get(ARRIVED_AT, time.monotonic())),
         )
     )
     return response

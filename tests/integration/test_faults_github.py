@@ -1,8 +1,10 @@
 """Fault: GitHub answers errors in the middle of a code task (labeled issue → pull request).
 
-Transient answers (5xx, a secondary rate limit) give the worker back and schedule the task's
-next job in RQ, no earlier than the backoff or the server's Retry-After; that job finishes the
-task once. Permanent answers (404 for a deleted repository) fail the task with a reason the
+Transient answers (5xx, a secondary rate limit) are asked again once in place — no earlier
+than the server's Retry-After, or a second after a 5xx — and past that give the worker back and
+schedule the task's next job in RQ, no earlier than the backoff or the Retry-After; that job
+finishes the task once. The waits are measured on the simulator's clock: when each request
+arrived. Permanent answers (404 for a deleted repository) fail the task with a reason the
 status comment repeats.
 """
 
@@ -15,7 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from github_app.retry import SERVER_ERROR_WAIT
 from jobs.runtime.queues import queue
+from simulator import GitHubSimulator
 from tests.support.flow import Flow
 from tests.support.model import EDIT, PLAN
 from tests.support.simulated import OWNER, REPO, labeled, status_comments
@@ -40,6 +44,15 @@ SECONDARY_LIMIT = {
 }
 
 
+def arrivals(sim: GitHubSimulator, method: str, suffix: str) -> list[tuple[int, float]]:
+    """(status, when it arrived) of each `method` request whose path ends with `suffix`."""
+    return [
+        (ex.status, ex.arrived_at)
+        for ex in sim.requests
+        if ex.method == method and ex.path.endswith(suffix)
+    ]
+
+
 def test_github_502_is_retried_after_backoff_and_then_succeeds(flow: Flow) -> None:
     flow.model.expect_chat(PLAN)
     flow.model.expect_chat(EDIT)
@@ -52,6 +65,10 @@ def test_github_502_is_retried_after_backoff_and_then_succeeds(flow: Flow) -> No
     assert (status, error, attempts) == ("queued", "GitHub answered 502", 1)
     assert "retrying in 5 s" in events(flow.db, task_id)[-1][1]
     assert timedelta(seconds=4) <= scheduled_retry(flow.redis, flow.db, task_id, 1)
+    # the job asked once more in place, a second later, and no more: its retry budget
+    [(first, at_first), (second, at_second)] = arrivals(flow.sim, "POST", "/pulls")
+    assert (first, second) == (502, 502)
+    assert at_second - at_first >= 1.0
     run_due(flow.redis)  # too early: nothing runs
     assert task_row(flow.db)[1:4] == ("queued", "GitHub answered 502", 1)
 
@@ -59,6 +76,10 @@ def test_github_502_is_retried_after_backoff_and_then_succeeds(flow: Flow) -> No
     run_due(flow.redis)
     task_id, status, error, attempts, _ = task_row(flow.db)
     assert (status, error, attempts) == ("succeeded", None, 2)
+    *_, (last, at_last) = arrivals(flow.sim, "POST", "/pulls")
+    assert len(arrivals(flow.sim, "POST", "/pulls")) == 3
+    assert last == 201
+    assert at_last - at_second >= 5.0  # the job's backoff, not before
     flow.model.assert_done()  # the retry paid for no model call: the graph's result was kept
     assert_one_pull_request(flow.sim, flow.repo["number"])
 
@@ -86,9 +107,17 @@ def test_secondary_rate_limit_waits_for_retry_after(flow: Flow) -> None:
     assert [r["content"] for r in flow.sim.reactions(OWNER, REPO, flow.repo["number"])] == ["eyes"]
 
 
-def test_short_retry_after_is_waited_in_place(flow: Flow) -> None:
+@pytest.mark.parametrize(("status", "wait"), [(403, 2), (429, 1), (429, 0)])
+def test_short_retry_after_is_waited_in_place(flow: Flow, status: int, wait: int) -> None:
+    """A secondary rate limit that lifts within seconds is waited out inside the call: asked
+    again no earlier than Retry-After, once, and not much later (githubkit on its own sleeps
+    a minute for `Retry-After: 0`)."""
     flow.sim.inject_fault(
-        "POST", r"/reactions$", 403, headers={"Retry-After": "1"}, body=SECONDARY_LIMIT
+        "POST",
+        r"/reactions$",
+        status,
+        headers={"Retry-After": str(wait)},
+        body={**SECONDARY_LIMIT, "status": str(status)},
     )
     flow.model.expect_chat(PLAN)
     flow.model.expect_chat(EDIT)
@@ -96,6 +125,23 @@ def test_short_retry_after_is_waited_in_place(flow: Flow) -> None:
     drain(flow.redis)
     assert task_row(flow.db)[1:4] == ("succeeded", None, 1)
     assert_one_pull_request(flow.sim, flow.repo["number"])
+    [(refused, at_refused), (done, at_done)] = arrivals(flow.sim, "POST", "/reactions")
+    assert (refused, done) == (status, 201)
+    assert wait <= at_done - at_refused < wait + 5
+
+
+def test_a_502_is_asked_again_in_place_a_second_later_then_given_back(flow: Flow) -> None:
+    """Without Retry-After, a 5xx waits the documented second (`SERVER_ERROR_WAIT`) and is
+    asked once more; a third 502 is never asked for in the same job."""
+    flow.sim.inject_fault("POST", r"/reactions$", 502, times=1)
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(EDIT)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    drain(flow.redis)
+    assert task_row(flow.db)[1:4] == ("succeeded", None, 1)
+    [(refused, at_refused), (done, at_done)] = arrivals(flow.sim, "POST", "/reactions")
+    assert (refused, done) == (502, 201)
+    assert at_done - at_refused >= SERVER_ERROR_WAIT.total_seconds()
 
 
 def test_deleted_repository_fails_the_task_and_the_comment_says_why(flow: Flow) -> None:
