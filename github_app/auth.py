@@ -5,7 +5,10 @@ keep them in Redis (one token per installation and repository set, reused by eve
 a minute before expiry) and turn githubkit's HTTP response cache off: PostgreSQL, not an HTTP
 cache, is where state lives. Every githubkit client the product makes is made here (callers go
 through `github_app.client`), so all share the token cache, the timeout and the in-place retry
-policy of `github_app.retry`.
+policy of `github_app.retry`. A cached token GitHub refuses before its expiry (revoked, or
+expired early) is dropped from the cache — only if it is still the cached one, so workers
+that meet the same revoked token do not throw away each other's fresh one — and the call is
+asked once more with a fresh token.
 """
 
 from __future__ import annotations
@@ -13,14 +16,21 @@ from __future__ import annotations
 from typing import TypeVar
 
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, UnauthAuthStrategy
+from githubkit.auth.app import AppAuth
 from githubkit.cache import RedisCacheStrategy
+from githubkit.retry import RetryDecisionFunc
 from redis import Redis
 
 from core.settings import Settings
-from github_app.retry import in_place
+from github_app.retry import in_place, refreshing
 
 CACHE_PREFIX = "morningai:github"
 S = TypeVar("S", AppAuthStrategy, AppInstallationAuthStrategy)
+# delete the cached token only if it is still the one GitHub refused
+_FORGET_IF_CACHED = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class GitHubNotConfiguredError(RuntimeError):
@@ -35,15 +45,26 @@ def _credentials(settings: Settings) -> tuple[str, str]:
     return settings.github_app_id, settings.github_private_key.get_secret_value()
 
 
-def _github(strategy: S, settings: Settings, redis: Redis) -> GitHub[S]:
+def _github(
+    strategy: S, settings: Settings, redis: Redis, retry: RetryDecisionFunc = in_place
+) -> GitHub[S]:
     return GitHub(
         strategy,
         base_url=settings.github_api_url,
         cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
         http_cache=False,
-        auto_retry=in_place,
+        auto_retry=retry,
         timeout=30.0,
     )
+
+
+def _token_key(gh: GitHub[AppInstallationAuthStrategy]) -> str:
+    """The Redis key githubkit caches this client's installation token under (its own key,
+    behind the prefix `RedisCacheStrategy` adds)."""
+    flow = gh.auth.get_auth_flow(gh)
+    if not isinstance(flow, AppAuth):
+        raise TypeError(f"an installation client authenticates with {type(flow).__name__}")
+    return f"{CACHE_PREFIX}:{flow._get_installation_cache_key()}"
 
 
 def app_github(settings: Settings, redis: Redis) -> GitHub[AppAuthStrategy]:
@@ -64,7 +85,12 @@ def installation_github(
         if repositories
         else AppInstallationAuthStrategy(app_id, key, installation_id)
     )
-    return _github(strategy, settings, redis)
+
+    def forget(token: str) -> None:
+        redis.eval(_FORGET_IF_CACHED, 1, _token_key(gh), token)
+
+    gh = _github(strategy, settings, redis, refreshing(forget))
+    return gh
 
 
 def public_github(settings: Settings) -> GitHub[UnauthAuthStrategy]:
