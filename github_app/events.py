@@ -47,6 +47,12 @@ def parse_repo(raw: object) -> Repo:
         raise PayloadError(f"repository lacks {exc}") from exc
 
 
+def is_thread_number(value: object) -> bool:
+    """An issue's or pull request's number as GitHub gives it: an integer from 1 (JSON's
+    true and false are Python ints; 0 is the task subject of no thread, the command line's)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < _BIGINT
+
+
 def _optional_int(obj: dict[str, Any], key: str, where: str) -> int | None:
     if key not in obj or obj[key] is None:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core.task_kinds import kind_of
 from github_app.commands import parse_command
-from github_app.events import Envelope
+from github_app.events import Envelope, is_thread_number
 from github_app.handlers.issues import workable
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
@@ -24,8 +24,8 @@ def on_issue_comment(env: Envelope) -> Intent:
     issue = env.payload.get("issue")
     if not isinstance(comment, dict) or not isinstance(issue, dict):
         return Reject("comment and issue are required")
-    if not isinstance(issue.get("number"), int):
-        return Reject("issue.number is missing")
+    if not is_thread_number(issue.get("number")):
+        return Reject("issue.number must be a positive integer")
     body = comment.get("body")
     command = parse_command(body if isinstance(body, str) else None)
     if command is None:

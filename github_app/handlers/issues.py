@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from github_app.events import Envelope
+from github_app.events import Envelope, is_thread_number
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
 
@@ -29,8 +29,8 @@ def workable(issue: dict[str, Any]) -> str | None:
 
 def on_issue(env: Envelope, trigger_label: str) -> Intent:
     issue = env.payload.get("issue")
-    if not isinstance(issue, dict) or not isinstance(issue.get("number"), int):
-        return Reject("issue.number is missing")
+    if not isinstance(issue, dict) or not is_thread_number(issue.get("number")):
+        return Reject("issue.number must be a positive integer")
     if env.action == "labeled":
         label = env.payload.get("label")
         if not isinstance(label, dict) or label.get("name") != trigger_label:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from core.task_kinds import is_ours
-from github_app.events import Envelope, Repo
+from github_app.events import Envelope, Repo, is_thread_number
 from github_app.intents import (
     Ignore,
     Intent,
@@ -25,7 +25,7 @@ def on_pull_request(env: Envelope) -> Intent:
     if env.action not in ("closed", "reopened"):
         return Ignore(f"pull_request.{env.action} is not handled")
     pull = env.payload.get("pull_request")
-    if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
+    if not isinstance(pull, dict) or not is_thread_number(pull.get("number")):
         return Reject("pull_request.number is missing")
     if env.repository is None or env.installation_id is None:
         return Reject("repository and installation are required")
