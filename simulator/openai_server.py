@@ -71,6 +71,7 @@ class ScriptedModelServer:
         self._counts = {CHAT_PATH: 0, EMBEDDINGS_PATH: 0}
         self._requests: list[RecordedRequest] = []
         self._unexpected: list[str] = []
+        self._allowances: dict[str, str] = {}  # "unused" / "unexpected" -> the test's reason
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -212,6 +213,32 @@ class ScriptedModelServer:
         if problems:
             raise AssertionError("scripted model server:\n  " + "\n  ".join(problems))
 
+    def allow_unused(self, reason: str) -> None:
+        """Let this test end with expectations unconsumed (say why: it shows in the test)."""
+        self._allow("unused", reason)
+
+    def allow_unexpected(self, reason: str) -> None:
+        """Let this test end having had unexpected requests (say why: it shows in the test)."""
+        self._allow("unexpected", reason)
+
+    def _allow(self, what: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError(f"allowing {what} calls needs a reason")
+        with self._lock:
+            self._allowances[what] = reason
+
+    def leftovers(self) -> list[str]:
+        """What a test's teardown fails on: unexpected requests and unconsumed expectations,
+        except those the test allowed with `allow_unexpected` / `allow_unused`."""
+        with self._lock:
+            allowed = dict(self._allowances)
+        problems = []
+        if "unexpected" not in allowed:
+            problems += [f"unexpected request: {p}" for p in self.unexpected]
+        if "unused" not in allowed:
+            problems += [f"expectation not consumed: {label}" for label in self.pending()]
+        return problems
+
     # -- serving -------------------------------------------------------------------------------
 
     def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -274,13 +301,15 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def scripted_model_server() -> Iterator[ScriptedModelServer]:
-    """Start a server, yield it, stop it, then `assert_done()` unless the body already failed."""
+    """Start a server, yield it, stop it, then fail on its `leftovers()` unless the body
+    already failed."""
     server = ScriptedModelServer().start()
     try:
         yield server
     finally:
         server.stop()
-    server.assert_done()
+    if problems := server.leftovers():
+        raise AssertionError("scripted model server:\n  " + "\n  ".join(problems))
 
 
 def text_vector(text: str, dim: int = 8) -> list[float]:

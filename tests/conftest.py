@@ -26,8 +26,11 @@ from morningai.embedded import (
     start_postgres,
 )
 from morningai.schema import migrate_all
+from tests.support.model_fixture import model, pytest_runtest_makereport
 from tests.support.paths import ROOT
 from tests.support.services import postgres_lock, redis_url_for_worker
+
+__all__ = ["model", "pytest_runtest_makereport"]  # the scripted model server, checked at teardown
 
 TENANT_TABLES = (
     "chat_deliveries",

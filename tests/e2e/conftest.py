@@ -284,14 +284,6 @@ def signed_in_page(e2e: E2E, installed_page: Any) -> Any:
 # the worker ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def model() -> Iterator[ScriptedModelServer]:
-    """The scripted model server (queue its replies before the task runs)."""
-    server = ScriptedModelServer().start()
-    yield server
-    server.stop()
-
-
 def _worker_env(e2e: E2E, model: ScriptedModelServer) -> dict[str, str]:
     """A worker's environment: e2e's database and Redis, the simulator, the scripted model."""
     keep = {

@@ -87,13 +87,6 @@ def sender(settings: Settings, redis: Redis) -> Iterator[WebhookSender]:
 
 
 @pytest.fixture
-def model() -> Iterator[ScriptedModelServer]:
-    server = ScriptedModelServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def agent_settings(
     database: DatabaseUrls, redis_url: str, sim: GitHubSimulator, model: ScriptedModelServer
 ) -> Settings:

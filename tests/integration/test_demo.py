@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -38,13 +37,6 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def no_model_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MORNINGAI_MODEL"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def model() -> Iterator[ScriptedModelServer]:
-    server = ScriptedModelServer().start()
-    yield server
-    server.stop()
 
 
 def run(

@@ -32,20 +32,15 @@ def checkout(tmp_path: Path) -> Path:
     return repo
 
 
-def test_solve_commits_on_a_new_branch(checkout: Path) -> None:
-    server = ScriptedModelServer().start()
-    try:
-        server.expect_chat(PLAN)
-        server.expect_chat(EDIT)
-        err = io.StringIO()
-        git(checkout, "config", "user.name", "t")
-        git(checkout, "config", "user.email", "t@example.com")
-        branch = solve(
-            checkout, "Greeting is rude\ngreet() says hey", settings=settings_for(server), err=err
-        )
-        server.assert_done()
-    finally:
-        server.stop()
+def test_solve_commits_on_a_new_branch(checkout: Path, model: ScriptedModelServer) -> None:
+    model.expect_chat(PLAN)
+    model.expect_chat(EDIT)
+    err = io.StringIO()
+    git(checkout, "config", "user.name", "t")
+    git(checkout, "config", "user.email", "t@example.com")
+    branch = solve(
+        checkout, "Greeting is rude\ngreet() says hey", settings=settings_for(model), err=err
+    )
     assert branch == "morningai/solve-greet-people-politely"
     assert git(checkout, "branch", "--show-current").strip() == branch
     assert "Hello, " in git(checkout, "show", f"{branch}:app.py")
@@ -53,22 +48,20 @@ def test_solve_commits_on_a_new_branch(checkout: Path) -> None:
     assert "[planning]" in err.getvalue()
 
 
-def test_solve_diff_only_leaves_the_checkout_alone(checkout: Path) -> None:
-    server = ScriptedModelServer().start()
-    try:
-        server.expect_chat(PLAN)
-        server.expect_chat(EDIT)
-        out = io.StringIO()
-        diff = solve(
-            checkout,
-            "Greeting is rude",
-            diff_only=True,
-            settings=settings_for(server),
-            out=out,
-            err=io.StringIO(),
-        )
-    finally:
-        server.stop()
+def test_solve_diff_only_leaves_the_checkout_alone(
+    checkout: Path, model: ScriptedModelServer
+) -> None:
+    model.expect_chat(PLAN)
+    model.expect_chat(EDIT)
+    out = io.StringIO()
+    diff = solve(
+        checkout,
+        "Greeting is rude",
+        diff_only=True,
+        settings=settings_for(model),
+        out=out,
+        err=io.StringIO(),
+    )
     assert "+    return 'Hello, ' + name + '!'" in diff
     assert out.getvalue() == diff
     assert (checkout / "app.py").read_text() == APP
