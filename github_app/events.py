@@ -41,9 +41,15 @@ class Envelope:
 def parse_repo(raw: object) -> Repo:
     if not isinstance(raw, dict):
         raise PayloadError("repository must be an object")
+    github_id = raw.get("id")
+    # an integer as GitHub sends it: int() of "9" * 30 or 1e300 is past PostgreSQL's bigint
+    if isinstance(github_id, bool) or not isinstance(github_id, int):
+        raise PayloadError("repository.id must be an integer")
+    if not -_BIGINT <= github_id < _BIGINT:
+        raise PayloadError("repository.id is out of range")
     try:
-        return Repo(int(raw["id"]), str(raw["full_name"]), bool(raw.get("private", False)))
-    except (KeyError, TypeError, ValueError) as exc:
+        return Repo(github_id, str(raw["full_name"]), bool(raw.get("private", False)))
+    except KeyError as exc:
         raise PayloadError(f"repository lacks {exc}") from exc
 
 

@@ -218,6 +218,13 @@ def installation_event(payload: Payload) -> None:
     payload["installation"]["id"] = INSTALLATION
 
 
+def authorization(payload: Payload) -> None:
+    """GitHub sends it to every App, naming no installation: the user is the sender."""
+    payload.pop("installation", None)
+    payload["sender"] = {**payload.get("sender", {}), "type": "User"}
+    payload["sender"].setdefault("id", 583_231)
+
+
 def untouched(payload: Payload) -> None:
     _for_app(payload)
 
@@ -316,7 +323,7 @@ KINDS = (
         "revoked",
         "accepted",
         None,
-        installation_event,
+        authorization,
     ),
     Kind("ping", "ping", None, "ignored", None, ping),
     Kind("star.created", "star", "created", "ignored", None, untouched),
