@@ -6,8 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
+from db.pool import Database
 from db.tenancy import TenantScope
+
+DUPLICATE = "MA409"  # SQLSTATE app_webhook_intake raises for a delivery id seen before
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,55 @@ def record(scope: TenantScope, d: DeliveryRecord) -> bool:
         ),
     )
     return cur.rowcount == 1
+
+
+@dataclass(frozen=True)
+class CreatedTask:
+    task_id: int
+    tenant_id: int
+    kind: str
+    queue: str
+    trace_id: str
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What `app_webhook_intake` answered: the receiver's answer and the task it created."""
+
+    status: int
+    outcome: str
+    detail: str
+    task: CreatedTask | None
+
+
+def intake(db: Database, delivery: dict[str, Any], intent: dict[str, Any]) -> Intake | None:
+    """Record a delivery and act on its intent (0011_webhook_intake_in_one_call.sql) in one
+    committed transaction and one round trip: BEGIN, the call and COMMIT go out pipelined, and
+    the row is read only after COMMIT was sent (reading it inside would cost a round trip).
+    None when the delivery id was recorded before: then nothing changed.
+
+    Run through `Database.retrying`: a dead pooled connection is retried once on a fresh one.
+    Should the first try have committed and lost only its answer, the retry says "duplicate"
+    and the task it created is enqueued by the reconciler, not here.
+    """
+
+    def call(conn: psycopg.Connection[Any]) -> Intake | None:
+        try:
+            with conn.pipeline():
+                with conn.transaction():
+                    cur = conn.execute(
+                        "SELECT * FROM app_webhook_intake(%s, %s)", (Jsonb(delivery), Jsonb(intent))
+                    )
+                row = cur.fetchone()
+        except psycopg.DatabaseError as exc:
+            if exc.sqlstate == DUPLICATE:
+                return None
+            raise
+        assert row is not None
+        status, outcome, detail, *task = row
+        return Intake(status, outcome, detail, CreatedTask(*task) if task[0] is not None else None)
+
+    return db.retrying(call)
 
 
 def record_unattributed(conn: psycopg.Connection[Any], d: DeliveryRecord) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import tuple_row
@@ -13,6 +14,10 @@ from psycopg_pool import ConnectionPool
 
 APP_ROLE = "morningai_app"
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# set while a checkout skips the pool's liveness check (Database.retrying): the pool runs its
+# `check` callback in the thread that asks for the connection, so a context variable reaches it
+_unchecked: ContextVar[bool] = ContextVar("morningai_unchecked_checkout", default=False)
 
 
 class UnsafeRoleError(RuntimeError):
@@ -37,6 +42,11 @@ def enter_app_role(conn: psycopg.Connection[Any]) -> None:
     conn.commit()
 
 
+def _check_unless_told_not_to(conn: psycopg.Connection[Any]) -> None:
+    if not _unchecked.get():
+        ConnectionPool.check_connection(conn)
+
+
 class Database:
     """A psycopg pool of app-role connections; `scope(tenant_id)` is how code reads and writes."""
 
@@ -48,7 +58,7 @@ class Database:
             max_size=max_size,
             timeout=timeout,
             configure=enter_app_role,
-            check=ConnectionPool.check_connection,
+            check=_check_unless_told_not_to,
             open=False,
             name="morningai",
         )
@@ -62,8 +72,50 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection the pool checked just now (one round trip, `SELECT ''`).
+
+        The check is what lets every caller — workers, the dashboard, the reconciler — run any
+        block of statements once and trust the connection after PostgreSQL restarted: the
+        block cannot be re-run by this context manager, and not every block is safe to run
+        twice. The webhook's hot path uses `retrying` instead.
+        """
         with self.pool.connection() as conn:
             yield conn
+
+    def retrying(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """Run `work` on a pooled connection without the liveness check; if that connection
+        turns out dead (closed by a PostgreSQL restart, an idle timeout, pg_terminate_backend),
+        run it once more on a checked one — the check also discards the pool's other dead
+        connections.
+
+        Only for work that is safe to run twice: one transaction whose effects are all or
+        nothing and whose second run, after a first that did commit but lost its answer, is
+        harmless (the webhook intake then sees a duplicate; marking a task enqueued is
+        idempotent). An error on a live connection is raised, never retried.
+        """
+        with self._unchecked_connection() as conn:
+            try:
+                return work(conn)
+            except psycopg.OperationalError as exc:
+                if not conn.closed:  # PostgreSQL answered: a real error, not a dead socket
+                    raise
+                log.info("pooled connection was dead (%s); retrying once", type(exc).__name__)
+        with self.connection() as conn:
+            return work(conn)
+
+    @contextmanager
+    def _unchecked_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """`pool.connection()` minus the check (the pool's context manager, unrolled)."""
+        token = _unchecked.set(True)
+        try:
+            conn = self.pool.getconn()
+        finally:
+            _unchecked.reset(token)
+        try:
+            with conn:  # commit or roll back; not closed: the pool owns it
+                yield conn
+        finally:
+            self.pool.putconn(conn)
 
     def ping(self) -> None:
         """Raise if PostgreSQL does not answer within the pool timeout."""

@@ -11,7 +11,8 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from db.tenancy import TenantScope
+from db.pool import Database
+from db.tenancy import TenantScope, enter_tenant
 
 FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -122,6 +123,18 @@ def mark_enqueued(scope: TenantScope, task_id: int) -> None:
     scope.conn.execute(
         "UPDATE tasks SET enqueued_at = now(), updated_at = now() WHERE id = %s", (task_id,)
     )
+
+
+def mark_enqueued_now(db: Database, tenant_id: int, task_id: int) -> None:
+    """Note that RQ holds the task's job, in its own transaction and one round trip (BEGIN,
+    tenant, UPDATE, COMMIT pipelined). Idempotent, so a dead pooled connection is retried once
+    (`Database.retrying`) instead of checked before every checkout."""
+
+    def mark(conn: psycopg.Connection[Any]) -> None:
+        with conn.pipeline(), conn.transaction():
+            mark_enqueued(enter_tenant(conn, tenant_id), task_id)
+
+    db.retrying(mark)
 
 
 def claim(scope: TenantScope, task_id: int, worker: str, stale_after: timedelta) -> Task | None:

@@ -11,7 +11,6 @@ from psycopg_pool import PoolTimeout
 
 from core.logs import log_context
 from db import tasks
-from db.tenancy import enter_tenant
 from github_app import events, intake, signature
 from github_app.intake import QueuedTask
 from github_app.routing import route
@@ -93,10 +92,7 @@ def _enqueue(services: Services, task: QueuedTask) -> None:
         )
         return
     try:
-        # one round trip instead of four (BEGIN, tenant, UPDATE, COMMIT): bench/webhooks
-        with services.db.connection() as conn, conn.pipeline(), conn.transaction():
-            scope = enter_tenant(conn, task.tenant_id)
-            tasks.mark_enqueued(scope, task.task_id)
+        tasks.mark_enqueued_now(services.db, task.tenant_id, task.task_id)
     except (psycopg.Error, PoolTimeout) as exc:
         # delivery, task and job are all stored: a 503 ("nothing was stored") would be false.
         # Without enqueued_at the reconciler looks again, finds the job in RQ and adds none.

@@ -26,7 +26,6 @@ from redis import Redis
 from rq import Queue
 
 from core.settings import Settings
-from db import tasks as db_tasks
 from db.pool import Database
 from jobs.runtime.queues import QUEUE_NAMES, job_id
 from jobs.runtime.reconciler import reconcile
@@ -208,22 +207,38 @@ def test_postgres_lost_mid_transaction_leaves_nothing(
     private_db: DatabaseUrls,
     served: WebhookSender,
     redis: Redis,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The server goes down after the delivery and task rows are written, before the
-    commit: 503, and after the restart neither row exists and no job was enqueued."""
-    real = db_tasks.create
+    commit: 503, and after the restart neither row exists and no job was enqueued.
 
-    def create_then_lose_postgres(*args: Any, **kwargs: Any) -> db_tasks.Task:
-        task = real(*args, **kwargs)
-        private_pg.stop()
-        return task
-
-    monkeypatch.setattr(db_tasks, "create", create_then_lose_postgres)
-    delivery = str(uuid.uuid4())
-    response = served.post("issues", issue(1), delivery=delivery)
+    The intake is one SQL call (0011_webhook_intake_in_one_call.sql), so the pause between the
+    task row and the commit is a trigger of this test's own that sleeps after the insert."""
+    with (
+        psycopg.connect(private_db.owner, autocommit=True) as owner,
+        psycopg.connect(private_db.admin, autocommit=True) as admin,
+    ):
+        owner.execute(
+            "CREATE FUNCTION test_hold() RETURNS trigger LANGUAGE plpgsql"
+            " AS $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$"
+        )
+        owner.execute(
+            "CREATE TRIGGER test_hold AFTER INSERT ON tasks FOR EACH ROW"
+            " EXECUTE FUNCTION test_hold()"
+        )
+        delivery = str(uuid.uuid4())
+        with ThreadPoolExecutor(1) as pool:
+            posted = pool.submit(served.post, "issues", issue(1), delivery=delivery)
+            deadline = time.monotonic() + 30
+            while not admin.execute(  # the superuser sees every session's wait
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"
+            ).fetchone():
+                assert time.monotonic() < deadline, "the intake never reached the task row"
+                time.sleep(0.05)
+            private_pg.stop()
+            response = posted.result(timeout=60)
     private_pg.start()
-    monkeypatch.undo()
+    with psycopg.connect(private_db.owner, autocommit=True) as owner:
+        owner.execute("DROP TRIGGER test_hold ON tasks")
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
