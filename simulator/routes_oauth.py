@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request
 
 from simulator import oauth
-from simulator.api import ApiError, not_found, respond
+from simulator.api import ApiError, not_found, paginate, respond
 from simulator.routing import route, site, world
 from simulator.shapes_user import (
     org_membership,
@@ -105,7 +105,8 @@ def authenticated_user() -> Response:
 )
 def installations() -> Response:
     found = oauth.reachable_installations(world(), _user_login())
-    return respond(user_installations(site(), found))
+    chunk, headers = paginate(found)
+    return respond(user_installations(site(), chunk, total=len(found)), 200, headers)
 
 
 @route(
@@ -121,7 +122,10 @@ def installation_repositories(installation_id: int) -> Response:
     if inst is None or inst not in oauth.reachable_installations(world(), login):
         raise not_found()
     repos = oauth.reachable_repos(world(), login, inst)
-    return respond(user_installation_repos(site(), inst, repos, login))
+    chunk, headers = paginate(repos)
+    return respond(
+        user_installation_repos(site(), inst, chunk, login, total=len(repos)), 200, headers
+    )
 
 
 @route(

@@ -42,15 +42,18 @@ def private_user(site: Site, account: Account) -> JSON:
     }
 
 
-def user_installations(site: Site, found: list[Installation]) -> JSON:
-    return {"total_count": len(found), "installations": [installation(site, i) for i in found]}
+def user_installations(site: Site, found: list[Installation], *, total: int) -> JSON:
+    """One page of them; `total_count` counts every page."""
+    return {"total_count": total, "installations": [installation(site, i) for i in found]}
 
 
-def user_installation_repos(site: Site, inst: Installation, repos: list[Repo], login: str) -> JSON:
-    """Each repository with `permissions`: what this user may do there (GitHub adds it for a
-    user token)."""
+def user_installation_repos(
+    site: Site, inst: Installation, repos: list[Repo], login: str, *, total: int
+) -> JSON:
+    """One page of them, each with `permissions`: what this user may do there (GitHub adds it
+    for a user token); `total_count` counts every page."""
     return {
-        "total_count": len(repos),
+        "total_count": total,
         "repository_selection": inst.repository_selection,
         "repositories": [
             {**repository(site, r), "permissions": permission_flags(site.world.role(r, login))}

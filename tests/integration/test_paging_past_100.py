@@ -1,6 +1,7 @@
 """Listings the product reads past GitHub's 100 a page, through whole tasks: the status comment
-found among an issue's comments (to edit it in place), and the FAQ history's closed issues,
-merged pull requests and their discussions. The simulator pages them as GitHub does (`per_page`
+found among an issue's comments (to edit it in place), the FAQ history's closed issues,
+merged pull requests and their discussions, and the installations and repositories a signed-in
+person reaches. The simulator pages them as GitHub does (`per_page`
 at most 100, the next page named by the `Link` header); each test fails when the listing reads
 its first page only. The client's own paging is `test_github_client.py`'s.
 """
@@ -14,6 +15,8 @@ import psycopg
 import pytest
 from redis import Redis
 
+from core.settings import Settings
+from github_app.rest.user import user_installation_repositories, user_installations
 from jobs.steps.status_comment import marker
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
@@ -133,3 +136,30 @@ def test_faq_history_reads_threads_and_discussions_past_the_first_page(
     assert "Idea 3" not in prompt
     assert pages_read(sim, f"/repos/{OWNER}/{REPO}/issues") == {"1", "2"}
     assert pages_read(sim, f"/repos/{OWNER}/{REPO}/issues/{crashed}/comments") == {"1", "2"}
+
+
+def test_a_viewer_reaching_more_than_a_page_sees_every_installation_and_repository(
+    sim: GitHubSimulator, settings: Settings
+) -> None:
+    """What the dashboard shows a person is what these two listings return: 106 installations
+    and an installation's 130 repositories are each two pages of 100."""
+    big = sim.add_installation(OWNER)
+    names = [f"repo-{n:03}" for n in range(130)]
+    for name in names:
+        sim.create_repo(OWNER, name, installation_id=big)
+        sim.set_permission(OWNER, name, "alice", "write")
+    for n in range(105):
+        org = f"org-{n:03}"
+        sim.create_repo(org, "notes", installation_id=sim.add_installation(org))
+        sim.set_permission(org, "notes", "alice", "read")
+    token = sim.user_token("alice")
+
+    reached = user_installations(settings, token)
+    assert sorted(i.account_login for i in reached) == sorted(
+        [OWNER, *(f"org-{n:03}" for n in range(105))]
+    )
+    repos = user_installation_repositories(settings, token, big)
+    assert sorted(r.full_name for r in repos) == [f"{OWNER}/{name}" for name in names]
+    assert all(r.can_write for r in repos)
+    assert pages_read(sim, "/user/installations") == {"1", "2"}
+    assert pages_read(sim, f"/user/installations/{big}/repositories") == {"1", "2"}
