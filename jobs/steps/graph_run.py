@@ -49,4 +49,8 @@ def invoke_once(
     resume = bool(saved.next)
     if resume:
         run.event("resumed", "resuming the graph from its last checkpoint")
-    return dict(graph.invoke(None if resume else request, thread, context=context))
+    # "sync": each step's checkpoint is committed before the next step starts, so a model call
+    # that has returned is on disk before the next one is asked (LangGraph's default, "async",
+    # writes it while the next step already runs)
+    result = graph.invoke(None if resume else request, thread, context=context, durability="sync")
+    return dict(result)
