@@ -12,7 +12,9 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -24,10 +26,13 @@ from hypothesis import strategies as st
 from redis import Redis
 
 from core.settings import Settings
+from core.task_kinds import kind_of
 from github_app.signature import sign
+from jobs.runtime.queues import job_id
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
+from tests.support import well_formed as wf
 from web import create_app
 
 SECRET = b"fuzz-webhook-secret"
@@ -388,3 +393,343 @@ def test_a_signature_on_another_delivery_cannot_be_replayed_onto_new_bytes(
         assert http.post(url, content=forged, headers=headers).status_code == 401
     assert _stored(owner_conn) == (0, 0, 0, 0)
     assert _enqueued(redis) == []
+
+
+# -- well-formed deliveries of every handled event, fields mutated -------------------------
+
+# the fields the app reads, tried more often than the rest of the payload
+READ = [
+    ("action",),
+    ("installation",),
+    ("installation", "id"),
+    ("installation", "account"),
+    ("installation", "account", "login"),
+    ("installation", "account", "id"),
+    ("installation", "account", "type"),
+    ("installation", "permissions"),
+    ("repository",),
+    ("repository", "id"),
+    ("repository", "full_name"),
+    ("repository", "private"),
+    ("sender",),
+    ("sender", "login"),
+    ("sender", "type"),
+    ("sender", "id"),
+    ("issue",),
+    ("issue", "number"),
+    ("issue", "state"),
+    ("issue", "locked"),
+    ("issue", "labels"),
+    ("issue", "pull_request"),
+    ("label",),
+    ("label", "name"),
+    ("comment",),
+    ("comment", "body"),
+    ("comment", "id"),
+    ("pull_request",),
+    ("pull_request", "number"),
+    ("pull_request", "merged"),
+    ("pull_request", "merged_at"),
+    ("pull_request", "closed_at"),
+    ("pull_request", "merge_commit_sha"),
+    ("pull_request", "head"),
+    ("pull_request", "head", "ref"),
+    ("pull_request", "head", "repo"),
+    ("pull_request", "head", "repo", "id"),
+    ("pull_request", "merged_by"),
+    ("pull_request", "merged_by", "login"),
+    ("repositories",),
+    ("repositories", 0),
+    ("repositories", 0, "id"),
+    ("repositories", 0, "full_name"),
+    ("repositories_added",),
+    ("repositories_added", 0, "id"),
+    ("repositories_added", 0, "full_name"),
+    ("repositories_removed",),
+    ("repositories_removed", 0, "id"),
+]
+# what the app stores or decides a task by: tried most often
+STORED = [
+    ("installation", "id"),
+    ("installation", "account", "login"),
+    ("installation", "account", "id"),
+    ("repository", "id"),
+    ("repository", "full_name"),
+    ("sender", "login"),
+    ("sender", "id"),
+    ("issue", "number"),
+    ("label", "name"),
+    ("comment", "body"),
+    ("pull_request", "number"),
+    ("pull_request", "merged_at"),
+    ("pull_request", "closed_at"),
+    ("repositories", 0, "id"),
+    ("repositories", 0, "full_name"),
+    ("repositories_added", 0, "id"),
+    ("repositories_removed", 0, "id"),
+]
+odd_text = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "x" * 5000,
+            "\x01\x1b[31mred\x7f",
+            "\u202eevil",
+            "a\x00b",
+            "🙂" * 300,
+            "morningai ",
+            "MORNINGAI",
+            "/morningai code\n/morningai stop",
+            "octo-org/octo-repo/../../etc",
+            "<script>alert(1)</script>",
+            "'; DROP TABLE tasks; --",
+        ]
+    ),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=60),
+)
+odd_numbers = st.sampled_from(
+    [
+        0,
+        -1,
+        -(2**31),
+        2**31,
+        2**53 + 1,
+        2**63 - 1,
+        2**63,
+        -(2**63),
+        -(2**63) - 1,
+        10**30,
+        1.5,
+        -0.0,
+        1e300,
+        1e-300,
+    ]
+)
+
+
+@st.composite
+def mutated_value(draw: st.DrawFn, old: Any) -> Any:
+    """Something GitHub would never send in place of `old`."""
+    choices = ["null", "text", "number", "bool", "list", "object"]
+    if isinstance(old, int) and not isinstance(old, bool):
+        choices += ["as-text", "as-text", "negated", "number"]
+    if isinstance(old, dict):
+        choices += ["as-list", "as-list", "emptied"]
+    if isinstance(old, str):
+        choices += ["text", "text"]
+    kind = draw(st.sampled_from(choices))
+    if kind == "null":
+        return None
+    if kind == "text":
+        return draw(odd_text)
+    if kind == "number":
+        return draw(odd_numbers)
+    if kind == "bool":
+        return draw(st.booleans())
+    if kind == "list":
+        return [old]
+    if kind == "object":
+        return {"id": 1, "login": "x", "name": "y"}
+    if kind == "as-text":
+        return draw(st.sampled_from([str(old), f" {old}", "9" * 30, "-1", "0x10", "1e3"]))
+    if kind == "negated":
+        return -old if old else -1
+    if kind == "as-list":
+        return draw(st.sampled_from([[old], list(old.values())]))
+    return {}  # emptied
+
+
+def _walk(payload: Any, path: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """(parent, key) of `path` in `payload`, or None when it is not there."""
+    parent = payload
+    for step in path[:-1]:
+        try:
+            parent = parent[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if isinstance(parent, dict) and path[-1] in parent:
+        return parent, path[-1]
+    if isinstance(parent, list) and isinstance(path[-1], int) and path[-1] < len(parent):
+        return parent, path[-1]
+    return None
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: wf.Kind
+    payload: dict[str, Any]
+    mutations: tuple[str, ...]
+
+
+@st.composite
+def well_formed_cases(draw: st.DrawFn) -> Case:
+    """One of GitHub's deliveries the app handles (task-making ones twice as often), with up
+    to three of its fields — mostly ones the app reads — removed or replaced."""
+    makers = [k for k in wf.KINDS if k.task]
+    kind = draw(st.sampled_from([*makers, *makers, *wf.KINDS]))
+    payload = wf.build(kind)
+    done: list[str] = []
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 1, 2, 3]))):
+        where = {
+            "stored": [p for p in STORED if _walk(payload, p)],
+            "read": [p for p in READ if _walk(payload, p)],
+            "anywhere": [p for p in _paths(payload) if _walk(payload, p)],
+        }
+        pick = draw(st.sampled_from(["stored", "stored", "read", "read", "anywhere"]))
+        path = draw(st.sampled_from(where[pick] or where["anywhere"] or [("action",)]))
+        spot = _walk(payload, path)
+        if spot is None:
+            continue
+        parent, key = spot
+        if isinstance(parent, dict) and draw(st.integers(0, 4)) == 0:
+            del parent[key]
+            done.append(f"del {path}")
+        else:
+            parent[key] = draw(mutated_value(parent[key]))
+            done.append(f"{path}={parent[key]!r:.40}")
+    return Case(kind, payload, tuple(done))
+
+
+def _subject_of(payload: dict[str, Any]) -> tuple[str, Any] | None:
+    """The repository and number a task made from `payload` must name, as the app reads them."""
+    thread = payload.get("issue") if "issue" in payload else payload.get("pull_request")
+    repo = payload.get("repository")
+    if not isinstance(thread, dict) or not isinstance(repo, dict):
+        return None
+    return str(repo.get("full_name")), thread.get("number")
+
+
+def _check_one(url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, case: Case) -> str:
+    """Post one case and check every property; returns what it made: task, stored or nothing."""
+    _reset(owner_conn, redis)
+    delivery = str(uuid.uuid4())
+    body = json.dumps(case.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": case.kind.event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": sign(SECRET, body),
+    }
+    response = http.post(url, content=body, headers=headers)
+    said = (response.status_code, response.text[:300], case.kind.name, case.mutations)
+    assert response.status_code in (200, 202, 400), said
+    assert SECRET.decode() not in response.text
+    answer = response.json()
+    assert (response.status_code, answer["outcome"]) in (
+        (202, "accepted"),
+        (202, "ignored"),
+        (400, "rejected"),
+    ), said
+    assert answer["delivery"] == delivery
+    recorded = owner_conn.execute("SELECT delivery_id, outcome FROM webhook_deliveries").fetchall()
+    assert recorded == [(delivery, answer["outcome"])], said
+    tasks = owner_conn.execute(
+        "SELECT t.id, t.kind, t.delivery_id, t.subject ->> 'repository', t.subject -> 'number',"
+        " r.full_name"
+        " FROM tasks t LEFT JOIN repositories r ON r.id = t.repository_id"
+    ).fetchall()
+    if response.status_code == 400:
+        assert _stored(owner_conn) == (1, 0, 0, 0), said  # the rejected delivery row alone
+        assert _enqueued(redis) == []
+        return "rejected"
+    makes_tasks = case.kind.event in ("issues", "issue_comment", "pull_request")
+    # each example starts empty, so no live task can turn a task-making delivery away
+    assert len(tasks) == (1 if makes_tasks and answer["outcome"] == "accepted" else 0), said
+    if not case.mutations:
+        assert answer["outcome"] == case.kind.outcome, said
+        assert [t[1] for t in tasks] == ([case.kind.task] if case.kind.task else []), said
+    if not tasks:
+        return "stored"
+    ((task_id, kind, task_delivery, repo, number, repo_row),) = tasks
+    assert task_delivery == delivery
+    assert (repo, number) == _subject_of(case.payload), said
+    # GitHub numbers issues and pull requests from 1; 0 is a task with no thread (the CLI's)
+    assert type(number) is int, said
+    assert number > 0, said
+    assert repo_row == repo
+    assert redis.lrange(f"rq:queue:{kind_of(kind).queue}", 0, -1) == [job_id(task_id, 0).encode()]
+    return "task"
+
+
+@settings(
+    max_examples=300,
+    derandomize=True,  # the same examples on every run and machine
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=well_formed_cases())
+def _fuzz_well_formed(
+    case: Case, *, target: tuple[str, httpx.Client, Conn, Redis], tally: Counter[str]
+) -> None:
+    made = _check_one(*target, case)
+    tally[made] += 1
+    note_event(f"{case.kind.name}: {made}")
+
+
+def test_well_formed_deliveries_with_mutated_fields_are_recorded_once_and_never_a_500(
+    url: str, http: httpx.Client, owner_conn: Conn, redis: Redis
+) -> None:
+    """Properties over well-formed deliveries of every handled event with up to three fields
+    missing, null, of the wrong type, out of range or odd text: the answer is 202 or 400,
+    never a 500; the delivery is recorded once with the outcome it was answered; an accepted
+    task-making delivery made exactly one task, on the payload's repository and number, and one
+    job; a 400 stored nothing but its delivery; the answer holds no secret. A floor on the
+    share of examples that reach a task keeps the fuzzer from drifting into the rejections."""
+    tally: Counter[str] = Counter()
+    _fuzz_well_formed(target=(url, http, owner_conn, redis), tally=tally)
+    examples = sum(tally.values())
+    print(f"well-formed fuzz: {examples} examples, {dict(tally)}")
+    assert examples >= 250
+    assert tally["task"] >= 0.2 * examples, tally
+    assert tally["rejected"] >= 0.05 * examples, tally
+
+
+def _case(name: str, *changes: tuple[tuple[Any, ...], Any]) -> Case:
+    kind = next(k for k in wf.KINDS if k.name == name)
+    payload = wf.build(kind)
+    for path, value in changes:
+        spot = _walk(payload, path)
+        assert spot is not None, path
+        spot[0][spot[1]] = value
+    return Case(kind, payload, tuple(f"{p}={v!r:.40}" for p, v in changes))
+
+
+# the corners the fuzzer may not reach in its examples, each tried every run
+CORNERS = [
+    _case("issues.labeled trigger", (("repository", "id"), "9" * 30)),
+    _case("issues.labeled trigger", (("repository", "id"), 1e300)),
+    _case("issues.labeled trigger", (("repository", "id"), -(2**63) - 1)),
+    _case("issues.labeled trigger", (("repository", "id"), "12")),
+    _case("issues.labeled trigger", (("repository", "full_name"), None)),
+    _case("issues.labeled trigger", (("repository", "full_name"), "x" * 10_000)),
+    _case("issues.labeled trigger", (("issue", "number"), 2**63 - 1)),
+    _case("issues.labeled trigger", (("installation", "id"), 2**63 - 1)),
+    _case("issues.labeled trigger", (("installation", "id"), -1)),
+    _case("issues.labeled trigger", (("installation", "id"), 0)),
+    _case("issues.labeled trigger", (("sender", "login"), "\u202e" + "🙂" * 500)),
+    _case("comment ask", (("comment", "body"), "/morningai ask " + "\x01\x1b" * 2000)),
+    _case("comment code", (("comment", "id"), [1, 2])),
+    _case("pull merged", (("pull_request", "merged_by"), [{"login": "x"}])),
+    _case("pull merged", (("pull_request", "merge_commit_sha"), {"a": 1})),
+    _case("pull ours merged", (("pull_request", "merged_at"), "9999-12-31T23:59:59+14:00")),
+    _case("pull ours merged", (("pull_request", "merged_at"), "0001-01-01T00:00:00-14:00")),
+    _case("pull ours merged", (("pull_request", "merged_at"), "2019-05-15")),
+    _case("installation.created", (("repositories", 0, "id"), "9" * 30)),
+    _case("installation.created", (("repositories", 0, "id"), 1e300)),
+    _case("installation.created", (("installation", "account", "id"), 2**63)),
+    _case("installation.created", (("installation", "account", "type"), {"a": []})),
+    _case("installation.created", (("installation", "permissions"), ["contents"])),
+    _case("installation_repositories.added", (("repositories_added", 0, "id"), "9" * 30)),
+    _case("installation_repositories.removed", (("repositories_removed", 0, "id"), 1e300)),
+    _case("authorization revoked", (("sender", "id"), 2**63 - 1)),
+    _case("authorization revoked", (("sender", "id"), "5")),
+]
+
+
+@pytest.mark.parametrize("case", CORNERS, ids=lambda c: f"{c.kind.name}: {c.mutations[0]:.50}")
+def test_well_formed_corners(
+    url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, case: Case
+) -> None:
+    _check_one(url, http, owner_conn, redis, case)
