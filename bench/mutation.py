@@ -56,7 +56,8 @@ I = "tests/integration/"  # noqa: E741
 
 @dataclass(frozen=True)
 class Target:
-    files: tuple[str, ...]  # "path" or "path:first-last" (lines), .py or .sql
+    # "path", "path:first-last" (lines) or, for Python, "path:name,name" (functions, classes)
+    files: tuple[str, ...]
     tests: tuple[str, ...]  # pytest selections, cheapest first (the run stops at a failure)
     cap: int = 40
     sql_only: bool = False  # .py files: only the mutations of their SQL strings
@@ -81,9 +82,10 @@ TARGETS: dict[str, Target] = {
         cap=20,
     ),
     "tasks": Target(
-        ("db/tasks.py:116-196",),  # claim, heartbeat, results, finish, requeue, reconcile
+        ("db/tasks.py:claim,heartbeat,record_results,finish,requeue,to_reconcile,mark_enqueued",),
         (
             I + "test_claim_race.py",
+            I + "test_mutation_kills_tasks.py",
             I + "test_tenancy.py",
             I + "test_webhooks.py::test_redelivery_runs_nothing_twice",
         ),
@@ -114,14 +116,14 @@ TARGETS: dict[str, Target] = {
     ),
     "dashboard_reach": Target(
         ("web/task_access.py", "web/viewer.py:58-128", "web/viewer.py:188-318"),
-        (I + "test_tasks_api.py", I + "test_dashboard_api.py"),
+        (U + "test_mutation_kills_reach.py", I + "test_tasks_api.py", I + "test_dashboard_api.py"),
         cap=22,
     ),
     # after 342ce2b: the intake is one call of 0011's app_webhook_intake
     "intake": Target(
         (
             "github_app/intake.py",
-            "db/deliveries.py:60-110",
+            "db/deliveries.py:Intake,intake,record_unattributed",
             "db/migrations/0011_webhook_intake_in_one_call.sql:22-283",
         ),
         (
@@ -414,6 +416,18 @@ def file_mutants(spec: str, tree: Path, sql_only: bool) -> list[Mutant]:
         first, _, last = lines.partition("-") if lines else ("1", "", str(len(off.lines)))
         lo, hi = off.starts[int(first) - 1], off.starts[min(int(last), len(off.lines))]
         found = list(_sql_mutants(path, text, lo, hi, int(first)))
+    elif lines and not lines[0].isdigit():  # "path:name,name": those functions or classes
+        names = set(lines.split(","))
+        spans = [
+            (node.lineno, node.end_lineno or node.lineno)
+            for node in ast.parse(text).body
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name in names
+        ]
+        found = [
+            m
+            for m in python_mutants(path, text, sql_only)
+            if any(lo <= m.line <= hi for lo, hi in spans)
+        ]
     else:
         first, _, last = lines.partition("-") if lines else ("1", "", str(10**9))
         found = [
@@ -486,6 +500,7 @@ class Outcome:
     status: str  # killed | survived | timeout
     seconds: float
     failed: str = ""  # the first failing test, when killed
+    commit: str = ""  # of the tree it ran in
 
 
 @dataclass
@@ -622,14 +637,35 @@ def _save(result: TargetResult) -> None:
     (RESULTS / f"{result.target}.json").write_text(json.dumps(asdict(result), indent=1))
 
 
-def run_target(name: str, tree: Path, servers: dict[str, str], fresh: bool) -> TargetResult:
+def _reusable(name: str, commit: str, tree: Path, survivors: bool) -> dict[str, Outcome]:
+    """Outcomes of an earlier run to keep: those at this commit; with `survivors`, every
+    killed or timed-out one (only survivors run again, e.g. after a test was added), provided
+    the target's files did not change since."""
+    previous = _load(name)
+    if previous is None:
+        return {}
+    if not survivors:
+        return {o.key: o for o in previous.outcomes if (o.commit or previous.commit) == commit}
+    paths = [spec.partition(":")[0] for spec in TARGETS[name].files]
+    changed = subprocess.run(
+        ["git", "diff", "--quiet", previous.commit, "HEAD", "--", *paths], cwd=tree, check=False
+    )
+    if changed.returncode != 0:
+        raise RuntimeError(f"{name}: {', '.join(paths)} changed since {previous.commit}; run all")
+    for o in previous.outcomes:
+        o.commit = o.commit or previous.commit
+    return {o.key: o for o in previous.outcomes if o.status != "survived"}
+
+
+def run_target(
+    name: str, tree: Path, servers: dict[str, str], *, fresh: bool, survivors: bool
+) -> TargetResult:
     target = TARGETS[name]
     commit = _git("rev-parse", "--short", "HEAD", cwd=tree)
     generated, mutants = target_mutants(target, tree)
     cache = Path(tempfile.mkdtemp(prefix="mut-pycache-", dir="/tmp"))
     env = _env(tree, servers, cache)
-    previous = None if fresh else _load(name)
-    done = {o.key: o for o in previous.outcomes} if previous and previous.commit == commit else {}
+    done = {} if fresh else _reusable(name, commit, tree, survivors)
     status, baseline, failed = run_tests(tree, target.tests, env, timeout=900)
     if status != "passed":
         raise RuntimeError(f"{name}: the tests fail without a mutant ({failed or status})")
@@ -652,8 +688,9 @@ def run_target(name: str, tree: Path, servers: dict[str, str], fresh: bool) -> T
             if m.key in done:
                 result.outcomes.append(done[m.key])
                 continue
-            result.outcomes.append(_run_mutant(m, tree, target, env, timeout=timeout, cache=cache))
-            o = result.outcomes[-1]
+            o = _run_mutant(m, tree, target, env, timeout=timeout, cache=cache)
+            o.commit = commit
+            result.outcomes.append(o)
             print(f"  [{n:>3}/{len(mutants)}] {o.status:<8} {o.seconds:5.1f}s  {m.key}", flush=True)
             _save(result)
     finally:
@@ -706,8 +743,9 @@ def report(command: str) -> str:
         t = sum(o.status == "timeout" for o in r.outcomes)
         total = len(r.outcomes)
         score = f"{100 * (k + t) / total:.0f} %" if total else "—"
+        commits = sorted({o.commit or r.commit for o in r.outcomes}) or [r.commit]
         lines.append(
-            f"| `{r.target}` | {r.commit} | {r.started} | {total} ({r.generated}) "
+            f"| `{r.target}` | {', '.join(commits)} | {r.started} | {total} ({r.generated}) "
             f"| {k} | {s} | {t} | {score} |"
         )
     lines += ["", "Tests per target:", ""]
@@ -739,6 +777,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     parser.add_argument("--fresh", action="store_true", help="rerun mutants already run")
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="rerun only the survivors of the last run (its kills kept), e.g. after adding tests",
+    )
     parser.add_argument("--report-only", action="store_true", help="rewrite the report")
     args = parser.parse_args(argv)
     # cleanup (worktree, servers, the test run in flight) on Ctrl-C or kill, even in the
@@ -756,7 +799,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report_only:
         with worktree() as tree, services() as servers:
             for name in names:
-                run_target(name, tree, servers, args.fresh)
+                run_target(name, tree, servers, fresh=args.fresh, survivors=args.survivors)
     REPORT.write_text(report(".venv/bin/python -m bench.mutation  # or --module NAME"))
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     return 0
