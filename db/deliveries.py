@@ -8,10 +8,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from db.pool import Database
+from db.pool import Database, one_round_trip
 from db.tenancy import TenantScope
-
-DUPLICATE = "MA409"  # SQLSTATE app_webhook_intake raises for a delivery id seen before
 
 
 @dataclass(frozen=True)
@@ -67,29 +65,21 @@ class Intake:
     task: CreatedTask | None
 
 
-def intake(db: Database, delivery: dict[str, Any], intent: dict[str, Any]) -> Intake | None:
+def intake(db: Database, delivery: dict[str, Any], intent: dict[str, Any]) -> Intake:
     """Record a delivery and act on its intent (0011_webhook_intake_in_one_call.sql) in one
-    committed transaction and one round trip: BEGIN, the call and COMMIT go out pipelined, and
-    the row is read only after COMMIT was sent (reading it inside would cost a round trip).
-    None when the delivery id was recorded before: then nothing changed.
+    committed transaction and one round trip (`one_round_trip`). A delivery id recorded before
+    is answered 200 "duplicate", and then nothing changed.
 
     Run through `Database.retrying`: a dead pooled connection is retried once on a fresh one.
     Should the first try have committed and lost only its answer, the retry says "duplicate"
     and the task it created is enqueued by the reconciler, not here.
     """
 
-    def call(conn: psycopg.Connection[Any]) -> Intake | None:
-        try:
-            with conn.pipeline():
-                with conn.transaction():
-                    cur = conn.execute(
-                        "SELECT * FROM app_webhook_intake(%s, %s)", (Jsonb(delivery), Jsonb(intent))
-                    )
-                row = cur.fetchone()
-        except psycopg.DatabaseError as exc:
-            if exc.sqlstate == DUPLICATE:
-                return None
-            raise
+    def call(conn: psycopg.Connection[Any]) -> Intake:
+        (cur,) = one_round_trip(
+            conn, ("SELECT * FROM app_webhook_intake(%s, %s)", (Jsonb(delivery), Jsonb(intent)))
+        )
+        row = cur.fetchone()
         assert row is not None
         status, outcome, detail, *task = row
         return Intake(status, outcome, detail, CreatedTask(*task) if task[0] is not None else None)

@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.abc import Params
+from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
@@ -47,11 +49,40 @@ def _check_unless_told_not_to(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
+def one_round_trip(
+    conn: psycopg.Connection[Any], *statements: tuple[str, Params | None]
+) -> list[psycopg.Cursor[Any]]:
+    """Run `statements` in one transaction and one round trip: BEGIN, the statements and COMMIT
+    go out in one pipeline and are answered together; read the cursors afterwards.
+
+    Not `conn.transaction()` inside `conn.pipeline()`: psycopg syncs and waits on entering and
+    leaving a transaction block in a pipeline (and on the BEGIN it sends by itself outside
+    autocommit), three or four round trips. So the connection is in autocommit for the
+    moment and the block is spelled out. On an error the explicit block is left aborted:
+    it is rolled back here (a second round trip, on errors only).
+    """
+    conn.autocommit = True
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            cursors = [conn.execute(query, params) for query, params in statements]
+            conn.execute("COMMIT")
+        return cursors
+    except BaseException:
+        if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.rollback()
+        raise
+    finally:
+        if not conn.closed:
+            conn.autocommit = False
+
+
 class Database:
     """A psycopg pool of app-role connections; `scope(tenant_id)` is how code reads and writes."""
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 5.0):
         self.url = url
+        self.timeout = timeout
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
@@ -85,8 +116,7 @@ class Database:
     def retrying(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         """Run `work` on a pooled connection without the liveness check; if that connection
         turns out dead (closed by a PostgreSQL restart, an idle timeout, pg_terminate_backend),
-        run it once more on a checked one — the check also discards the pool's other dead
-        connections.
+        run it once more on a fresh connection of its own (the pool replaces the dead one).
 
         Only for work that is safe to run twice: one transaction whose effects are all or
         nothing and whose second run, after a first that did commit but lost its answer, is
@@ -100,7 +130,10 @@ class Database:
                 if not conn.closed:  # PostgreSQL answered: a real error, not a dead socket
                     raise
                 log.info("pooled connection was dead (%s); retrying once", type(exc).__name__)
-        with self.connection() as conn:
+        # not another pooled one: after a restart every idle connection in the pool is dead,
+        # and the pool's check loop backs off 1 s, 2 s, … between them (past our timeout)
+        with psycopg.connect(self.url, connect_timeout=max(1, round(self.timeout))) as conn:
+            enter_app_role(conn)
             return work(conn)
 
     @contextmanager

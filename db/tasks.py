@@ -11,8 +11,8 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from db.pool import Database
-from db.tenancy import TenantScope, enter_tenant
+from db.pool import Database, one_round_trip
+from db.tenancy import TenantScope
 
 FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -127,12 +127,18 @@ def mark_enqueued(scope: TenantScope, task_id: int) -> None:
 
 def mark_enqueued_now(db: Database, tenant_id: int, task_id: int) -> None:
     """Note that RQ holds the task's job, in its own transaction and one round trip (BEGIN,
-    tenant, UPDATE, COMMIT pipelined). Idempotent, so a dead pooled connection is retried once
-    (`Database.retrying`) instead of checked before every checkout."""
+    tenant, UPDATE, COMMIT: `one_round_trip`). Idempotent, so a dead pooled connection is
+    retried once (`Database.retrying`) instead of checked before every checkout."""
 
     def mark(conn: psycopg.Connection[Any]) -> None:
-        with conn.pipeline(), conn.transaction():
-            mark_enqueued(enter_tenant(conn, tenant_id), task_id)
+        one_round_trip(
+            conn,
+            ("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),)),
+            (
+                "UPDATE tasks SET enqueued_at = now(), updated_at = now() WHERE id = %s",
+                (task_id,),
+            ),
+        )
 
     db.retrying(mark)
 

@@ -55,8 +55,6 @@ def apply(db: Database, env: Envelope, intent: Intent) -> Outcome:
     """Record the delivery and act on `intent`, committed before this returns (so before the
     202). A delivery id seen before changes nothing and is answered 200 "duplicate"."""
     done = deliveries.intake(db, _delivery_json(env), _intent_json(env, intent))
-    if done is None:
-        return Outcome(200, "duplicate", "delivery was already received")
     t = done.task
     task = QueuedTask(t.task_id, t.tenant_id, t.kind, t.queue, t.trace_id) if t else None
     return Outcome(done.status, done.outcome, done.detail, task)

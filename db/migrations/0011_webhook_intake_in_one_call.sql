@@ -15,8 +15,10 @@
 --         | 'pull_request_state' | 'task'
 --   tenant_of: the installation whose tenant to look up (null: none named)
 -- and the intent's fields (github_app/intake.py `_intent_json`).
--- A delivery id seen before raises SQLSTATE MA409 ('duplicate delivery'): the whole transaction
--- rolls back, so a redelivery changes nothing, whatever it asked for.
+-- A delivery id seen before raises SQLSTATE MA409 inside, which app_webhook_intake catches: its
+-- block rolls back (a subtransaction), so a redelivery changes nothing, whatever it asked for,
+-- and is answered 200 "duplicate" without failing the transaction (an error would leave the
+-- pipelined BEGIN ... COMMIT aborted and cost the caller a ROLLBACK round trip).
 
 -- One webhook_deliveries row for the scoped tenant; raises MA409 on a delivery seen before
 -- (the unique index sees every tenant's rows even though row-level security hides them).
@@ -145,7 +147,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION app_webhook_intake(p_delivery jsonb, p_intent jsonb,
+CREATE FUNCTION app_webhook_intake_act(p_delivery jsonb, p_intent jsonb,
     OUT r_status integer, OUT r_outcome text, OUT r_detail text, OUT r_task_id bigint,
     OUT r_tenant_id bigint, OUT r_kind text, OUT r_queue text, OUT r_trace_id text)
     LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp
@@ -245,6 +247,22 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION app_webhook_intake(p_delivery jsonb, p_intent jsonb,
+    OUT r_status integer, OUT r_outcome text, OUT r_detail text, OUT r_task_id bigint,
+    OUT r_tenant_id bigint, OUT r_kind text, OUT r_queue text, OUT r_trace_id text)
+    LANGUAGE plpgsql VOLATILE SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    SELECT * INTO r_status, r_outcome, r_detail, r_task_id, r_tenant_id, r_kind, r_queue,
+                  r_trace_id
+      FROM app_webhook_intake_act(p_delivery, p_intent);
+EXCEPTION WHEN SQLSTATE 'MA409' THEN
+    r_status := 200;
+    r_outcome := 'duplicate';
+    r_detail := 'delivery was already received';
+END
+$$;
+
 -- Every task of the tenant on the pull request records its state — also for a suspended
 -- installation: it is a fact about work already done, not new work. A merged pull request stays
 -- merged (GitHub never reopens one). A merge also asks for the FAQ staleness check.
@@ -290,6 +308,7 @@ REVOKE ALL ON FUNCTION app_intake_upsert_repositories(bigint, jsonb) FROM PUBLIC
 REVOKE ALL ON FUNCTION app_intake_task(jsonb, bigint, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_intake_request(jsonb, bigint, text, jsonb, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_intake_pull_request_state(jsonb, bigint, text, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app_webhook_intake_act(jsonb, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION app_webhook_intake(jsonb, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_intake_record(jsonb, bigint, text, text) TO morningai_app;
 GRANT EXECUTE ON FUNCTION app_intake_record_unattributed(jsonb, text, text) TO morningai_app;
@@ -298,4 +317,5 @@ GRANT EXECUTE ON FUNCTION app_intake_task(jsonb, bigint, jsonb, text) TO morning
 GRANT EXECUTE ON FUNCTION app_intake_request(jsonb, bigint, text, jsonb, text) TO morningai_app;
 GRANT EXECUTE ON FUNCTION app_intake_pull_request_state(jsonb, bigint, text, jsonb)
     TO morningai_app;
+GRANT EXECUTE ON FUNCTION app_webhook_intake_act(jsonb, jsonb) TO morningai_app;
 GRANT EXECUTE ON FUNCTION app_webhook_intake(jsonb, jsonb) TO morningai_app;
