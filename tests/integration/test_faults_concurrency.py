@@ -27,8 +27,9 @@ from redis import Redis
 from jobs.runtime.queues import job_id
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import serve_wsgi
+from tests.support import well_formed as wf
 from tests.support.races import Post, deliveries, gunicorns, race, rq_jobs, tasks_for
-from tests.support.webhooks import labeled_issue, make_settings
+from tests.support.webhooks import make_settings
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -55,8 +56,9 @@ def two_apps(
         yield urls
 
 
-def issue(number: int, label: str = "morningai") -> dict[str, Any]:
-    payload = labeled_issue(label)
+def issue(number: int, label: str = wf.TRIGGER_LABEL) -> dict[str, Any]:
+    """GitHub's issues.labeled (or the skeleton, without fetched examples) on issue `number`."""
+    payload = wf.build(wf.Kind("", "issues", "labeled", "", None, wf.labeled(label)))
     payload["issue"]["number"] = number
     return payload
 
