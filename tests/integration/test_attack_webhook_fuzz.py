@@ -601,6 +601,30 @@ def _subject_of(payload: dict[str, Any]) -> tuple[str, Any] | None:
     return str(repo.get("full_name")), thread.get("number")
 
 
+INSTALLATION_STATUS = {
+    "created": "active",
+    "unsuspend": "active",
+    "new_permissions_accepted": "active",
+    "suspend": "suspended",
+    "deleted": "deleted",
+}
+
+
+def _check_installation(owner_conn: Conn, case: Case, said: object) -> None:
+    """An accepted installation delivery leaves its installation's tenant (with the action's
+    status, for `installation`) and exactly the repositories it added."""
+    payload = case.payload
+    rows = owner_conn.execute("SELECT installation_id, status FROM tenants").fetchall()
+    assert [i for i, _ in rows] == [payload["installation"]["id"]], said
+    if case.kind.event == "installation":
+        assert rows[0][1] == INSTALLATION_STATUS[payload["action"]], said
+    added = payload.get(
+        "repositories" if case.kind.event == "installation" else "repositories_added"
+    )
+    repos = owner_conn.execute("SELECT github_id, full_name FROM repositories").fetchall()
+    assert sorted(repos) == sorted({(r["id"], str(r["full_name"])) for r in added or []}), said
+
+
 def _check_one(url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, case: Case) -> str:
     """Post one case and check every property; returns what it made: task, stored or nothing."""
     _reset(owner_conn, redis)
@@ -640,6 +664,8 @@ def _check_one(url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, cas
     if not case.mutations:
         assert answer["outcome"] == case.kind.outcome, said
         assert [t[1] for t in tasks] == ([case.kind.task] if case.kind.task else []), said
+    if case.kind.event.startswith("installation"):
+        _check_installation(owner_conn, case, said)
     if not tasks:
         return "stored"
     ((task_id, kind, task_delivery, repo, number, repo_row),) = tasks
