@@ -73,12 +73,12 @@ TARGETS: dict[str, Target] = {
     ),
     "chat_signatures": Target(
         ("chat/slack/signature.py", "chat/discord/signature.py", "chat/telegram/secret.py"),
-        (U + "test_chat_signatures.py",),
+        (U + "test_chat_signatures.py", U + "test_mutation_kills_chat.py"),
         cap=25,
     ),
     "logs": Target(
         ("core/logs.py", "chat/errors.py"),
-        (U + "test_logs.py", U + "test_chat_retry.py"),
+        (U + "test_logs.py", U + "test_mutation_kills_logs.py", U + "test_chat_retry.py"),
         cap=20,
     ),
     "tasks": Target(
