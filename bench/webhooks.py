@@ -1,7 +1,7 @@
 """Load benchmark of the webhook receiver: the real gunicorn server on loopback.
 
     .venv/bin/python -m bench.webhooks [--rate 200] [--duration 20]
-        [--saturation-duration 10] [--concurrency 32] [--threads 4] [--timeline]
+        [--saturation-duration 10] [--concurrency 32] [--threads 4] [--timeline] [--no-baseline]
     .venv/bin/python -m bench.webhooks --soak [--rate 100] [--duration 60] [--timeline]
 
 It provides PostgreSQL and Redis (bench/services.py: the embedded ones unless DATABASE_URL, a
@@ -14,6 +14,14 @@ phase B as fast as `--concurrency` clients go (closed loop). Per phase it prints
 and where the machine's CPU went (server, PostgreSQL, Redis, this generator, anything else
 running), then checks that every delivery was recorded once with the outcome its payload calls
 for, that each task-creating delivery became one task and each task one RQ job.
+
+Before it, in the same run and with the same settings, phases and mix, it measures the
+non-durable floor (bench/webhook_baseline.py: HMAC check, JSON parse and an RQ enqueue per
+task-creating delivery, no database) and ends with both side by side: phase A p50/p99 and
+phase B req/s, ours against the floor, with the ratio (`--no-baseline` skips it; `--soak` has
+none). The server runs with a whole App configured, as in production (GITHUB_APP_ID and a
+private key the webhook path never reads): without one the receiver looks for an App
+registered at /setup in the database on every request.
 
 `--soak` runs phase A only, for 60 s unless `--duration` says otherwise, with every kind of
 delivery the app handles mixed (bench/webhook_payloads.py SOAK_MIX: labeled issues, comments
@@ -91,6 +99,16 @@ class Options:
     seed: int
     timeline: bool
     soak: bool
+    baseline: bool
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the side-by-side table compares: phase A's p50 and p99, phase B's rate."""
+
+    p50_ms: float
+    p99_ms: float
+    saturation_rps: float
 
 
 @dataclass(frozen=True)
@@ -140,7 +158,11 @@ def server_env(opts: Options, services: Services, secret: str, port: int) -> dic
         GUNICORN_THREADS=str(opts.threads),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),  # this tree's app, whatever the virtualenv's editable install
+        # a whole App, as in production; the webhook path never reads the key
+        GITHUB_APP_ID="1",
+        GITHUB_PRIVATE_KEY="unused on the webhook path",
     )
+    env.pop("GITHUB_PRIVATE_KEY_PATH", None)
     return env
 
 
@@ -176,18 +198,24 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_TIMEOUT_S)
 
 
+REAL_APP = "web.wsgi:app"
+BASELINE_APP = "bench.webhook_baseline:app"
+
+
 @contextmanager
-def running_server(opts: Options, services: Services, secret: str) -> Iterator[Server]:
+def running_server(
+    opts: Options, services: Services, secret: str, app: str = REAL_APP
+) -> Iterator[Server]:
     """gunicorn with the repository's config on a free loopback port."""
     port = free_port()
-    log_path = DATA / "bench-gunicorn.log"
+    log_path = DATA / ("bench-gunicorn.log" if app == REAL_APP else "bench-gunicorn-baseline.log")
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
                 "-c",
                 "gunicorn_config.py",
-                "web.wsgi:app",
+                app,
             ],
             cwd=ROOT,
             env=server_env(opts, services, secret, port),
@@ -474,6 +502,11 @@ def _parser() -> argparse.ArgumentParser:
         "--timeline", action="store_true", help="print phase A latency per second too"
     )
     parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip the non-durable baseline (HMAC + JSON + RQ enqueue, no database)",
+    )
+    parser.add_argument(
         "--soak",
         action="store_true",
         help="phase A only, every kind of delivery mixed, latency per kind and per 10 s",
@@ -509,6 +542,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         a.seed,
         a.timeline,
         a.soak,
+        not a.no_baseline and not a.soak,
     )
 
 
@@ -570,14 +604,20 @@ def run_fixed(
     return fixed
 
 
+def figures(fixed: Sequence[Result | None], saturation_rps: float) -> Figures:
+    latencies = sorted(r.finished - r.due for r in fixed if r is not None)
+    p50, p99 = (percentile(latencies, p) * 1000 for p in (50, 99))
+    return Figures(p50, p99, saturation_rps)
+
+
 def run_phases(
     opts: Options, server: Server, roots: dict[int, str], batches: Batches
-) -> list[Result | None]:
+) -> tuple[list[Result | None], Figures]:
     """Warm-up, phase A and phase B; returns every result, in the order of `everything`."""
     warm = warm_up(opts, server, batches.warmup)
     fixed = run_fixed(opts, server, roots, batches.fixed)
     if not batches.saturation:
-        return warm + fixed
+        return warm + fixed, figures(fixed, math.nan)
     (t0, sat), spent = measure(
         roots,
         lambda: saturation(
@@ -589,7 +629,9 @@ def run_phases(
     report_cpu(spent, sum(r is not None for r in sat))
     if all(r is not None for r in sat):
         print(f"  warning: all {len(sat)} pre-built requests used; raise --saturation-max")
-    return warm + fixed + sat
+    elapsed = max((r.finished for r in sat if r is not None), default=t0) - t0
+    rate = sum(r is not None for r in sat) / elapsed if elapsed > 0 else math.nan
+    return warm + fixed + sat, figures(fixed, rate)
 
 
 def build_batches(opts: Options, secret: str) -> Batches:
@@ -599,6 +641,41 @@ def build_batches(opts: Options, secret: str) -> Batches:
         fixed=mix.build(round(opts.rate * opts.duration)),
         saturation=mix.build(opts.saturation_max if opts.saturation_duration > 0 else 0),
     )
+
+
+def run_baseline(opts: Options, services: Services, secret: str) -> tuple[Figures, Check]:
+    """The non-durable floor, same phases and mix; then Redis is emptied for the real run."""
+    batches = build_batches(opts, secret)
+    print("\n=== baseline: HMAC + JSON parse + RQ enqueue, no database (bench/webhook_baseline.py)")
+    with running_server(opts, services, secret, BASELINE_APP) as server:
+        roots = {os.getpid(): "generator", server.pid: "server", **service_roots(services)}
+        results, fig = run_phases(opts, server, roots, batches)
+    sent, errors = _attempted(batches.everything[: len(results)], results)
+    tasks = sum(1 for p in sent if p.kind.task is not None)
+    with Redis.from_url(services.redis_url) as redis:
+        jobs = sum(int(Queue(name, connection=redis).count) for name in QUEUE_NAMES)
+        redis.flushdb()
+    check = Check(
+        "baseline: RQ jobs = task-creating deliveries, no errors",
+        jobs == tasks and errors == 0,
+        f"{jobs} jobs, {tasks} task-creating deliveries, {errors} errors",
+    )
+    return fig, check
+
+
+def report_side_by_side(ours: Figures, floor: Figures, opts: Options) -> None:
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b > 0 else "-"
+
+    print(f"\nours vs the non-durable baseline (phase A at {opts.rate:.0f} req/s, phase B)")
+    print(f"  {'':<22}{'ours':>10}{'baseline':>10}{'ratio':>8}")
+    rows = (
+        ("phase A p50 ms", ours.p50_ms, floor.p50_ms),
+        ("phase A p99 ms", ours.p99_ms, floor.p99_ms),
+        ("phase B req/s", ours.saturation_rps, floor.saturation_rps),
+    )
+    for name, a, b in rows:
+        print(f"  {name:<22}{a:>10.1f}{b:>10.1f}{ratio(a, b):>8}")
 
 
 def run(opts: Options) -> int:
@@ -612,14 +689,20 @@ def run(opts: Options) -> int:
         "the load generator, PostgreSQL and Redis run on the same machine"
     )
     print(f"mix: {_mix_line(batches.everything)} (pre-built and signed)", flush=True)
-    with (
-        provided_services(BENCH_DB) as services,
-        running_server(opts, services, secret) as server,
-    ):
-        roots = {os.getpid(): "generator", server.pid: "server", **service_roots(services)}
-        results = run_phases(opts, server, roots, batches)
-        sent, errors = _attempted(batches.everything[: len(results)], results)
-        checks = verify(read_stored(services), sent, errors)
+    checks: list[Check] = []
+    with provided_services(BENCH_DB) as services:
+        floor = None
+        if opts.baseline:
+            floor, check = run_baseline(opts, services, secret)
+            checks.append(check)
+            print("\n=== MorningAI's receiver (web.wsgi:app)")
+        with running_server(opts, services, secret) as server:
+            roots = {os.getpid(): "generator", server.pid: "server", **service_roots(services)}
+            results, ours = run_phases(opts, server, roots, batches)
+            sent, errors = _attempted(batches.everything[: len(results)], results)
+            checks += verify(read_stored(services), sent, errors)
+    if floor is not None:
+        report_side_by_side(ours, floor, opts)
     print()
     for check in checks:
         print(f"{'PASS' if check.ok else 'FAIL'} {check.name}: {check.detail}")
