@@ -82,7 +82,7 @@ TARGETS: dict[str, Target] = {
         cap=20,
     ),
     "tasks": Target(
-        ("db/tasks.py:claim,heartbeat,record_results,finish,requeue,to_reconcile,mark_enqueued",),
+        ("db/tasks.py:tenant_of,claim,heartbeat,record_results,finish,requeue,to_reconcile",),
         (
             I + "test_claim_race.py",
             I + "test_mutation_kills_tasks.py",

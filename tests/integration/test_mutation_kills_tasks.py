@@ -13,7 +13,7 @@ import pytest
 
 from db import tasks
 from db.pool import Database
-from db.tenancy import tenant_transaction
+from db.tenancy import tenant_transaction, unscoped_transaction
 from tests.support.task_rows import make_task, tenant
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
@@ -114,3 +114,13 @@ def test_finish_refuses_a_state_that_is_not_final_and_results_take_only_result_c
         "SELECT status, model, prompt_tokens FROM tasks WHERE id = %s", (task_id,)
     ).fetchone()
     assert row == ("queued", "gpt-test", 7)
+
+
+def test_a_tasks_tenant_is_found_through_the_door_and_a_missing_task_has_none(
+    app_db: Database,
+) -> None:
+    tenant_id = tenant(app_db, 9206)
+    task_id = make_task(app_db, tenant_id, "org/app", 1)
+    with unscoped_transaction(app_db) as conn:
+        assert tasks.tenant_of(conn, task_id) == tenant_id
+        assert tasks.tenant_of(conn, task_id + 1000) is None
