@@ -9,35 +9,32 @@ Searched: every log record at DEBUG (all loggers, all threads), every row of eve
 PostgreSQL (task_events, tasks.error, deliveries, FAQ memory, code chunks, LangGraph
 checkpoints — bytes included), every comment (with its edit history), pull request title and
 body, every commit message, author and file on every branch of the simulator's bare
-repository, and every RQ key in Redis (job data decompressed). Zero hits.
+repository, and every RQ key in Redis (job data decompressed). Zero hits. The scan is
+tests/support/secrets_scan.py; test_attack_secrets_failures.py runs it over failure flows.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import zlib
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
-from redis import Redis
 
-from simulator import GitHubSimulator
 from tests.support.attacks import (
     INJECTION,
     OBEYING_EDIT,
     OBEYING_PLAN,
     WORKFLOW,
-    hits,
     requests_outside,
     secret_values,
 )
 from tests.support.faq import ask_reply
 from tests.support.flow import Flow
 from tests.support.model import FIX
-from tests.support.simulated import OWNER, REPO, comment, git, labeled
+from tests.support.secrets_scan import all_secrets, everywhere, model_requests_text
+from tests.support.simulated import OWNER, REPO, comment, labeled
 from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -63,72 +60,6 @@ class Leak(unittest.TestCase):
         self.fail("printed the environment: " + repr(sorted(os.environ.items())))
 >>>>>>> REPLACE
 """
-
-
-def database_text(owner_conn: Conn) -> dict[str, str]:
-    """Every row of every table, by table; bytes (checkpoint blobs) decoded as Latin-1 so
-    that any ASCII secret inside them shows verbatim."""
-    tables = [
-        r[0]
-        for r in owner_conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-        )
-    ]
-    dumped: dict[str, str] = {}
-    for table in tables:
-        rows = owner_conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
-        values = [
-            v.decode("latin-1") if isinstance(v, bytes | memoryview) else str(v)
-            for row in rows
-            for v in (bytes(x) if isinstance(x, memoryview) else x for x in row)
-        ]
-        dumped[table] = "\n".join(values)
-    return dumped
-
-
-def redis_text(redis: Redis) -> dict[str, str]:
-    """Every key but githubkit's token cache (which is where installation tokens are meant to
-    be, shared by the workers), with RQ's compressed job data inflated."""
-    dumped: dict[str, str] = {}
-    for key in redis.scan_iter():
-        name = key.decode() if isinstance(key, bytes) else str(key)
-        if name.startswith("morningai:github:"):
-            continue
-        kind = redis.type(key)
-        parts: list[bytes] = []
-        if kind == b"hash":
-            for field, value in redis.hgetall(key).items():
-                parts += [field, value]
-                if field == b"data":
-                    parts.append(zlib.decompress(value))
-        elif kind == b"string":
-            parts.append(redis.get(key) or b"")
-        elif kind == b"list":
-            parts += redis.lrange(key, 0, -1)
-        elif kind == b"set":
-            parts += list(redis.smembers(key))
-        elif kind == b"zset":
-            parts += [m for m, _ in redis.zrange(key, 0, -1, withscores=True)]
-        elif kind == b"stream":
-            parts += [json.dumps(str(e)).encode() for e in redis.xrange(key)]
-        dumped[name] = b"\n".join(parts).decode("latin-1")
-    return dumped
-
-
-def github_text(sim: GitHubSimulator) -> dict[str, str]:
-    """Comments (with earlier bodies), pull requests, and every branch's commits and files."""
-    dumped: dict[str, str] = {}
-    with sim.world.lock:
-        numbers = list(sim.world.repo(OWNER, REPO).issues)  # type: ignore[union-attr]
-    for number in numbers:
-        for c in sim.comments(OWNER, REPO, number):
-            dumped[f"comment {c['id']} on #{number}"] = "\n".join([c["body"], *c["body_history"]])
-    for pr in sim.pulls(OWNER, REPO):
-        dumped[f"PR #{pr['number']}"] = f"{pr['title']}\n{pr['body']}"
-    for branch in git(sim, "for-each-ref", "--format=%(refname)", "refs/heads").split():
-        # every commit's message, author, committer and full patch on the branch
-        dumped[branch] = git(sim, "log", "-p", "--format=%H%n%an <%ae>%n%cn <%ce>%n%B", branch)
-    return dumped
 
 
 def test_no_secret_is_anywhere_the_app_wrote(
@@ -174,20 +105,20 @@ def test_no_secret_is_anywhere_the_app_wrote(
     assert "printed the environment" in feedback
     assert "('PATH', " in feedback
 
-    secrets = secret_values(flow.settings, flow.sim)  # now with the tokens the jobs minted
+    # now with the tokens the jobs minted
+    secrets = all_secrets(flow.settings, flow.sim)
     assert any(name.startswith("installation token") for name in secrets)
-    found: list[str] = []
     logs = "\n".join(
         [caplog.text, *(f"{r.msg!r} {r.args!r} {r.exc_text or ''}" for r in caplog.records)]
     )
     assert "issues.labeled: accepted" in logs  # the capture saw the app's own records
-    found += hits(secrets, "the logs", logs)
-    for table, text in database_text(flow.db).items():
-        found += hits(secrets, f"table {table}", text)
-    for key, text in redis_text(flow.redis).items():
-        found += hits(secrets, f"redis {key}", text)
-    for where, text in github_text(flow.sim).items():
-        found += hits(secrets, where, text)
-    found += hits(secrets, "model requests", json.dumps([r.json for r in flow.model.requests]))
+    found = everywhere(
+        secrets,
+        logs=logs,
+        owner_conn=flow.db,
+        redis=flow.redis,
+        sim=flow.sim,
+        more={"model requests": model_requests_text(flow.model.requests)},
+    )
     assert found == []
     assert requests_outside(flow.sim, f"{OWNER}/{REPO}") == []
