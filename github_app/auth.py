@@ -8,16 +8,23 @@ through `github_app.client`), so all share the token cache, the timeout and the 
 policy of `github_app.retry`. A cached token GitHub refuses before its expiry (revoked, or
 expired early) is dropped from the cache — only if it is still the cached one, so workers
 that meet the same revoked token do not throw away each other's fresh one — and the call is
-asked once more with a fresh token.
+asked once more with a fresh token. One worker mints a missing token while the others wait
+for it (a short lease in Redis), so jobs starting together, or meeting a revocation together,
+ask GitHub for one token, not one each; a mint that fails gives its lease back at once.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+import time
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any, TypeVar
 
+import httpx
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub, UnauthAuthStrategy
 from githubkit.auth.app import AppAuth
 from githubkit.cache import RedisCacheStrategy
+from githubkit.cache.redis import RedisCache
 from githubkit.retry import RetryDecisionFunc
 from redis import Redis
 
@@ -31,6 +38,88 @@ _FORGET_IF_CACHED = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+MINT_LEASE = timedelta(seconds=3)  # how long one worker may take to mint a token for all
+_POLL = 0.05  # seconds between looks while another worker mints
+
+
+class TokenCache(RedisCache):
+    """githubkit's Redis cache, with a lease around minting installation tokens. `leases` are
+    the ones this client holds (shared by its strategy's storages)."""
+
+    def __init__(self, client: Redis, prefix: str | None, leases: set[str]) -> None:
+        super().__init__(client, prefix)
+        self.leases = leases
+
+    def _lease(self, key: str) -> str:
+        return self._get_key(f"minting:{key}")
+
+    def get(self, key: str) -> str | None:
+        found = super().get(key)
+        if found is not None or ":installation:" not in key:
+            return found
+        lease = self._lease(key)
+        deadline = time.monotonic() + MINT_LEASE.total_seconds() + 1
+        while not self.client.set(lease, "1", nx=True, px=MINT_LEASE):
+            found = super().get(key)
+            if found is not None or time.monotonic() >= deadline:
+                return found  # another worker's token, or mint after all
+            time.sleep(_POLL)
+        self.leases.add(lease)
+        found = super().get(key)  # minted between our first look and the lease?
+        if found is not None:
+            self.release(key)
+        return found  # None: githubkit mints now, and `set` gives the lease back
+
+    def set(self, key: str, value: str, ex: timedelta) -> None:
+        super().set(key, value, ex)
+        self.release(key)
+
+    def release(self, key: str) -> None:
+        """Give back this client's lease on minting `key`, if it holds one."""
+        lease = self._lease(key)
+        if lease in self.leases:
+            self.leases.discard(lease)
+            self.client.delete(lease)
+
+
+class TokenCacheStrategy(RedisCacheStrategy):
+    def __init__(self, client: Redis, prefix: str | None = None) -> None:
+        super().__init__(client, prefix)
+        self.leases: set[str] = set()
+
+    def get_cache_storage(self) -> TokenCache:
+        return TokenCache(self.client, self.prefix, self.leases)
+
+
+class _InstallationAuth(AppAuth):
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        try:
+            yield from super().sync_auth_flow(request)
+        finally:  # a mint that failed gives its lease back now, not when it lapses
+            cache = self.github.config.cache_strategy.get_cache_storage()
+            if isinstance(cache, TokenCache):
+                cache.release(self._get_installation_cache_key())
+
+
+class InstallationStrategy(AppInstallationAuthStrategy):
+    """githubkit's installation strategy, giving back a failed mint's lease."""
+
+    def get_auth_flow(self, github: Any) -> httpx.Auth:
+        return _InstallationAuth(
+            github,
+            self.app_id,
+            self.private_key,
+            self.client_id,
+            self.client_secret,
+            self.installation_id,
+            self.repositories,
+            self.repository_ids,
+            self.permissions,
+        )
 
 
 class GitHubNotConfiguredError(RuntimeError):
@@ -51,7 +140,7 @@ def _github(
     return GitHub(
         strategy,
         base_url=settings.github_api_url,
-        cache_strategy=RedisCacheStrategy(redis, prefix=CACHE_PREFIX),
+        cache_strategy=TokenCacheStrategy(redis, prefix=CACHE_PREFIX),
         http_cache=False,
         auto_retry=retry,
         timeout=30.0,
@@ -81,9 +170,9 @@ def installation_github(
     app_id, key = _credentials(settings)
     repositories = [repository.split("/", 1)[1]] if repository else None
     strategy = (
-        AppInstallationAuthStrategy(app_id, key, installation_id, repositories=repositories)
+        InstallationStrategy(app_id, key, installation_id, repositories=repositories)
         if repositories
-        else AppInstallationAuthStrategy(app_id, key, installation_id)
+        else InstallationStrategy(app_id, key, installation_id)
     )
 
     def forget(token: str) -> None:

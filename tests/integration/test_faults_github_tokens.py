@@ -5,6 +5,8 @@ carries on; a token refused again is a permanent error, said on the issue, never
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -14,8 +16,8 @@ from githubkit.response import Response
 from redis import Redis
 
 from core.settings import Settings
-from github_app.auth import CACHE_PREFIX, installation_github
-from github_app.client import repo_client
+from github_app.auth import CACHE_PREFIX, MINT_LEASE, installation_github
+from github_app.client import GitHubException, repo_client
 from jobs.runtime.queues import queue
 from simulator import GitHubSimulator
 from tests.support.flow import Flow
@@ -138,3 +140,44 @@ def test_a_refused_token_is_dropped_only_while_it_is_still_the_cached_one(
     assert redis.get(key) == fresh
     assert decide(_refusal(fresh.decode()), 0).do_retry is True
     assert redis.get(key) is None  # the refused token is dropped: the retry mints another
+
+
+def test_workers_missing_the_token_at_once_mint_one(
+    sim: GitHubSimulator, settings: Settings, redis: Redis, installed: dict[str, Any]
+) -> None:
+    """Six jobs start at once with nothing cached (or just after a revocation): the first to
+    miss mints the token, the others wait for it instead of minting five more."""
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            with repo_client(settings, redis, installed["installation"], f"{OWNER}/{REPO}") as c:
+                start.wait()
+                c.issue(installed["number"])
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert token_requests(sim) == 1
+
+
+def test_a_failed_mint_gives_its_lease_back_at_once(
+    sim: GitHubSimulator, settings: Settings, redis: Redis, installed: dict[str, Any]
+) -> None:
+    """GitHub refuses to mint (here a 502): the next call mints straight away instead of
+    waiting for the failed mint's lease to lapse."""
+    sim.inject_fault("POST", r"/access_tokens$", 502)
+    with repo_client(settings, redis, installed["installation"], f"{OWNER}/{REPO}") as c:
+        with pytest.raises(GitHubException):
+            c.issue(installed["number"])
+        started = time.monotonic()
+        assert c.issue(installed["number"]).number == installed["number"]
+    assert time.monotonic() - started < MINT_LEASE.total_seconds() / 3  # no wait for it
+    assert token_requests(sim) == 2
+    assert redis.keys(f"{CACHE_PREFIX}:minting:*") == []
