@@ -1,11 +1,13 @@
 """Log lines for the service, each carrying the ids of the work it belongs to: readable text,
-or one JSON object a line (`LOG_FORMAT=json`) for a log collector."""
+or one JSON object a line (`LOG_FORMAT=json`) for a log collector; credentials in URLs and
+headers redacted from every line, whatever the level."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +25,93 @@ _JSON_KEYS = {
     "task": "task_id",
     "trace": "trace_id",
 }
+
+
+REDACTED = "<redacted>"
+# credentials that reach log lines inside URLs, headers and exception texts: a query's token
+# (GitHub's tarball redirect to codeload carries one: whoever has the URL downloads a private
+# repository), a URL's user:password@ (git's x-access-token:<token>@), an Authorization
+# value, a Telegram bot URL, a private key
+_CREDENTIALS = (
+    (
+        re.compile(
+            r"([?&](?:access_token|refresh_token|client_secret|token|code|jwt|sig)=)[^&#\s'\"]+",
+            re.IGNORECASE,
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (re.compile(r"(://[^/@\s:'\"]*:)[^@\s/'\"]+@"), rf"\1{REDACTED}@"),
+    (
+        re.compile(r"\b(Bearer|token|Basic)(\s+)[\w.~+/=-]{16,}", re.IGNORECASE),
+        rf"\1\2{REDACTED}",
+    ),
+    (re.compile(r"(/bot\d+:)[\w-]+"), rf"\1{REDACTED}"),
+    (
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+        ),
+        f"{REDACTED} private key",
+    ),
+)
+# the libraries that log URLs and headers, each on a logger of its own: a logger's filter
+# sees every record made on it, at any level and whatever handlers a host configured
+_LIBRARY_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "urllib3.connectionpool",
+    "openai",
+    "openai._base_client",
+    "githubkit",
+)
+
+
+def redact(text: str) -> str:
+    """`text` with the credentials `_CREDENTIALS` describes replaced by `<redacted>` — pure."""
+    for pattern, replacement in _CREDENTIALS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactFilter(logging.Filter):
+    """Rewrites a record's message and exception text with credentials redacted (the
+    exception is rendered now, into `exc_text`, which formatters print instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a caller's bad format string: logging reports it later
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _RENDER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_RENDER = logging.Formatter()
+_REDACT = RedactFilter()
+
+
+def redact_library_logs() -> None:
+    """Put the redacting filter on the libraries' own loggers (idempotent)."""
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
+# at import: every process that makes HTTP calls imports this module, also those that never
+# call configure_logging (tests, a host's own logging set-up)
+redact_library_logs()
 
 
 @contextmanager
@@ -63,17 +152,17 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             "pid": record.process,
         }
         # set by ContextFilter when the record was made; else (gunicorn's own loggers) now
         ids = getattr(record, "context_ids", None)
         for key, value in ids if ids is not None else _ids.get():
             line[_JSON_KEYS.get(key, key)] = _json_value(value)
-        if record.exc_info:
-            line["exc_info"] = self.formatException(record.exc_info)
-        elif record.exc_text:
-            line["exc_info"] = record.exc_text
+        if record.exc_text:  # set, and redacted, by RedactFilter
+            line["exc_info"] = redact(record.exc_text)
+        elif record.exc_info:
+            line["exc_info"] = redact(self.formatException(record.exc_info))
         if record.stack_info:
             line["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(line, default=str)
@@ -96,6 +185,8 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())
+        if _REDACT not in handler.filters:  # our own loggers' records (and any library's)
+            handler.addFilter(_REDACT)
         if chosen == "json":
             handler.setFormatter(JsonFormatter())
     # httpx logs each request URL at INFO; GitHub URLs are fine but the noise is not

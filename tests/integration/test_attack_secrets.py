@@ -16,7 +16,7 @@ tests/support/secrets_scan.py; test_attack_secrets_failures.py runs it over fail
 from __future__ import annotations
 
 import json
-import logging
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -33,7 +33,13 @@ from tests.support.attacks import (
 from tests.support.faq import ask_reply
 from tests.support.flow import Flow
 from tests.support.model import FIX
-from tests.support.secrets_scan import all_secrets, everywhere, model_requests_text
+from tests.support.secrets_scan import (
+    Everything,
+    all_secrets,
+    everything_logged,
+    everywhere,
+    model_requests_text,
+)
 from tests.support.simulated import OWNER, REPO, comment, labeled
 from tests.support.tasks import drain
 
@@ -62,12 +68,18 @@ class Leak(unittest.TestCase):
 """
 
 
+@pytest.fixture
+def logged() -> Iterator[Everything]:
+    """Every logger at DEBUG, every record kept (tests/support/secrets_scan.py)."""
+    with everything_logged() as handler:
+        yield handler
+
+
 def test_no_secret_is_anywhere_the_app_wrote(
+    logged: Everything,  # first: from before the app starts
     flow: Flow,
-    caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    caplog.set_level(logging.DEBUG)  # the root logger, so every library's records too
     secrets_now = secret_values(flow.settings, flow.sim)
     # the worker's environment holds the secrets, as it does in production
     monkeypatch.setenv("OPENAI_API_KEY", secrets_now["openai_api_key"])
@@ -108,9 +120,7 @@ def test_no_secret_is_anywhere_the_app_wrote(
     # now with the tokens the jobs minted
     secrets = all_secrets(flow.settings, flow.sim)
     assert any(name.startswith("installation token") for name in secrets)
-    logs = "\n".join(
-        [caplog.text, *(f"{r.msg!r} {r.args!r} {r.exc_text or ''}" for r in caplog.records)]
-    )
+    logs = logged.text
     assert "issues.labeled: accepted" in logs  # the capture saw the app's own records
     found = everywhere(
         secrets,

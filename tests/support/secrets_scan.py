@@ -44,8 +44,10 @@ LIBRARY_LOGGERS = (
     "werkzeug",
     "langgraph",
 )
+NOT_THE_APP = ("simulator", "werkzeug")
 # a record's own attributes; anything else on it was attached by a caller (`extra=`)
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "ids", "context_ids"}
+_URL_TOKEN = re.compile(r"[?&]token=([^&#\s]+)")
 _JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
 _SIGNATURE_ONLY = {
     "verify_exp": False,
@@ -87,14 +89,24 @@ def _settings_secrets(settings: Settings) -> dict[str, str]:
 
 
 def issued_secrets(sim: GitHubSimulator) -> dict[str, str]:
-    """What the simulator handed out during the test: installation tokens, user tokens and
-    refresh tokens. (It keeps no `Authorization` header it was shown, so the App's JWTs are
-    found by their signature instead: `app_jwts`.)"""
+    """What the simulator handed out during the test: installation tokens, user tokens,
+    refresh tokens, and the archive tokens in its tarball redirects (GitHub's codeload URLs
+    carry one: whoever has the URL downloads a private repository). (It keeps no
+    `Authorization` header it was shown, so the App's JWTs are found by their signature
+    instead: `app_jwts`.)"""
+    redirects = [
+        value
+        for ex in sim.requests
+        for name, value in ex.response_headers.items()
+        if name.lower() == "location"
+    ]
+    archive_tokens = sorted({t for url in redirects for t in _URL_TOKEN.findall(url)})
     with sim.world.lock:
         return {
             **{f"installation token {n}": t for n, t in enumerate(sim.world.tokens)},
             **{f"user token {n}": t for n, t in enumerate(sim.world.user_tokens)},
             **{f"refresh token {n}": t for n, t in enumerate(sim.world.refresh_tokens)},
+            **{f"archive token {n}": t for n, t in enumerate(archive_tokens)},
         }
 
 
@@ -148,7 +160,11 @@ def hits(
 class Everything(logging.Handler):
     """Keeps every record as text, formatted when it is emitted (while its traceback is
     live): the message, its raw `msg` and `args`, what callers attached, the exception with
-    its chain and the stack."""
+    its chain (as a formatter writes it: `exc_text` once set) and the stack.
+
+    Not the test's own servers' records (`NOT_THE_APP`): the simulator's and werkzeug's
+    access lines (which serves the simulator and the model server too; the product's
+    gunicorn logs request paths without their query)."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -156,6 +172,8 @@ class Everything(logging.Handler):
         self.format_exception = logging.Formatter().formatException
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(NOT_THE_APP):
+            return
         try:
             message = record.getMessage()
         except Exception:  # a caller's bad format string: keep its parts anyway
@@ -163,8 +181,8 @@ class Everything(logging.Handler):
         extra = {k: v for k, v in vars(record).items() if k not in _STANDARD}
         parts = [f"{record.name} {record.levelname} {message}", repr(record.msg), repr(record.args)]
         parts.append(repr(extra))
-        if record.exc_info:
-            parts.append(self.format_exception(record.exc_info))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.format_exception(record.exc_info)
         if record.exc_text:
             parts.append(record.exc_text)
         if record.stack_info:
