@@ -87,8 +87,12 @@ def enqueue_task(
     }
     if delay is not None and delay.total_seconds() > 0:
         q.enqueue_in(delay, spec.job, task_id, **options)
-    else:
-        q.enqueue(spec.job, task_id, **options)
+        return True
+    # one MULTI/EXEC, one round trip: without a pipeline RQ sends two (the queue's name into
+    # the set of queues, then the job and its place on the queue)
+    with redis.pipeline() as pipe:
+        q.enqueue(spec.job, task_id, pipeline=pipe, **options)
+        pipe.execute()
     return True
 
 

@@ -6,6 +6,7 @@ DELAY, whatever else is slow on a shared machine (which adds far less than DELAY
 (BEGIN, app_webhook_intake, COMMIT pipelined; no liveness check on the checkout) must take one
 DELAY; a labeled issue's whole request two (the intake, then marking the task enqueued); a
 pool check before a checkout, or a statement sent apart, adds one and fails these tests.
+The RQ enqueue between the two is one Redis round trip (counted by the commands sent).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from redis import Redis
+from redis.connection import Connection as RedisConnection
+from rq import Queue as RqQueue
 
 from db.pool import Database
 from github_app import events, intake
@@ -286,3 +289,24 @@ def test_an_error_on_a_live_connection_is_not_retried(app_db: Database) -> None:
     with pytest.raises(psycopg.errors.QueryCanceled):
         app_db.retrying(cancelled)
     assert calls == [1]
+
+
+def test_enqueueing_a_task_is_one_redis_round_trip(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RQ's own enqueue sends two (the queue into the set of queues, then the job); passed a
+    pipeline it sends one MULTI/EXEC."""
+    enqueue_task(redis, 1, 0, "code", "default", fresh=True)  # RQ caches the server's version
+    sends: list[int] = []
+    real = RedisConnection.send_packed_command
+
+    def counted(self: RedisConnection, *args: Any, **kwargs: Any) -> None:
+        sends.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RedisConnection, "send_packed_command", counted)
+    assert enqueue_task(redis, 2, 0, "code", "default", fresh=True)
+    monkeypatch.undo()
+
+    assert len(sends) == 1
+    assert sorted(RqQueue("default", connection=redis).job_ids) == ["task-1-1", "task-2-1"]
