@@ -66,6 +66,16 @@ class Seeding:
                 del self.world.tokens[value]
             return len(doomed)
 
+    def expire_tokens(self, installation_id: int) -> int:
+        """End the installation's tokens now, before the `expires_at` they were handed out
+        with (next use: 401, as for an expired token); returns how many."""
+        with self.world.lock:
+            now = self.world.now()
+            doomed = [t for t in self.world.tokens.values() if t.installation_id == installation_id]
+            for token in doomed:
+                token.expires_at = now
+            return len(doomed)
+
     def advance_clock(self, delta: timedelta | float) -> None:
         """Move the simulator's clock (tokens and JWTs expire against it)."""
         with self.world.lock:

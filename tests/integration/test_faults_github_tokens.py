@@ -55,12 +55,14 @@ def statuses(sim: GitHubSimulator, method: str, suffix: str) -> list[tuple[int, 
     ]
 
 
-def test_a_token_revoked_mid_task_is_refreshed_once_and_the_task_completes(flow: Flow) -> None:
-    # just before the pull request is opened, GitHub forgets every token of the installation:
-    # the cached one is still far from its expires_at
-    flow.sim.on_request(
-        "POST", r"/pulls$", lambda: flow.sim.revoke_tokens(flow.repo["installation"])
-    )
+@pytest.mark.parametrize("how", ["revoked", "expired early"])
+def test_a_token_revoked_mid_task_is_refreshed_once_and_the_task_completes(
+    flow: Flow, how: str
+) -> None:
+    # just before the pull request is opened, GitHub forgets every token of the installation
+    # or ends them early: the cached one is still far from its expires_at here
+    end = flow.sim.revoke_tokens if how == "revoked" else flow.sim.expire_tokens
+    flow.sim.on_request("POST", r"/pulls$", lambda: end(flow.repo["installation"]))
     flow.model.expect_chat(PLAN)
     flow.model.expect_chat(EDIT)
     assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
