@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from queue import Queue
 from typing import Any
@@ -298,7 +298,7 @@ def test_enqueueing_a_task_is_one_redis_round_trip(
     pipeline it sends one MULTI/EXEC."""
     enqueue_task(redis, 1, 0, "code", "default", fresh=True)  # RQ caches the server's version
     sends: list[int] = []
-    real = RedisConnection.send_packed_command
+    real: Callable[..., None] = RedisConnection.send_packed_command
 
     def counted(self: RedisConnection, *args: Any, **kwargs: Any) -> None:
         sends.append(1)
