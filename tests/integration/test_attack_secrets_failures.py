@@ -46,7 +46,7 @@ from core.settings import Settings
 from db.pool import Database
 from jobs.code import code_task
 from jobs.runtime import context
-from jobs.runtime.queues import QUEUE_NAMES, queue
+from jobs.runtime.queues import QUEUE_NAMES, job_id, queue
 from jobs.runtime.reconciler import reconcile
 from morningai.embedded import APP_ROLE, DatabaseUrls
 from simulator import GitHubSimulator
@@ -60,6 +60,7 @@ from tests.support.secrets_scan import (
     everything_logged,
     everywhere,
     model_requests_text,
+    redis_text,
 )
 from tests.support.sign_in import Web, sign_in
 from tests.support.simulated import BROKEN_CONFIG, OWNER, REPO, STOPS_WITH, labeled
@@ -254,14 +255,6 @@ def failed_jobs(redis: Redis) -> list[str]:
     ]
 
 
-def until_given_up(rig: Rig) -> None:
-    """Run the task's retries at once until it ends (3 attempts at most)."""
-    for _ in range(2):
-        if not queue(rig.flow.redis, "default").scheduled_job_registry.get_job_ids():
-            return
-        run_due(rig.flow.redis, now=True)
-
-
 def tokens_issued(rig: Rig) -> int:
     with rig.flow.sim.world.lock:
         return len(rig.flow.sim.world.tokens)
@@ -397,7 +390,10 @@ def test_postgres_lost_mid_task(rig: Rig, database: DatabaseUrls) -> None:
         thread.join(30)
     finally:
         restore_postgres(database)
-    assert failed_jobs(flow.redis) or final(rig)[0] == "queued"
+    # the job died with PostgreSQL, the task left running: RQ keeps the traceback (scanned)
+    assert failed_jobs(flow.redis) == [job_id(task_row(flow.db)[0], 0)]
+    assert final(rig)[0] == "running"
+    assert "psycopg" in "\n".join(redis_text(flow.redis).values())
 
     # back: the task is found by its stale heartbeat (or its retry) and finishes
     flow.model.expect_chat(PLAN)

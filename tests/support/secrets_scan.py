@@ -246,11 +246,14 @@ def database_text(owner_conn: Conn) -> dict[str, str]:
 
 
 def _inflated(value: bytes) -> list[bytes]:
-    """`value`, and its zlib-inflated form when it is compressed (RQ's job data, exc_info)."""
-    try:
-        return [value, zlib.decompress(value)]
-    except zlib.error:
-        return [value]
+    """`value`, and its inflated form when it is compressed: zlib (RQ's job data, exc_info)
+    or base64 of zlib (the exc_string of RQ's results)."""
+    for decode in (lambda v: v, lambda v: base64.b64decode(v, validate=True)):
+        try:
+            return [value, zlib.decompress(decode(value))]
+        except (zlib.error, ValueError):
+            continue
+    return [value]
 
 
 def _redis_values(client: Redis, key: bytes) -> list[bytes]:
