@@ -1,0 +1,66 @@
+"""The claim path's edges that mutation testing (bench/mutation.py, MUTATION_TESTING.md) found
+unwatched: which tasks the reconciler picks up (a queued task waiting too long and a running one
+whose heartbeat went stale — never a live one, a fresh one or a finished one), and a job whose
+task does not exist is dropped rather than failing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from db import tasks
+from db.pool import Database
+from jobs.runtime.context import JobContext
+from jobs.runtime.runner import TaskRun, run_task
+from tests.support.task_rows import make_task, tenant
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
+Conn = psycopg.Connection[tuple[Any, ...]]
+OLD = "now() - interval '10 minutes'"
+
+
+def test_the_reconciler_picks_waiting_and_stale_tasks_only(
+    app_db: Database, owner_conn: Conn
+) -> None:
+    tenant_id = tenant(app_db, 9301)
+    ids = {
+        name: make_task(app_db, tenant_id, "org/app", n)
+        for n, name in enumerate(
+            ["waiting", "fresh", "enqueued", "stale", "live", "done", "stopped"], start=1
+        )
+    }
+    ages = {
+        "waiting": f"created_at = {OLD}",
+        "fresh": "created_at = now()",
+        "enqueued": f"created_at = {OLD}, enqueued_at = now()",
+        "stale": f"status = 'running', started_at = {OLD}, heartbeat_at = {OLD}",
+        "live": f"status = 'running', started_at = {OLD}, heartbeat_at = now()",
+        "done": f"status = 'succeeded', started_at = {OLD}, heartbeat_at = {OLD},"
+        f" created_at = {OLD}, finished_at = {OLD}",
+        "stopped": f"status = 'cancelled', started_at = {OLD}, heartbeat_at = {OLD},"
+        f" created_at = {OLD}, finished_at = {OLD}",
+    }
+    for name, assignments in ages.items():
+        # the assignments are this test's own constants
+        owner_conn.execute(f"UPDATE tasks SET {assignments} WHERE id = %s", (ids[name],))
+    with app_db.connection() as conn:
+        found = tasks.to_reconcile(conn, timedelta(seconds=60), timedelta(seconds=60))
+    assert {(c.task_id, c.status) for c in found} == {
+        (ids["waiting"], "queued"),
+        (ids["stale"], "running"),
+    }
+    assert {c.tenant_id for c in found} == {tenant_id}
+
+
+def test_a_job_whose_task_does_not_exist_is_dropped(worker_ctx: JobContext) -> None:
+    ran: list[int] = []
+
+    def work(run: TaskRun) -> str:
+        ran.append(run.task.id)
+        return "done"
+
+    run_task(987654321, work)  # no exception: RQ would otherwise keep a failed job for it
+    assert ran == []
