@@ -1,18 +1,23 @@
 """The claim path's edges that mutation testing (bench/mutation.py, MUTATION_TESTING.md) found
 unwatched: which tasks the reconciler picks up (a queued task waiting too long and a running one
-whose heartbeat went stale — never a live one, a fresh one or a finished one), and a job whose
-task does not exist is dropped rather than failing."""
+whose heartbeat went stale — never a live one, a fresh one or a finished one), a running task
+beats while its work runs (else the reconciler would take it from its live worker), and a job
+whose task does not exist is dropped rather than failing."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
+from redis import Redis
 
+from core.settings import Settings
 from db import tasks
 from db.pool import Database
+from jobs.runtime import context
 from jobs.runtime.context import JobContext
 from jobs.runtime.runner import TaskRun, run_task
 from tests.support.task_rows import make_task, tenant
@@ -64,3 +69,30 @@ def test_a_job_whose_task_does_not_exist_is_dropped(worker_ctx: JobContext) -> N
 
     run_task(987654321, work)  # no exception: RQ would otherwise keep a failed job for it
     assert ran == []
+
+
+def test_a_running_task_beats_while_its_work_runs(
+    settings: Settings, redis: Redis, app_db: Database, owner_conn: Conn
+) -> None:
+    ctx = context.build(settings.model_copy(update={"task_stale_seconds": 2}))  # beat: 0.5 s
+    context.install(ctx)
+    tenant_id = tenant(app_db, 9302)
+    task_id = make_task(app_db, tenant_id, "org/app", 1)
+    seen: list[tuple[Any, ...] | None] = []
+
+    def work(run: TaskRun) -> str:
+        time.sleep(1.6)
+        seen.append(
+            owner_conn.execute(
+                "SELECT status, heartbeat_at - started_at > interval '0.4 seconds'"
+                " FROM tasks WHERE id = %s",
+                (task_id,),
+            ).fetchone()
+        )
+        return "done"
+
+    try:
+        run_task(task_id, work)
+    finally:
+        ctx.close()
+    assert seen == [("running", True)]
