@@ -1,7 +1,8 @@
 """The claim path's edges that mutation testing (bench/mutation.py, MUTATION_TESTING.md) found
 unwatched: which tasks the reconciler picks up (a queued task waiting too long and a running one
 whose heartbeat went stale — never a live one, a fresh one or a finished one), a running task
-beats while its work runs (else the reconciler would take it from its live worker), and a job
+beats while its work runs (else the reconciler would take it from its live worker), a worker
+told to exit mid-task records how the task ended and still exits, and a job
 whose task does not exist is dropped rather than failing."""
 
 from __future__ import annotations
@@ -96,3 +97,18 @@ def test_a_running_task_beats_while_its_work_runs(
     finally:
         ctx.close()
     assert seen == [("running", True)]
+
+
+def test_a_worker_told_to_exit_mid_task_records_the_end_and_still_exits(
+    worker_ctx: JobContext, app_db: Database, owner_conn: Conn
+) -> None:
+    tenant_id = tenant(app_db, 9303)
+    task_id = make_task(app_db, tenant_id, "org/app", 1)
+
+    def work(run: TaskRun) -> str:
+        raise SystemExit(1)  # the worker's cold shutdown, inside the job
+
+    with pytest.raises(SystemExit):
+        run_task(task_id, work)
+    row = owner_conn.execute("SELECT status FROM tasks WHERE id = %s", (task_id,)).fetchone()
+    assert row == ("failed",)
