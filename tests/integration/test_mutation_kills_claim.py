@@ -2,8 +2,9 @@
 unwatched: which tasks the reconciler picks up (a queued task waiting too long and a running one
 whose heartbeat went stale — never a live one, a fresh one or a finished one), a running task
 beats while its work runs (else the reconciler would take it from its live worker), a worker
-told to exit mid-task records how the task ended and still exits, and a job
-whose task does not exist is dropped rather than failing."""
+told to exit mid-task records how the task ended and still exits, work that should not run
+ends cancelled (not failed), and a job whose task does not exist is dropped rather than
+failing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from db import tasks
 from db.pool import Database
 from jobs.runtime import context
 from jobs.runtime.context import JobContext
+from jobs.runtime.errors import Cancelled
 from jobs.runtime.runner import TaskRun, run_task
 from tests.support.task_rows import make_task, tenant
 
@@ -112,3 +114,17 @@ def test_a_worker_told_to_exit_mid_task_records_the_end_and_still_exits(
         run_task(task_id, work)
     row = owner_conn.execute("SELECT status FROM tasks WHERE id = %s", (task_id,)).fetchone()
     assert row == ("failed",)
+
+
+def test_work_that_should_not_run_ends_cancelled_not_failed(
+    worker_ctx: JobContext, app_db: Database, owner_conn: Conn
+) -> None:
+    tenant_id = tenant(app_db, 9304)
+    task_id = make_task(app_db, tenant_id, "org/app", 1)
+
+    def work(run: TaskRun) -> str:
+        raise Cancelled("@mallory lacks write access")
+
+    run_task(task_id, work)
+    row = owner_conn.execute("SELECT status, error FROM tasks WHERE id = %s", (task_id,)).fetchone()
+    assert row == ("cancelled", "@mallory lacks write access")
