@@ -3,7 +3,8 @@ unwatched: which tasks the reconciler picks up (a queued task waiting too long a
 whose heartbeat went stale — never a live one, a fresh one or a finished one), a running task
 beats while its work runs (else the reconciler would take it from its live worker), a worker
 told to exit mid-task records how the task ended and still exits, work that should not run
-ends cancelled (not failed), and a job whose task does not exist is dropped rather than
+ends cancelled (not failed), a permanent failure ends at once while a transient one is
+scheduled in RQ as long as runs remain, and a job whose task does not exist is dropped rather than
 failing."""
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from db import tasks
 from db.pool import Database
 from jobs.runtime import context
 from jobs.runtime.context import JobContext
-from jobs.runtime.errors import Cancelled
+from jobs.runtime.errors import Cancelled, PermanentError, TransientError
+from jobs.runtime.queues import job_id, queue
 from jobs.runtime.runner import TaskRun, run_task
 from tests.support.task_rows import make_task, tenant
 
@@ -128,3 +130,28 @@ def test_work_that_should_not_run_ends_cancelled_not_failed(
     run_task(task_id, work)
     row = owner_conn.execute("SELECT status, error FROM tasks WHERE id = %s", (task_id,)).fetchone()
     assert row == ("cancelled", "@mallory lacks write access")
+
+
+def test_a_permanent_failure_ends_at_once_and_a_transient_one_is_scheduled_while_runs_remain(
+    worker_ctx: JobContext, redis: Redis, app_db: Database, owner_conn: Conn
+) -> None:
+    tenant_id = tenant(app_db, 9305)
+    permanent = make_task(app_db, tenant_id, "org/app", 1)
+    transient = make_task(app_db, tenant_id, "org/app", 2)
+    last = make_task(app_db, tenant_id, "org/app", 3, max_attempts=1)
+
+    def refused(run: TaskRun) -> str:
+        raise PermanentError("the configuration is invalid")
+
+    def flaky(run: TaskRun) -> str:
+        raise TransientError("GitHub answered 502")
+
+    run_task(permanent, refused)
+    run_task(transient, flaky)
+    run_task(last, flaky)
+    found = owner_conn.execute("SELECT id, status, attempts FROM tasks").fetchall()
+    rows = {task_id: (status, attempts) for task_id, status, attempts in found}
+    assert rows == {permanent: ("failed", 1), transient: ("queued", 1), last: ("failed", 1)}
+    # the retry waits in RQ's schedule; the reconciler is not needed to run it again
+    registry = queue(redis, "default").scheduled_job_registry
+    assert registry.get_job_ids() == [job_id(transient, 1)]
