@@ -450,12 +450,14 @@ sys.exit(main(["worker", *sys.argv[2:]]))
 
 
 @contextmanager
-def worker(settings: Settings, out: Path, mode: str, *args: str) -> Iterator[subprocess.Popen[str]]:
-    """A real worker (`mode` "stuck" or "free") with `settings` as its environment, its
-    output (every logger at DEBUG) into `out` (a file: a pipe nobody reads fills and
-    blocks it)."""
+def worker(
+    settings: Settings, out: Path, mode: str, *args: str, **env_extra: str
+) -> Iterator[subprocess.Popen[str]]:
+    """A real worker (`mode` "stuck" or "free") with `settings` (and `env_extra`) as its
+    environment, its output (every logger at DEBUG) into `out` (a file: a pipe nobody reads
+    fills and blocks it)."""
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    env.update(settings_env(settings), LOG_LEVEL="DEBUG")
+    env.update(settings_env(settings), LOG_LEVEL="DEBUG", **env_extra)
     with out.open("w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-c", WORKER, mode, *args],
@@ -535,6 +537,22 @@ def test_malformed_private_key(
         assert tokens_issued(rig) == 0
         more = {"the worker's output": output, "the task's error": str(error)}
         assert_nothing_leaked(rig, more=more)
+
+
+def test_a_wrong_setting_at_start_up_is_named_without_a_secret(rig: Rig, tmp_path: Path) -> None:
+    """A worker whose environment holds every secret, a key for secrets at rest that is not
+    base64 and a setting that does not parse: it stops, naming the setting, echoing none."""
+    out = tmp_path / "worker.log"
+    bad_key = "not-base64-morningai-SECRET-key!!"
+    with worker(
+        rig.flow.settings, out, "free", "--burst", MORNINGAI_SECRET_KEY=bad_key, PORT="eighty"
+    ) as started:
+        assert started.wait(60) != 0
+    output = out.read_text()
+    assert "port" in output.lower()
+    assert rig.deliver(labeled(rig.flow.repo)) == "accepted"  # a task for the dashboard
+    more = {"the worker's output": output}
+    assert_nothing_leaked(rig, more=more, extra={"the malformed secret key": bad_key})
 
 
 def test_wrong_webhook_secret(rig: Rig) -> None:
