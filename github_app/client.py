@@ -18,8 +18,10 @@ from github_app.rest.app import AppClient, ManifestApi, ManifestConversion
 from github_app.rest.errors import (
     GitHubException,
     RateLimitExceeded,
+    RequestError,
     RequestFailed,
     RequestTimeout,
+    SigningError,
 )
 from github_app.rest.git_data import GitDataApi, TreeEntry
 from github_app.rest.issues import ClosedIssue, Comment, IssueInfo, IssuesApi, Reaction
@@ -40,8 +42,10 @@ __all__ = [
     "RateLimitExceeded",
     "Reaction",
     "RepoClient",
+    "RequestError",
     "RequestFailed",
     "RequestTimeout",
+    "SigningError",
     "TreeEntry",
     "app_client",
     "convert_manifest",

@@ -6,13 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
+from githubkit.exception import (
+    GitHubException,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    RequestTimeout,
+)
+from jwt import PyJWTError as SigningError  # the App's JWT could not be made (a bad key)
 
 __all__ = [
     "GitHubException",
     "RateLimitExceeded",
+    "RequestError",
     "RequestFailed",
     "RequestTimeout",
+    "SigningError",
     "message_of",
     "unless_missing",
 ]

@@ -10,7 +10,14 @@ import psycopg
 from redis.exceptions import RedisError
 from rq.timeouts import JobTimeoutException
 
-from github_app.client import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
+from github_app.client import (
+    GitHubException,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    RequestTimeout,
+    SigningError,
+)
 
 try:  # openai is a worker-only dependency; the classifier must not require it to import
     import openai
@@ -58,6 +65,18 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 def _github(exc: RequestFailed) -> Verdict:
     status = exc.response.status_code
+    if exc.response.raw_response.request.url.path.endswith("/access_tokens") and status in (
+        401,
+        403,
+        404,
+    ):
+        # the App's own credential (its JWT) was refused, not the installation's permissions
+        return Verdict(
+            False,
+            f"GitHub refused the App's credentials ({status}) when asked for an installation"
+            " token: check GITHUB_APP_ID and GITHUB_PRIVATE_KEY, and that the App is still"
+            " installed",
+        )
     after = _retry_after(exc.response.raw_response.headers)
     remaining = exc.response.raw_response.headers.get("x-ratelimit-remaining")
     if (
@@ -78,6 +97,24 @@ def _github(exc: RequestFailed) -> Verdict:
     return Verdict(False, f"GitHub answered {status}")
 
 
+def _inside_github_request(inner: BaseException) -> Verdict:
+    """githubkit wraps whatever fails while it sends a request — its auth flow included, where
+    the installation token is asked for with a JWT the App's private key signs — in one
+    RequestError: look inside, so a refused App or a key that does not parse is not retried
+    as if GitHub had not answered."""
+    if isinstance(inner, RequestFailed):
+        return _github(inner)
+    if isinstance(inner, SigningError):
+        return Verdict(
+            False,
+            "the App's private key could not sign a token: check GITHUB_PRIVATE_KEY (a PEM RSA"
+            " private key)",
+        )
+    if isinstance(inner, httpx.TransportError | RedisError | ConnectionError | TimeoutError):
+        return Verdict(True, "GitHub did not answer in time")
+    return Verdict(False, f"internal error ({type(inner).__name__})")
+
+
 def classify(exc: BaseException) -> Verdict:
     """Decide what a failure means. Reasons never include exception text, which can carry
     URLs, tokens or untrusted content."""
@@ -93,6 +130,8 @@ def classify(exc: BaseException) -> Verdict:
         return Verdict(True, "GitHub's rate limit was reached", exc.retry_after.total_seconds())
     if isinstance(exc, RequestFailed):
         return _github(exc)
+    if isinstance(exc, RequestError) and not isinstance(exc, RequestTimeout):
+        return _inside_github_request(exc.exc)
     if isinstance(exc, RequestTimeout | GitHubException | httpx.TransportError):
         return Verdict(True, "GitHub did not answer in time")
     if openai is not None and isinstance(exc, openai.APIStatusError):

@@ -281,7 +281,7 @@ def test_github_502_until_the_task_gives_up(rig: Rig) -> None:
         ("GET", rf"^/repos/{OWNER}/{REPO}$", 404, "GitHub answered 404: the repository"),
         ("GET", rf"^/repos/{OWNER}/{REPO}$", 401, "GitHub refused the app (401)"),
         # the token exchange itself, where the App's JWT is the credential
-        ("POST", r"^/app/installations/\d+/access_tokens$", 401, ""),
+        ("POST", r"^/app/installations/\d+/access_tokens$", 401, "GitHub refused the App's"),
     ],
     ids=["404", "401", "401-token-exchange"],
 )
@@ -293,9 +293,7 @@ def test_github_refusal_fails_the_task(
     assert rig.deliver(labeled(rig.flow.repo)) == "accepted"
     drain(rig.flow.redis)
     state, error, _ = final(rig)
-    # a refused token exchange is retried today ("GitHub did not answer in time", #12's
-    # report): its first attempt is what is scanned
-    assert (state, (error or "")[: len(reason)]) == ("failed" if reason else "queued", reason)
+    assert (state, (error or "")[: len(reason)]) == ("failed", reason)
     assert rig.flow.model.requests == []
     assert_nothing_leaked(rig)
 
@@ -528,8 +526,9 @@ def test_malformed_private_key(
         assert rig.deliver(labeled(rig.flow.repo)) == "accepted"
         drain(rig.flow.redis)
         status, error, _ = final(rig)
-        assert status in ("queued", "failed")  # retried today, as if GitHub had not answered
-        assert error
+        assert status == "failed"  # not retried as if GitHub had not answered
+        assert error is not None
+        assert "private key could not sign" in error
         # a real worker started with it
         with worker(rig.flow.settings, tmp_path / "worker.log", "free", "--burst") as started:
             started.wait(60)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import jwt
 import pytest
-from githubkit.exception import RequestFailed
+from githubkit.exception import RequestError, RequestFailed
 from githubkit.response import Response
 
 from jobs.runtime.errors import PermanentError, TransientError, classify
@@ -20,8 +21,10 @@ def test_backoff_grows_and_caps() -> None:
     assert backoff(1, 10_000.0) == timedelta(seconds=3600)
 
 
-def _github_failure(status: int, headers: dict[str, str] | None = None) -> RequestFailed:
-    request = httpx.Request("GET", "https://api.github.com/repos/o/r")
+def _github_failure(
+    status: int, headers: dict[str, str] | None = None, path: str = "/repos/o/r"
+) -> RequestFailed:
+    request = httpx.Request("GET", f"https://api.github.com{path}")
     raw = httpx.Response(status, headers=headers or {}, request=request, json={"message": "x"})
     return RequestFailed(Response(raw, object))
 
@@ -47,6 +50,31 @@ def test_github_failures(status: int, headers: dict[str, str], transient: bool) 
 
 def test_retry_after_is_kept() -> None:
     assert classify(_github_failure(403, {"Retry-After": "60"})).retry_after == 60.0
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_a_refused_token_exchange_names_the_apps_credentials_and_is_not_retried(
+    status: int,
+) -> None:
+    """githubkit asks for the installation token inside its auth flow and wraps what fails
+    there in a RequestError: it was classified as GitHub not answering, and retried."""
+    refused = _github_failure(status, path="/app/installations/7/access_tokens")
+    verdict = classify(RequestError(refused))
+    assert not verdict.transient
+    assert f"refused the App's credentials ({status})" in verdict.reason
+    assert "GITHUB_PRIVATE_KEY" in verdict.reason
+
+
+def test_failures_wrapped_by_githubkit_are_classified_by_what_is_inside() -> None:
+    unsigned = classify(RequestError(jwt.InvalidKeyError("Could not parse the provided key")))
+    assert not unsigned.transient
+    assert "private key could not sign" in unsigned.reason
+    assert "parse" not in unsigned.reason  # the library's words stay out
+    request = httpx.Request("GET", "https://api.github.com/repos/o/r")
+    assert classify(RequestError(httpx.ConnectError("refused", request=request))).transient
+    assert classify(RequestError(_github_failure(502))).transient  # a wrapped 5xx: again
+    assert not classify(RequestError(_github_failure(404))).transient
+    assert not classify(RequestError(KeyError("x"))).transient
 
 
 def test_own_errors_and_unknown_errors() -> None:
