@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -112,8 +112,13 @@ TARGETS: dict[str, Target] = {
             "db/migrations/0003_faq_memory.sql:90-113",
             "db/migrations/0009_chat.sql:85-111",
         ),
-        (I + "test_tenancy.py", I + "test_attack_tenants.py", I + "test_chat_storage.py"),
-        cap=30,
+        (
+            I + "test_mutation_kills_tenancy.py",
+            I + "test_tenancy.py",
+            I + "test_attack_tenants.py",
+            I + "test_chat_storage.py",
+        ),
+        cap=35,
     ),
     "dashboard_reach": Target(
         ("web/task_access.py", "web/viewer.py:58-128", "web/viewer.py:188-318"),
@@ -445,6 +450,14 @@ def file_mutants(spec: str, tree: Path, sql_only: bool) -> list[Mutant]:
             except SyntaxError:
                 continue
         kept.append(m)
+    # the same mutation twice on one line (a policy's USING and WITH CHECK, two ANDs): the
+    # second and later are told apart by their order on the line
+    kept.sort(key=lambda m: m.start)
+    seen: dict[str, int] = {}
+    for i, m in enumerate(kept):
+        seen[m.key] = seen.get(m.key, 0) + 1
+        if seen[m.key] > 1:
+            kept[i] = replace(m, description=f"{m.description} (#{seen[m.key]} on the line)")
     return kept
 
 
