@@ -24,28 +24,6 @@ class DeliveryRecord:
     detail: str | None = None
 
 
-def record(scope: TenantScope, d: DeliveryRecord) -> bool:
-    """Record a delivery for the scope's tenant. False when the id was recorded before:
-    the unique index sees every tenant's rows even though RLS hides them."""
-    cur = scope.conn.execute(
-        "INSERT INTO webhook_deliveries (delivery_id, tenant_id, event, action, installation_id,"
-        " repository, sender, outcome, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (delivery_id) DO NOTHING",
-        (
-            d.delivery_id,
-            scope.tenant_id,
-            d.event,
-            d.action,
-            d.installation_id,
-            d.repository,
-            d.sender,
-            d.outcome,
-            d.detail,
-        ),
-    )
-    return cur.rowcount == 1
-
-
 @dataclass(frozen=True)
 class CreatedTask:
     task_id: int
@@ -94,20 +72,6 @@ def record_unattributed(conn: psycopg.Connection[Any], d: DeliveryRecord) -> boo
         (d.delivery_id, d.event, d.action, d.outcome, d.detail),
     ).fetchone()
     return bool(row and row[0])
-
-
-def set_outcome(scope: TenantScope, delivery_id: str, outcome: str, detail: str) -> None:
-    scope.conn.execute(
-        "UPDATE webhook_deliveries SET outcome = %s, detail = %s WHERE delivery_id = %s",
-        (outcome, detail, delivery_id),
-    )
-
-
-def link_task(scope: TenantScope, delivery_id: str, task_id: int) -> None:
-    scope.conn.execute(
-        "UPDATE webhook_deliveries SET task_id = %s WHERE delivery_id = %s",
-        (task_id, delivery_id),
-    )
 
 
 def get(scope: TenantScope, delivery_id: str) -> dict[str, Any] | None:
