@@ -1,8 +1,9 @@
 """Row-level security on every table of the spine and the FAQ memory, both ways: under tenant
-A's scope the app role reads only A's tenants, repositories, deliveries, FAQ entries and code
-chunks, and can neither forge a row for tenant B nor move one of A's rows to B. Mutation
-testing (bench/mutation.py, MUTATION_TESTING.md) showed a policy loosened to `true` on
-tenants, repositories or webhook_deliveries passing the tests, which checked tasks only."""
+A's scope the app role reads only A's tenants, repositories, deliveries, task events, FAQ
+entries and code chunks, and can neither forge a row for tenant B nor move one of A's rows to
+B. Mutation testing (bench/mutation.py, MUTATION_TESTING.md) showed a policy loosened to `true`
+on tenants, repositories, webhook_deliveries or task_events passing the tests, which checked
+tasks only."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from db.tenancy import tenant_transaction, unscoped_transaction
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean_db")]
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-# one row per tenant table; %(t)s: the tenant, %(r)s: that tenant's repository (test constants)
+# a row of each tenant table; %(t)s: the tenant, %(r)s and %(k)s: its repository and task
 ROWS = {
     "repositories": (
         "INSERT INTO repositories (tenant_id, github_id, full_name)"
@@ -31,6 +32,10 @@ ROWS = {
     "faq_entries": (
         "INSERT INTO faq_entries (tenant_id, repository_id, question, answer)"
         " VALUES (%(t)s, %(r)s, 'why ' || %(n)s, 'because')"
+    ),
+    "task_events": (
+        "INSERT INTO task_events (tenant_id, task_id, kind, message)"
+        " VALUES (%(t)s, %(k)s, 'note', 'event ' || %(n)s)"
     ),
     "code_chunks": (
         "INSERT INTO code_chunks (tenant_id, repository_id, commit_sha, path, start_line,"
@@ -61,9 +66,14 @@ def two(app_db: Database, owner_conn: Conn) -> dict[str, int]:
             "SELECT id FROM repositories WHERE tenant_id = %s", (t,)
         ).fetchone()
         assert repo is not None
-        ids[f"repo_{t}"] = repo[0]
-        for table in ("webhook_deliveries", "faq_entries", "code_chunks"):
-            owner_conn.execute(ROWS[table], {"t": t, "r": repo[0], "n": 0})
+        task = owner_conn.execute(
+            "INSERT INTO tasks (tenant_id, kind, trace_id) VALUES (%s, 'code', 'tr') RETURNING id",
+            (t,),
+        ).fetchone()
+        assert task is not None
+        ids[f"repo_{t}"], ids[f"task_{t}"] = repo[0], task[0]
+        for table in ("webhook_deliveries", "faq_entries", "task_events", "code_chunks"):
+            owner_conn.execute(ROWS[table], {"t": t, "r": repo[0], "k": task[0], "n": 0})
     return ids
 
 
@@ -87,7 +97,9 @@ def test_a_tenant_cannot_forge_a_row_for_another(
         pytest.raises(psycopg.errors.InsufficientPrivilege),
         tenant_transaction(app_db, two["a"]) as scope,
     ):
-        scope.conn.execute(ROWS[table], {"t": b, "r": two[f"repo_{b}"], "n": 1})
+        scope.conn.execute(
+            ROWS[table], {"t": b, "r": two[f"repo_{b}"], "k": two[f"task_{b}"], "n": 1}
+        )
 
 
 @pytest.mark.parametrize("table", ["repositories", "webhook_deliveries"])
