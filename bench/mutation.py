@@ -515,6 +515,7 @@ class Outcome:
     seconds: float
     failed: str = ""  # the first failing test, when killed
     commit: str = ""  # of the tree it ran in
+    earlier: str = ""  # "survived at <commit>": a test was written for it since
 
 
 @dataclass
@@ -694,6 +695,11 @@ def run_target(
     env = _env(tree, servers, cache)
     done = {} if fresh else _reusable(name, commit, tree, survivors)
     previous = _load(name)
+    survived = {}
+    if previous is not None:
+        survived = {
+            o.key: o.commit or previous.commit for o in previous.outcomes if o.status == "survived"
+        }
     if all(m.key in done for m in mutants) and previous is not None:
         status, baseline = "passed", previous.baseline_seconds  # nothing to run
     else:
@@ -721,6 +727,8 @@ def run_target(
                 continue
             o = _run_mutant(m, tree, target, env, timeout=timeout, cache=cache)
             o.commit = commit
+            if m.key in survived and o.status != "survived":
+                o.earlier = f"survived at {survived[m.key]}"
             result.outcomes.append(o)
             print(f"  [{n:>3}/{len(mutants)}] {o.status:<8} {o.seconds:5.1f}s  {m.key}", flush=True)
             _save(result)
@@ -784,6 +792,16 @@ def report(command: str) -> str:
         files = ", ".join(f"`{f}`" for f in TARGETS[r.target].files)
         tests = " ".join(f"`{t}`" for t in r.tests)
         lines.append(f"- `{r.target}` ({files}): {tests} — {r.baseline_seconds} s unmutated")
+    lines += ["", "## Survivors that new tests kill", ""]
+    lines.append(
+        "Each survived a first run; the test named (tests/*/test_mutation_kills_*.py, written"
+        " for it) fails on it now."
+    )
+    lines.append("")
+    for r in results:
+        for o in r.outcomes:
+            if o.earlier:
+                lines.append(f"- `{o.file}:{o.line}` {o.description} — killed by `{o.failed}`")
     lines += ["", "## Survivors", ""]
     for r in results:
         survivors = [o for o in r.outcomes if o.status == "survived"]
