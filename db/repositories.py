@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,20 +27,6 @@ def upsert(scope: TenantScope, repo: RepoRef) -> int:
     ).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def upsert_many(scope: TenantScope, repos: Iterable[RepoRef]) -> None:
-    for repo in repos:
-        upsert(scope, repo)
-
-
-def deactivate(scope: TenantScope, github_ids: Iterable[int]) -> int:
-    cur = scope.conn.execute(
-        "UPDATE repositories SET active = false, updated_at = now()"
-        " WHERE tenant_id = %s AND github_id = ANY(%s)",
-        (scope.tenant_id, list(github_ids)),
-    )
-    return cur.rowcount
 
 
 def active_names(scope: TenantScope) -> list[str]:

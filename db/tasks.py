@@ -238,9 +238,6 @@ def live_for_subject(
 
 
 # what became of a pull request (0008_pull_request_state.sql)
-PR_STATES = frozenset({"open", "merged", "closed"})
-
-
 def record_pull_request(
     scope: TenantScope,
     task_id: int,
@@ -260,28 +257,3 @@ def record_pull_request(
         " updated_at = now() WHERE id = %(id)s",
         {"number": number, "url": url, "branch": branch, "opened": opened, "id": task_id},
     )
-
-
-def set_pull_request_state(
-    scope: TenantScope,
-    repository_github_id: int,
-    number: int,
-    state: str,
-    closed_at: datetime | None,
-) -> int:
-    """Every task of the scope's tenant on pull request `number` of that repository is now
-    `state`; `closed_at` is when it was merged or closed (None when open). A merged pull request
-    stays merged: GitHub never reopens one, so only a late delivery could say otherwise.
-    Returns how many tasks were updated."""
-    if state not in PR_STATES:
-        raise ValueError(f"{state!r} is not a pull request state")
-    if (state == "open") != (closed_at is None):
-        raise ValueError("closed_at is when a merged or closed pull request ended, and only that")
-    cur = scope.conn.execute(
-        "UPDATE tasks k SET pr_state = %(state)s, pr_closed_at = %(at)s, updated_at = now()"
-        " FROM repositories r WHERE r.id = k.repository_id AND r.github_id = %(repo)s"
-        " AND k.pr_number = %(number)s"
-        " AND (k.pr_state IS DISTINCT FROM 'merged' OR %(state)s = 'merged')",
-        {"state": state, "at": closed_at, "repo": repository_github_id, "number": number},
-    )
-    return cur.rowcount

@@ -64,12 +64,6 @@ def delete(conn: psycopg.Connection[Any], id_hash: bytes) -> bool:
     return conn.execute("DELETE FROM user_sessions WHERE id_hash = %s", (id_hash,)).rowcount == 1
 
 
-def delete_for_user(conn: psycopg.Connection[Any], github_user_id: int) -> int:
-    """End every session of a GitHub user (their authorization was revoked)."""
-    cur = conn.execute("DELETE FROM user_sessions WHERE github_user_id = %s", (github_user_id,))
-    return cur.rowcount
-
-
 def update_tokens(
     conn: psycopg.Connection[Any],
     id_hash: bytes,

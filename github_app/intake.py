@@ -127,7 +127,7 @@ def _intent_json(env: Envelope, intent: Intent) -> dict[str, Any]:
 
 
 def _pull_request_state(common: dict[str, Any], intent: PullRequestStateChanged) -> dict[str, Any]:
-    if (intent.state == "open") != (intent.at is None):  # as db.tasks.set_pull_request_state
+    if (intent.state == "open") != (intent.at is None):  # pr_closed_at is stored as given
         raise ValueError("closed_at is when a merged or closed pull request ended, and only that")
     return {
         **common,
