@@ -64,7 +64,6 @@ def drive(app: Flask, requests: Sequence[Prepared]) -> tuple[float, float]:
 
 
 def ours(settings: Settings, requests: Sequence[Prepared], totals: Totals) -> tuple[float, float]:
-    from db import tasks
     from github_app import events, intake, signature
     from web import create_app, webhooks
 
@@ -73,7 +72,6 @@ def ours(settings: Settings, requests: Sequence[Prepared], totals: Totals) -> tu
     wrap(webhooks, "route", "route", totals)  # imported by name into the view's module
     wrap(intake, "apply", "intake (1 PostgreSQL round trip)", totals)
     wrap(webhooks, "enqueue_task", "RQ enqueue (1 Redis round trip)", totals)
-    wrap(tasks, "mark_enqueued_now", "mark enqueued (1 PG round trip)", totals)
     app = create_app(settings)
     app.view_functions["webhooks.receive"] = functools.partial(_view, webhooks, totals)
     try:

@@ -125,31 +125,25 @@ def mark_enqueued(scope: TenantScope, task_id: int) -> None:
     )
 
 
-def mark_enqueued_now(db: Database, tenant_id: int, task_id: int) -> None:
-    """Note that RQ holds the task's job, in its own transaction and one round trip (BEGIN,
-    tenant, UPDATE, COMMIT: `one_round_trip`). Idempotent, so a dead pooled connection is
-    retried once (`Database.retrying`) instead of checked before every checkout.
+def clear_enqueued(db: Database, tenant_id: int, task_id: int) -> None:
+    """Take back the note that RQ holds the task's job — the webhook intake writes it with the
+    task (migration 0012), and the job could not be enqueued after all (Redis down): the task
+    then shows as waiting since it was created, until the reconciler enqueues it. One round
+    trip (`one_round_trip`); idempotent, so a dead pooled connection is retried once
+    (`Database.retrying`)."""
 
-    Committed without waiting for the WAL flush (synchronous_commit off, this transaction
-    only): the note is advisory — delivery and task were committed durably before, the job is
-    in Redis, and a note lost to a crash leaves enqueued_at NULL, which is what a failure to
-    write it leaves too: the reconciler then finds the job in RQ and adds none."""
-
-    def mark(conn: psycopg.Connection[Any]) -> None:
+    def clear(conn: psycopg.Connection[Any]) -> None:
         one_round_trip(
             conn,
+            ("SELECT set_config('app.tenant_id', %s, true)", (str(int(tenant_id)),)),
             (
-                "SELECT set_config('app.tenant_id', %s, true),"
-                " set_config('synchronous_commit', 'off', true)",
-                (str(int(tenant_id)),),
-            ),
-            (
-                "UPDATE tasks SET enqueued_at = now(), updated_at = now() WHERE id = %s",
+                "UPDATE tasks SET enqueued_at = NULL, updated_at = now()"
+                " WHERE id = %s AND status = 'queued'",
                 (task_id,),
             ),
         )
 
-    db.retrying(mark)
+    db.retrying(clear)
 
 
 def claim(scope: TenantScope, task_id: int, worker: str, stale_after: timedelta) -> Task | None:

@@ -80,24 +80,25 @@ def _printable(value: str) -> str:
 
 
 def _enqueue(services: Services, task: QueuedTask) -> None:
-    """Enqueue after the commit. If Redis is down the task stays queued in PostgreSQL and
-    the reconciler enqueues it later: the delivery is already safe."""
+    """Enqueue after the commit, which noted the task enqueued already (one commit per
+    delivery). If Redis is down the task stays queued in PostgreSQL, the note is taken back,
+    and the reconciler enqueues it later: the delivery is already safe."""
     try:
         enqueue_task(services.redis, task.task_id, 0, task.kind, task.queue, fresh=True)
+        return
     except Exception as exc:  # Redis down or confused: the row is safe, the reconciler retries
         log.warning(
             "task %s stays queued for the reconciler: Redis unavailable (%s)",
             task.task_id,
             type(exc).__name__,
         )
-        return
     try:
-        tasks.mark_enqueued_now(services.db, task.tenant_id, task.task_id)
+        tasks.clear_enqueued(services.db, task.tenant_id, task.task_id)
     except (psycopg.Error, PoolTimeout) as exc:
-        # delivery, task and job are all stored: a 503 ("nothing was stored") would be false.
-        # Without enqueued_at the reconciler looks again, finds the job in RQ and adds none.
+        # the delivery and task are stored: a 503 ("nothing was stored") would be false. The
+        # reconciler looks at every queued task past its wait, noted enqueued or not.
         log.warning(
-            "task %s is enqueued; noting it failed: PostgreSQL unavailable (%s)",
+            "task %s: taking back its enqueued note failed: PostgreSQL unavailable (%s)",
             task.task_id,
             type(exc).__name__,
         )

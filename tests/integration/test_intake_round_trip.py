@@ -4,9 +4,9 @@ Round trips are counted by time: the app reaches PostgreSQL through a proxy of t
 own that holds every byte PostgreSQL sends for DELAY seconds, so each round trip costs at least
 DELAY, whatever else is slow on a shared machine (which adds far less than DELAY). The intake
 (BEGIN, app_webhook_intake, COMMIT pipelined; no liveness check on the checkout) must take one
-DELAY; a labeled issue's whole request two (the intake, then marking the task enqueued); a
-pool check before a checkout, or a statement sent apart, adds one and fails these tests.
-The RQ enqueue between the two is one Redis round trip (counted by the commands sent).
+DELAY; a labeled issue's whole request too (the intake notes the task enqueued itself; its RQ
+enqueue after the commit is one Redis round trip, counted by the commands sent). A pool check
+before a checkout, or a statement sent apart, adds one and fails these tests.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from queue import Queue
 from typing import Any
@@ -26,12 +27,14 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from redis import Redis
 from redis.connection import Connection as RedisConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue as RqQueue
 
 from db.pool import Database
 from github_app import events, intake
 from github_app.routing import route
-from jobs.runtime.queues import enqueue_task
+from jobs.runtime.queues import enqueue_task, job_id
+from jobs.runtime.reconciler import reconcile
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import WebhookSender, compact, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
@@ -170,7 +173,7 @@ def test_an_ignored_delivery_and_a_duplicate_are_one_round_trip_each(slow_db: Da
     assert (duplicate.outcome, duplicate_trips) == ("duplicate", 1)
 
 
-def test_a_labeled_issue_request_costs_two_round_trips_intake_and_marking_it_enqueued(
+def test_a_labeled_issue_request_costs_one_round_trip_its_task_noted_enqueued(
     database: DatabaseUrls, redis_url: str, redis: Redis, proxy: DelayProxy, owner_conn: Conn
 ) -> None:
     settings = make_settings(database, redis_url, database_url=proxy.url(database.app), **WHOLE_APP)
@@ -187,7 +190,7 @@ def test_a_labeled_issue_request_costs_two_round_trips_intake_and_marking_it_enq
     app.extensions["morningai"].close()
 
     assert response.status_code == 202
-    assert trips == 2
+    assert trips == 1
     assert owner_conn.execute(
         "SELECT count(*) FROM tasks WHERE enqueued_at IS NOT NULL"
     ).fetchone() == (2,)
@@ -254,25 +257,26 @@ def test_a_dead_pooled_connection_is_retried_once_on_a_fresh_one(
     assert len(retries) == 1
 
 
-def test_marking_enqueued_on_a_connection_that_died_is_retried_too(
+def test_taking_back_the_enqueued_note_on_a_connection_that_died_is_retried_too(
     database: DatabaseUrls,
     served_one_connection: tuple[WebhookSender, Database],
     owner_conn: Conn,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Redis refuses the job right after the intake committed (noting the task enqueued), and
+    PostgreSQL drops the connection meanwhile: the note is still taken back, on a fresh one."""
     sender, _ = served_one_connection
 
-    def enqueue_then_kill(*args: Any, **kwargs: Any) -> bool:
-        enqueued = enqueue_task(*args, **kwargs)
+    def kill_then_refuse(*args: Any, **kwargs: Any) -> bool:
         kill_app_backends(database)
-        return enqueued
+        raise RedisConnectionError("Redis went away")
 
-    monkeypatch.setattr(receiver, "enqueue_task", enqueue_then_kill)
+    monkeypatch.setattr(receiver, "enqueue_task", kill_then_refuse)
     delivery = str(uuid.uuid4())
     response = sender.post("issues", labeled_issue(), delivery=delivery)
 
     assert response.status_code == 202
-    assert stored(owner_conn, delivery) == ("accepted", True, True)
+    assert stored(owner_conn, delivery) == ("accepted", True, False)
 
 
 def test_an_error_on_a_live_connection_is_not_retried(app_db: Database) -> None:
@@ -310,3 +314,24 @@ def test_enqueueing_a_task_is_one_redis_round_trip(
 
     assert len(sends) == 1
     assert sorted(RqQueue("default", connection=redis).job_ids) == ["task-1-1", "task-2-1"]
+
+
+def test_a_task_noted_enqueued_whose_job_never_reached_rq_is_enqueued_by_the_reconciler(
+    served_one_connection: tuple[WebhookSender, Database],
+    owner_conn: Conn,
+    redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The receiver died between the intake's commit and the enqueue: the task is noted
+    enqueued and RQ holds nothing. The reconciler looks at queued tasks whatever their note."""
+    sender, db = served_one_connection
+    monkeypatch.setattr(receiver, "enqueue_task", lambda *args, **kwargs: True)
+    delivery = str(uuid.uuid4())
+    assert sender.post("issues", labeled_issue(), delivery=delivery).status_code == 202
+    assert stored(owner_conn, delivery) == ("accepted", True, True)
+    [(task_id,)] = owner_conn.execute("SELECT id FROM tasks").fetchall()
+    assert RqQueue("default", connection=redis).job_ids == []
+
+    assert reconcile(db, redis, queued_for=timedelta(0)) == [task_id]
+    assert reconcile(db, redis, queued_for=timedelta(0)) == []  # once
+    assert RqQueue("default", connection=redis).job_ids == [job_id(task_id, 0)]
