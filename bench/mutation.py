@@ -99,6 +99,7 @@ TARGETS: dict[str, Target] = {
         ),
         (
             U + "test_jobs_pure.py",
+            U + "test_mutation_kills_claim.py",
             I + "test_mutation_kills_claim.py",
             I + "test_claim_race.py",
             I + "test_faults_redis.py",
