@@ -462,6 +462,17 @@ def file_mutants(spec: str, tree: Path, sql_only: bool) -> list[Mutant]:
     return kept
 
 
+# Mutants that survived an earlier run and got a test: always in the sample, whatever the cap
+KEEP = frozenset(
+    {
+        "jobs/runtime/runner.py:82: `if tenant_id is None:` body → `pass`",
+        "jobs/runtime/runner.py:90: drop `not` in"
+        " `not stop.wait(ctx.heartbeat_every.total_seconds())`",
+        "jobs/runtime/runner.py:181: remove `enqueue_task(run.ctx.redis, task.id, task.attempts`",
+    }
+)
+
+
 def choose(mutants: list[Mutant], cap: int) -> list[Mutant]:
     """All of them, or `cap` of them: every SQL mutant, then a seeded round-robin over the
     other kinds, so each kind is tried before any gets a second turn; then in source order."""
@@ -488,8 +499,11 @@ def choose(mutants: list[Mutant], cap: int) -> list[Mutant]:
         "number",
         "string",
     ]
-    # the SQL guards first: they are what most of the promises rest on
-    chosen: list[Mutant] = sorted(kinds.pop("sql", []), key=lambda m: m.start)[:cap]
+    # the kept ones, then the SQL guards: they are what most of the promises rest on
+    chosen = [m for m in pool if m.key in KEEP]
+    for group in kinds.values():
+        group[:] = [m for m in group if m.key not in KEEP]
+    chosen += sorted(kinds.pop("sql", []), key=lambda m: m.start)[: max(0, cap - len(chosen))]
     while len(chosen) < cap:
         for kind in order:
             if kinds.get(kind) and len(chosen) < cap:
