@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from db.pool import Database, one_round_trip
+from db.pool import Database, one_statement
 from db.tenancy import TenantScope
 
 
@@ -45,8 +45,9 @@ class Intake:
 
 def intake(db: Database, delivery: dict[str, Any], intent: dict[str, Any]) -> Intake:
     """Record a delivery and act on its intent (0011_webhook_intake_in_one_call.sql) in one
-    committed transaction and one round trip (`one_round_trip`). A delivery id recorded before
-    is answered 200 "duplicate", and then nothing changed.
+    committed transaction and one round trip (`one_statement`: the call is its own
+    transaction). A delivery id recorded before is answered 200 "duplicate", and then nothing
+    changed.
 
     Run through `Database.retrying`: a dead pooled connection is retried once on a fresh one.
     Should the first try have committed and lost only its answer, the retry says "duplicate"
@@ -54,10 +55,9 @@ def intake(db: Database, delivery: dict[str, Any], intent: dict[str, Any]) -> In
     """
 
     def call(conn: psycopg.Connection[Any]) -> Intake:
-        (cur,) = one_round_trip(
-            conn, ("SELECT * FROM app_webhook_intake(%s, %s)", (Jsonb(delivery), Jsonb(intent)))
+        row = one_statement(
+            conn, "SELECT * FROM app_webhook_intake(%s, %s)", (Jsonb(delivery), Jsonb(intent))
         )
-        row = cur.fetchone()
         assert row is not None
         status, outcome, detail, *task = row
         return Intake(status, outcome, detail, CreatedTask(*task) if task[0] is not None else None)
