@@ -3,10 +3,10 @@
 Round trips are counted by time: the app reaches PostgreSQL through a proxy of this module's
 own that holds every byte PostgreSQL sends for DELAY seconds, so each round trip costs at least
 DELAY, whatever else is slow on a shared machine (which adds far less than DELAY). The intake
-(app_webhook_intake as its own transaction in autocommit; no liveness check on the checkout) must take one
-DELAY; a labeled issue's whole request too (the intake notes the task enqueued itself; its RQ
-enqueue after the commit is one Redis round trip, counted by the commands sent). A pool check
-before a checkout, or a statement sent apart, adds one and fails these tests.
+(app_webhook_intake as its own transaction in autocommit; no liveness check on the checkout)
+must take one DELAY; a labeled issue's whole request too (the intake notes the task enqueued
+itself; its RQ enqueue after the commit is one Redis round trip, counted by the commands sent).
+A pool check before a checkout, or a statement sent apart, adds one and fails these tests.
 """
 
 from __future__ import annotations
