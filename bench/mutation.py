@@ -78,7 +78,12 @@ TARGETS: dict[str, Target] = {
     ),
     "logs": Target(
         ("core/logs.py", "chat/errors.py"),
-        (U + "test_logs.py", U + "test_mutation_kills_logs.py", U + "test_chat_retry.py"),
+        (
+            U + "test_logs.py",
+            U + "test_logs_redaction.py",
+            U + "test_mutation_kills_logs.py",
+            U + "test_chat_retry.py",
+        ),
         cap=24,
     ),
     "tasks": Target(
