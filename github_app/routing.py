@@ -8,6 +8,7 @@ from github_app.handlers.comments import on_issue_comment
 from github_app.handlers.installation import on_installation, on_installation_repositories
 from github_app.handlers.issues import on_issue
 from github_app.handlers.pulls import on_pull_request
+from github_app.handlers.reviews import on_review, on_review_comment
 from github_app.intents import Ignore, Intent
 
 HANDLED_EVENTS = (
@@ -17,6 +18,8 @@ HANDLED_EVENTS = (
     "issues",
     "issue_comment",
     "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
 )
 
 
@@ -38,4 +41,8 @@ def route(env: Envelope, *, trigger_label: str) -> Intent:
         return on_issue(env, trigger_label)
     if env.event == "issue_comment":
         return on_issue_comment(env)
+    if env.event == "pull_request_review":
+        return on_review(env)
+    if env.event == "pull_request_review_comment":
+        return on_review_comment(env)
     return Ignore(f"event {env.event!r} is not handled")
