@@ -25,7 +25,7 @@ from github_app.rest.errors import (
 )
 from github_app.rest.git_data import GitDataApi, TreeEntry
 from github_app.rest.issues import ClosedIssue, Comment, IssueInfo, IssuesApi, Reaction
-from github_app.rest.pulls import PullFile, PullInfo, PullLink, PullsApi
+from github_app.rest.pulls import PullFile, PullInfo, PullLink, PullsApi, ReviewNote
 from github_app.rest.repos import WRITE_PERMISSIONS, ReposApi
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "RequestError",
     "RequestFailed",
     "RequestTimeout",
+    "ReviewNote",
     "SigningError",
     "TreeEntry",
     "app_client",

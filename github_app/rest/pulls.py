@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from githubkit_schemas.latest.models import DiffEntry
+from githubkit_schemas.latest.models import DiffEntry, PullRequestReviewComment, ReviewComment
 
 from github_app.rest.session import RepoSession
 
@@ -30,6 +30,20 @@ class PullInfo:
     head_sha: str
     head_repo: str | None
     base_ref: str
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A review comment on a pull request's diff: where it points (`line` on the head, or the
+    `original_line` it was made on) and what it says (untrusted text)."""
+
+    id: int
+    path: str
+    line: int | None
+    diff_hunk: str
+    body: str
+    author: str
+    in_reply_to: int | None
 
 
 @dataclass(frozen=True)
@@ -83,3 +97,43 @@ class PullsApi(RepoSession):
     def request_reviewers(self, number: int, logins: Sequence[str]) -> None:
         """Ask `logins` to review (GitHub answers 422 for the pull request's own author)."""
         self._gh.rest.pulls.request_reviewers(self.owner, self.repo, number, reviewers=list(logins))
+
+    def review_notes(self, number: int, review_id: int) -> Iterator[ReviewNote]:
+        """Every comment of one review, paged as GitHub pages them."""
+        for item in self._paginate(
+            ReviewComment,
+            self._gh.rest.pulls.list_comments_for_review,
+            pull_number=number,
+            review_id=review_id,
+        ):
+            yield _note(item)
+
+    def review_note(self, comment_id: int) -> ReviewNote:
+        """One review comment by its id (a comment made outside a review)."""
+        return _note(
+            self._gh.rest.pulls.get_review_comment(self.owner, self.repo, comment_id).parsed_data
+        )
+
+    def reply_to_review_note(self, number: int, comment_id: int, body: str) -> int:
+        """Answer in a review comment's thread (name the thread's first comment: GitHub
+        refuses replies to replies); the reply's id."""
+        made = self._gh.rest.pulls.create_reply_for_review_comment(
+            self.owner, self.repo, number, comment_id, body=body
+        ).parsed_data
+        return made.id
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _note(item: ReviewComment | PullRequestReviewComment) -> ReviewNote:
+    return ReviewNote(
+        id=item.id,
+        path=item.path,
+        line=_int(item.line) or _int(item.original_line),
+        diff_hunk=item.diff_hunk,
+        body=item.body,
+        author=item.user.login if item.user else "ghost",
+        in_reply_to=_int(item.in_reply_to_id),
+    )
