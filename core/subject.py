@@ -63,6 +63,7 @@ class TaskSubject:
     trigger: str = ""  # what asked: `label:…`, `comment:<id>:<verb>`, `merged:<sha>`, `cli`
     instructions: str = ""  # the command's argument: untrusted text
     reply_to: ChatThread | None = None  # asked from a chat: answer and report there too
+    anyway: bool = False  # `/morningai code --anyway`: run even if a person is on the issue
 
     @property
     def has_thread(self) -> bool:
@@ -78,6 +79,8 @@ class TaskSubject:
         }
         if self.reply_to is not None:
             encoded["reply_to"] = self.reply_to.encode()
+        if self.anyway:
+            encoded["anyway"] = True
         return encoded
 
     @classmethod
@@ -98,6 +101,7 @@ class TaskSubject:
             _text(data, "trigger"),
             _text(data, "instructions"),
             ChatThread.decode(data.get("reply_to")),
+            data.get("anyway") is True,
         )
 
 

@@ -38,6 +38,19 @@ def _command_lines(body: str) -> list[str]:
     return lines
 
 
+def leading_flags(argument: str, known: frozenset[str]) -> tuple[frozenset[str], str]:
+    """The flags of `known` that start a command's argument (`--anyway fix it` → {--anyway},
+    "fix it"), and the rest; the first word that is not one of them ends the flags."""
+    flags: set[str] = set()
+    rest = argument.strip()
+    while True:
+        word, _, after = rest.partition(" ")
+        if word.lower() not in known:
+            return frozenset(flags), rest
+        flags.add(word.lower())
+        rest = after.strip()
+
+
 def parse_command(body: str | None) -> Command | None:
     """The first command in `body`, or None. A bare `/morningai` means `help`."""
     if not body:

@@ -68,6 +68,7 @@ class RequestTask:
     requested_by: str
     trigger: str
     instructions: str = ""
+    anyway: bool = False  # `/morningai code --anyway` (core.subject.TaskSubject.anyway)
 
     @property
     def queue(self) -> QueueName:
@@ -80,6 +81,7 @@ class RequestTask:
             self.requested_by,
             self.trigger,
             self.instructions,
+            anyway=self.anyway,
         )
 
 

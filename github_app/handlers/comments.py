@@ -7,7 +7,7 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads#issue_comment
 from __future__ import annotations
 
 from core.task_kinds import kind_of
-from github_app.commands import parse_command
+from github_app.commands import leading_flags, parse_command
 from github_app.events import Envelope, is_thread_number
 from github_app.handlers.issues import workable
 from github_app.intents import Ignore, Intent, Reject, RequestTask
@@ -15,6 +15,7 @@ from github_app.intents import Ignore, Intent, Reject, RequestTask
 # verb → task kind, on issues and on pull requests (the kind says its queue and limits)
 ISSUE_VERBS = {"code": "code", "retry": "code", "stop": "stop", "faq": "faq_history", "ask": "ask"}
 PULL_VERBS = {"revise": "revise", "stop": "stop", "faq": "faq_pr", "ask": "ask"}
+ANYWAY = "--anyway"  # `/morningai code --anyway`: even when a person is already on the issue
 
 
 def on_issue_comment(env: Envelope) -> Intent:
@@ -42,6 +43,11 @@ def on_issue_comment(env: Envelope) -> Intent:
         return Ignore(blocked)
     if env.repository is None or env.installation_id is None or not env.sender_login:
         return Reject("repository, installation and sender are required")
+    flags, instructions = (
+        leading_flags(command.argument, frozenset({ANYWAY}))
+        if kind == "code"
+        else (frozenset(), command.argument)
+    )
     return RequestTask(
         kind=kind,
         installation_id=env.installation_id,
@@ -49,5 +55,6 @@ def on_issue_comment(env: Envelope) -> Intent:
         number=issue["number"],
         requested_by=env.sender_login,
         trigger=f"comment:{comment.get('id')}:{command.verb}",
-        instructions=command.argument,
+        instructions=instructions,
+        anyway=ANYWAY in flags,
     )
