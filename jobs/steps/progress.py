@@ -3,6 +3,9 @@ every sink of the run (the status comment, live views). Also the graphs' progres
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from agents.llm import estimated_cost
 from agents.ports import Usage
 from jobs.runtime.runner import TaskRun
@@ -13,6 +16,11 @@ class TaskProgress:
         self.run = run
         self.model = run.ctx.settings.morningai_model
         self._stage: str | None = None
+        # the price of a usage: the built-in table, or the organisation's (jobs.steps.budget)
+        self.cost: Callable[[Usage], float | None] = partial(estimated_cost, self.model)
+        # asked before each step of a graph; raising stops the task there (the budget does)
+        self.before_step: Callable[[str], None] | None = None
+        self.usage = Usage()  # what the graph has spent so far
 
     def update(
         self, *, stage: str | None = None, detail: str = "", link: str | None = None
@@ -32,13 +40,16 @@ class TaskProgress:
 
     def stage(self, name: str, detail: str) -> None:
         """The graphs' progress port: one update per step."""
+        if self.before_step is not None:
+            self.before_step(name)
         self.update(stage=name, detail=detail)
 
     def spent(self, usage: Usage) -> None:
         """The graphs' progress port: tokens so far (after each model call), shown with the next
         update and recorded, so the dashboard lists the calls (each one the difference between
         two records) and the stage that made them."""
-        cost = estimated_cost(self.model, usage)
+        self.usage = usage
+        cost = self.cost(usage)
         self.run.record(
             "model",
             f"{usage.total} tokens so far",

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.llm import estimated_cost
 from agents.ports import Usage
 from db import tasks
 from db.tenancy import tenant_transaction
@@ -50,7 +49,7 @@ class Spend:
 def record_spend(run: TaskRun, progress: TaskProgress, state: Mapping[str, Any]) -> Spend:
     """Store the tokens a graph used and their estimated price on the task, and show them."""
     usage = Usage(state.get("prompt_tokens", 0), state.get("completion_tokens", 0))
-    cost = estimated_cost(run.ctx.settings.morningai_model, usage)
+    cost = progress.cost(usage)
     remember(
         run,
         prompt_tokens=usage.prompt_tokens,
