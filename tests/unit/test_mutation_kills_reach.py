@@ -36,6 +36,11 @@ def test_a_repository_is_found_by_its_name_ignoring_case_and_only_that_one() -> 
     assert ACME.names == ("Acme/App", "acme/docs")
 
 
+def test_an_installation_is_administered_only_when_github_says_so() -> None:
+    assert not ACME.admin  # chat linking and installation-wide notifications need it
+    assert ReachedInstallation(4, "mine", 40, (), admin=True).admin
+
+
 def test_only_installations_morningai_serves_are_tenants() -> None:
     assert VIEWER.tenants == (ACME, OTHER)
     assert VIEWER.installation_of(10) is ACME
