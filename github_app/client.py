@@ -27,6 +27,7 @@ from github_app.rest.git_data import GitDataApi, TreeEntry
 from github_app.rest.issues import ClosedIssue, Comment, IssueInfo, IssuesApi, Reaction
 from github_app.rest.pulls import PullFile, PullInfo, PullLink, PullsApi, ReviewNote
 from github_app.rest.repos import WRITE_PERMISSIONS, ReposApi
+from github_app.rest.work import WorkApi
 
 __all__ = [
     "WRITE_PERMISSIONS",
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 
-class RepoClient(IssuesApi, PullsApi, GitDataApi, ReposApi):
+class RepoClient(IssuesApi, PullsApi, GitDataApi, ReposApi, WorkApi):
     """GitHub as one installation sees one repository."""
 
 

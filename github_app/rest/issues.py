@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from githubkit.response import Response
 from githubkit_schemas.latest.models import Issue, IssueComment
 
-from github_app.rest.session import RepoSession
+from github_app.rest.session import PAGE_SIZE, RepoSession
 
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
 
@@ -28,6 +29,7 @@ class IssueInfo:
     state: str
     locked: bool
     is_pull_request: bool
+    assignees: tuple[str, ...] = ()  # logins
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,36 @@ class IssuesApi(RepoSession):
             state=found.state,
             locked=bool(found.locked),
             is_pull_request=bool(found.pull_request),
+            assignees=tuple(a.login for a in found.assignees or ()),
         )
+
+    def cross_referencing_pulls(self, number: int) -> frozenset[int]:
+        """Pull requests of this repository that the issue's timeline says mention it
+        (`cross-referenced` events), whatever their state; every page of the timeline.
+        https://docs.github.com/en/rest/issues/timeline
+
+        Read as plain JSON: the timeline is a union of some thirty event shapes, and only the
+        cross-references' `source.issue` matters here."""
+        listing = self._gh.rest.paginate(
+            self._gh.rest.issues.list_events_for_timeline,
+            _json_list,
+            owner=self.owner,
+            repo=self.repo,
+            issue_number=number,
+            per_page=PAGE_SIZE,
+        )
+        return frozenset(n for n in map(self._referencing_pull, listing) if n is not None)
+
+    def _referencing_pull(self, event: Any) -> int | None:
+        if not isinstance(event, dict) or event.get("event") != "cross-referenced":
+            return None
+        source = event.get("source")
+        issue = source.get("issue") if isinstance(source, dict) else None
+        if not isinstance(issue, dict) or not issue.get("pull_request"):
+            return None
+        where, number = issue.get("repository_url"), issue.get("number")  # …/repos/owner/name
+        same = isinstance(where, str) and where.lower().endswith(f"/repos/{self.full_name}".lower())
+        return number if same and isinstance(number, int) else None
 
     def closed_issues(self, since: datetime | None) -> Iterator[ClosedIssue]:
         """Closed issues and pull requests updated at or after `since` (GitHub's `since` is
@@ -97,3 +128,8 @@ class IssuesApi(RepoSession):
                 merged=pull is not None and bool(pull.merged_at),
                 state_reason=item.state_reason or None,
             )
+
+
+def _json_list(response: Response[Any]) -> list[Any]:
+    data = response.json()
+    return data if isinstance(data, list) else []
