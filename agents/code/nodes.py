@@ -11,6 +11,7 @@ from agents.code import checks
 from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
 from agents.code.locate_context import file_context
+from agents.code.review import query_text, review_section
 from agents.code.state import CheckResult, CodeState
 from agents.ports import Message, Usage
 from agents.untrusted import fence
@@ -39,6 +40,8 @@ def gather_context(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState
     ctx = runtime.context
     ctx.progress.stage("locating", "Finding the files this issue is about.")
     query = f"{state.get('issue_title', '')}\n\n{state.get('issue_body', '')}"
+    if state.get("review_notes"):
+        query += "\n\n" + query_text(state.get("review_notes", []))
     files, context = file_context(ctx.repo_root, query, ctx.top_files, ctx.max_context_chars)
     return {"files": files, "context": context}
 
@@ -59,6 +62,7 @@ def plan(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
         repository=ctx.repository,
         issue=issue,
         instructions=fence("instructions", state.get("instructions") or "-"),
+        review=review_section(state.get("review_notes", [])),
         context=state.get("context", ""),
     )
     reply = ctx.model.complete(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Literal, TypedDict
 
+from agents.code.review import ReviewNoteState
+
 Outcome = Literal["ready", "no_change", "apply_failed", "checks_failed", "over_budget"]
 
 
@@ -21,6 +23,7 @@ class CodeState(TypedDict, total=False):
     issue_title: str
     issue_body: str
     instructions: str
+    review_notes: list[ReviewNoteState]  # a review a revise task answers
     # gathered
     files: list[str]
     context: str
