@@ -122,6 +122,38 @@ class Comment:
 
 
 @dataclass
+class Review:
+    """A submitted pull request review; `state` as the REST API spells it (APPROVED,
+    CHANGES_REQUESTED, COMMENTED)."""
+
+    id: int
+    pull_number: int
+    user: Account
+    body: str
+    state: str
+    commit_id: str
+    submitted_at: datetime
+
+
+@dataclass
+class ReviewComment:
+    """A comment on a pull request's diff, in a review; `in_reply_to` names a thread's first
+    comment."""
+
+    id: int
+    pull_number: int
+    review_id: int
+    user: Account
+    body: str
+    path: str
+    line: int | None
+    diff_hunk: str
+    commit_id: str
+    created_at: datetime
+    in_reply_to: int | None = None
+
+
+@dataclass
 class Pull:
     """The pull-request half of an issue (issues and PRs share numbers, as on GitHub)."""
 
@@ -174,6 +206,8 @@ class Repo:
     comments: dict[int, Comment] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)  # keyed by lower-case name
     roles: dict[str, str] = field(default_factory=dict)  # lower-case login -> role
+    reviews: dict[int, Review] = field(default_factory=dict)
+    review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     next_number: int = 1
     parent: Repo | None = field(default=None, compare=False, repr=False)  # set on forks
 
