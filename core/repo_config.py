@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -25,6 +26,22 @@ class FaqConfig:
 
 
 @dataclass(frozen=True)
+class BudgetConfig:
+    """The installation's monthly budget: set in the organisation's `.github` repository only
+    (core.org_config); None: no limit of that kind."""
+
+    monthly_usd: float | None = None
+    monthly_tokens: int | None = None
+    # the price of the configured model, USD per million tokens (None: the built-in table)
+    input_usd_per_million: float | None = None
+    output_usd_per_million: float | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.monthly_usd is not None or self.monthly_tokens is not None
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     trigger_label: str = "morningai"
     base_branch: str | None = None  # None: the repository's default branch
@@ -35,6 +52,17 @@ class RepoConfig:
     max_attempts: int = 3
     token_budget: int = 200_000  # per task
     faq: FaqConfig = FaqConfig()
+    budget: BudgetConfig = BudgetConfig()
+
+
+@dataclass(frozen=True)
+class ParsedConfig:
+    """One file as written: its values over the defaults, the line of each top-level key it
+    sets (what core.org_config merges), and its `_extends`."""
+
+    config: RepoConfig
+    lines: Mapping[str, int]
+    extends: str | None = None
 
 
 class RepoConfigError(ValueError):
@@ -47,7 +75,7 @@ class RepoConfigError(ValueError):
         self.line = line
 
 
-Kind = Literal["text", "flag", "count", "globs"]
+Kind = Literal["text", "flag", "count", "globs", "amount"]
 
 
 @dataclass(frozen=True)
@@ -61,9 +89,17 @@ class _Field:
 
 # The schema: one row per key. A nested mapping is a section with its own table and dataclass.
 _FAQ_FIELDS: Mapping[str, _Field] = {"auto_update": _Field("flag")}
+_BUDGET_FIELDS: Mapping[str, _Field] = {
+    "monthly_usd": _Field("amount", nullable=True),
+    "monthly_tokens": _Field("count", nullable=True, minimum=1),
+    "input_usd_per_million": _Field("amount", nullable=True),
+    "output_usd_per_million": _Field("amount", nullable=True),
+}
 _SECTIONS: Mapping[str, tuple[type[Any], Mapping[str, _Field]]] = {
     "faq": (FaqConfig, _FAQ_FIELDS),
+    "budget": (BudgetConfig, _BUDGET_FIELDS),
 }
+EXTENDS = "_extends"  # Probot's key: the file this one builds on (core.org_config)
 _FIELDS: Mapping[str, _Field] = {
     "trigger_label": _Field("text", max_length=50),  # GitHub's limit on label names
     "base_branch": _Field("text", nullable=True, max_length=255),
@@ -73,20 +109,28 @@ _FIELDS: Mapping[str, _Field] = {
     "test_timeout_seconds": _Field("count", minimum=1, maximum=3600),
     "max_attempts": _Field("count", minimum=1, maximum=10),
     "token_budget": _Field("count", minimum=1),
+    EXTENDS: _Field("text", max_length=300),
 }
 
 
 def parse_repo_config(text: str | None) -> RepoConfig:
     """The configuration in `text` (None or blank: the defaults), or RepoConfigError."""
+    return parse_config_file(text).config
+
+
+def parse_config_file(text: str | None) -> ParsedConfig:
+    """`text` as written (None or blank: nothing set), or RepoConfigError."""
     if text is None or not text.strip():
-        return RepoConfig()
+        return ParsedConfig(RepoConfig(), {})
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
         raise RepoConfigError(f"the file is larger than {MAX_CONFIG_BYTES // 1024} KB")
     root = _compose(text)
     if root is None or _is_null(root):  # only comments, or an explicit `~`
-        return RepoConfig()
-    values = _read_mapping(root, _FIELDS, _SECTIONS)
-    return RepoConfig(**values)
+        return ParsedConfig(RepoConfig(), {})
+    lines: dict[str, int] = {}
+    values = _read_mapping(root, _FIELDS, _SECTIONS, lines=lines)
+    extends = values.pop(EXTENDS, None)
+    return ParsedConfig(RepoConfig(**values), lines, extends)
 
 
 def _compose(text: str) -> Node | None:
@@ -134,6 +178,7 @@ def _read_mapping(
     table: Mapping[str, _Field],
     sections: Mapping[str, tuple[type[Any], Mapping[str, _Field]]],
     name: str = "the file",
+    lines: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     if not isinstance(node, MappingNode):
         raise RepoConfigError(f"{name} must be a mapping of keys to values", _line(node.start_mark))
@@ -142,6 +187,8 @@ def _read_mapping(
         key = _key(key_node, [*table, *sections])
         if key in values:
             raise RepoConfigError(f"duplicate key '{key}'", _line(key_node.start_mark))
+        if lines is not None:
+            lines[key] = _line(key_node.start_mark) or 0
         if key in sections:
             values[key] = _read_section(key, value_node, *sections[key])
         else:
@@ -218,11 +265,23 @@ def _globs(key: str, node: Node, spec: _Field) -> tuple[str, ...]:
     return tuple(_text(f"{key}[{index}]", item, item_spec) for index, item in enumerate(node.value))
 
 
+def _amount(key: str, node: Node, spec: _Field) -> float:
+    value = _value(key, node)
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise RepoConfigError(
+            f"'{key}' must be a number, not {_describe(value)}", _line(node.start_mark)
+        )
+    if value < 0 or value == float("inf"):
+        raise RepoConfigError(f"'{key}' must be 0 or more, not {value}", _line(node.start_mark))
+    return float(value)
+
+
 _CONVERTERS: Mapping[Kind, Callable[[str, Node, _Field], Any]] = {
     "text": _text,
     "flag": _flag,
     "count": _count,
     "globs": _globs,
+    "amount": _amount,
 }
 
 

@@ -89,3 +89,15 @@ def _grouped(
     rows = scope.conn.execute(query, params).fetchall()
     # a tenant with no tasks: no group at all, not one of zeros (GROUP BY over nothing)
     return [(row[0], Usage(int(row[1]), int(row[2]), int(row[3]), Decimal(row[4]))) for row in rows]
+
+
+def month_to_date(scope: TenantScope, since: datetime, *, excluding: int | None = None) -> Usage:
+    """What the scope's tenant (one installation) used on tasks created since `since`, leaving
+    out task `excluding` (the one asking, which counts its own spend as it goes)."""
+    query = sql.SQL(
+        "SELECT {sums} FROM tasks k WHERE k.created_at >= %s AND k.id IS DISTINCT FROM %s"
+    ).format(sums=_SUMS)
+    row = scope.conn.execute(query, (since, excluding)).fetchone()
+    if row is None:  # pragma: no cover - an aggregate always answers one row
+        return Usage(0, 0, 0, Decimal(0))
+    return Usage(int(row[0]), int(row[1]), int(row[2]), Decimal(row[3]))

@@ -1,18 +1,82 @@
-"""The repository's rules for MorningAI: `.github/morningai.yml` on the default branch."""
+"""The repository's rules for MorningAI: `.github/morningai.yml` on the default branch, over
+the organisation's in its `.github` repository (core.org_config)."""
 
 from __future__ import annotations
 
-from core.repo_config import RepoConfig, RepoConfigError, parse_repo_config
-from github_app.client import RepoClient
+import logging
+from collections.abc import Callable
+
+from core import repo_config
+from core.org_config import ORG_REPO, merge, org_repository
+from core.repo_config import (
+    ParsedConfig,
+    RepoConfig,
+    RepoConfigError,
+    parse_config_file,
+)
+from github_app.client import RepoClient, RequestError, RequestFailed
 from github_app.publish import default_branch
+from jobs.runtime.context import JobContext
 from jobs.runtime.errors import PermanentError
 
-CONFIG_PATH = ".github/morningai.yml"
+log = logging.getLogger(__name__)
+
+CONFIG_PATH = repo_config.CONFIG_PATH
+
+OrgFile = Callable[[], str | None]  # the organisation's file, or None when there is none
+# GitHub's answers when the App cannot see the organisation's `.github`: the repository is
+# missing (404), or not among the installation's, so no token reaches it (422)
+_ABSENT = (404, 422)
 
 
-def load_config(client: RepoClient) -> RepoConfig:
-    default = default_branch(client)
+def load_config(client: RepoClient, org_file: OrgFile | None = None) -> RepoConfig:
+    """The configuration the repository runs with; `org_file` reads the organisation's
+    defaults (None: the repository's file alone)."""
+    owner, _, name = client.full_name.partition("/")
+    repo = _parsed(client.file_text(CONFIG_PATH, default_branch(client)), f"`{CONFIG_PATH}`")
+    if name.lower() == ORG_REPO:  # its file is the organisation's: nothing above it
+        return _merged(repo, ParsedConfig(RepoConfig(), {}), owner)
+    org = None
+    if org_file is not None:
+        text = org_file()
+        where = f"`{org_repository(owner)}`'s `{CONFIG_PATH}`"
+        org = None if text is None else _parsed(text, where)
+    return _merged(org, repo, owner)
+
+
+def org_file(ctx: JobContext, installation_id: int, repository: str) -> OrgFile:
+    """A reader of the `.github/morningai.yml` of `repository`'s owner, as the installation (a
+    token narrowed to its `.github`); None when the App is not installed there or the file does
+    not exist."""
+    owner = repository.partition("/")[0]
+
+    def read() -> str | None:
+        try:
+            with ctx.repo(installation_id, org_repository(owner)) as org:
+                return org.file_text(CONFIG_PATH, default_branch(org))
+        except (RequestFailed, RequestError) as exc:
+            if _status(exc) not in _ABSENT:
+                raise
+            log.info("no organisation configuration readable in %s", org_repository(owner))
+            return None
+
+    return read
+
+
+def _status(exc: Exception) -> int | None:
+    inner = exc.exc if isinstance(exc, RequestError) else exc
+    return inner.response.status_code if isinstance(inner, RequestFailed) else None
+
+
+def _parsed(text: str | None, where: str) -> ParsedConfig:
     try:
-        return parse_repo_config(client.file_text(CONFIG_PATH, default))
+        return parse_config_file(text)
+    except RepoConfigError as exc:
+        raise PermanentError(f"{where} is invalid: {exc}") from exc
+
+
+def _merged(org: ParsedConfig | None, repo: ParsedConfig, owner: str) -> RepoConfig:
+    try:
+        return merge(org, repo, owner)
     except RepoConfigError as exc:
         raise PermanentError(f"`{CONFIG_PATH}` is invalid: {exc}") from exc

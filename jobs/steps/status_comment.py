@@ -32,6 +32,8 @@ class Status:
     model: str | None = None
     link: str | None = None
     stages: Stages = CODE_STAGES
+    estimate: str | None = None  # what the task is expected to cost, shown before it spends
+    budget_notice: str | None = None  # the installation's monthly budget is nearly used up
 
 
 def _checklist(status: Status) -> list[str]:
@@ -57,14 +59,26 @@ def render(status: Status) -> str:
     cost = "unknown price" if status.cost_usd is None else f"~${status.cost_usd:.4f}"
     usage = f"{status.tokens:,} tokens ({cost})" if status.tokens else "no model calls yet"
     lines = [marker(status.task_id), f"**MorningAI** — {title}", ""]
+    if status.budget_notice:
+        lines += [status.budget_notice, ""]
     if status.detail:
         lines += [status.detail, ""]
     if status.link:
         lines += [f"➡️ {status.link}", ""]
     lines += _checklist(status)
+    if status.estimate:
+        lines += ["", _receipt(status.estimate, status, usage)]
     model = f" · model `{status.model}`" if status.model else ""
     lines += ["", f"<sub>task {status.task_id} · trace `{status.trace_id}`{model} · {usage}</sub>"]
     return "\n".join(lines)
+
+
+def _receipt(estimate: str, status: Status, usage: str) -> str:
+    """The estimate while the task works; what it cost in the end, beside the estimate."""
+    if not status.final:
+        return f"💰 Estimate: {estimate}"
+    spent = usage if status.tokens else "nothing (no model calls)"
+    return f"💰 Cost: {spent} · estimated {estimate}"
 
 
 class StatusComment:

@@ -39,7 +39,9 @@ class StatusCommentSink:
             self._comment(event.task, kind).update(detail=f"Paused: {event.message}.")
         elif event.type == "stopped":
             self._stopped(event, kind)
-        elif event.final and event.type != "cancelled":  # a cancelled asker was answered
+        elif event.final and (event.type != "cancelled" or event.task.trace_id in self._comments):
+            # a task cancelled before it showed anything (a refused asker) was answered already;
+            # one that had started its comment (e.g. someone else's pull request) ends it
             self._final(event, kind)
 
     def close(self) -> None:
@@ -57,6 +59,9 @@ class StatusCommentSink:
         for key in ("link", "tokens", "cost_usd"):
             if getattr(event, key) is not None:
                 changes[key] = getattr(event, key)
+        for key in ("estimate", "budget_notice"):  # jobs.steps.budget
+            if isinstance(event.data.get(key), str):
+                changes[key] = event.data[key]
         comment = self._comment(event.task, kind)
         if event.quiet:
             comment.set(**changes)
@@ -71,6 +76,8 @@ class StatusCommentSink:
             changes.update(link=task.pr_url, tokens=task.prompt_tokens + task.completion_tokens)
         if event.type == "failed":
             changes["detail"] = f"I could not finish: {event.message}."
+        elif event.type == "cancelled":
+            changes["detail"] = f"{event.message[:1].upper()}{event.message[1:]}."
         else:
             changes["stage"] = "publishing"
             if kind.done:  # else the detail the task left last stays
