@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from simulator import reviews
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder, Trigger
@@ -24,6 +25,7 @@ from simulator.seeding_history import HistorySeeding
 from simulator.server import ServerThread, create_app
 from simulator.shapes import JSON, Site
 from simulator.shapes_issues import comment, issue, reaction
+from simulator.shapes_reviews import review_comment
 from simulator.state import APP_IDS, App, World
 
 
@@ -139,6 +141,41 @@ class GitHubSimulator(HistorySeeding):
                 pull_json(self.site, found, i, refresh(found, i))
                 for i in found.issues.values()
                 if i.pull is not None
+            ]
+
+    def review(
+        self,
+        owner: str,
+        repo: str,
+        number: int,
+        *,
+        by: str,
+        event: str,
+        body: str = "",
+        comments: Sequence[tuple[str, int, str]] = (),
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """`by` (a person, or a bot when the login ends in `[bot]`) submits a review of pull
+        request `number` (`event` APPROVE, REQUEST_CHANGES or COMMENT) with `comments` as
+        (path, line, body) on its head; the webhook deliveries GitHub makes for it, in order
+        (sent to a manifest App's hook too when it subscribes)."""
+        with self.world.lock:
+            found = self._repo(owner, repo)
+            issue = found.issues[number]
+            kind = "Bot" if by.endswith("[bot]") else "User"
+            drafts = [reviews.Draft(path, line, text) for path, line, text in comments]
+            made = reviews.submit(
+                self.world, found, issue, self.world.account(by, kind), (event, body, drafts)
+            )
+            return reviews.deliveries(self.site, found, issue, made, found.installation_id or 0)
+
+    def review_comments(self, owner: str, repo: str, number: int) -> list[JSON]:
+        """Every review comment on pull request `number` (replies included), oldest first."""
+        with self.world.lock:
+            found = self._repo(owner, repo)
+            return [
+                review_comment(self.site, found, c)
+                for c in sorted(found.review_comments.values(), key=lambda c: c.id)
+                if c.pull_number == number
             ]
 
     def manifest_code(self, manifest: dict[str, Any], org: str | None = None) -> str:

@@ -28,6 +28,7 @@ from simulator import (
     routes_oauth,
     routes_pulls,
     routes_repos,
+    routes_reviews,
 )
 from simulator.api import ApiError, respond
 from simulator.auth import (
@@ -61,6 +62,7 @@ def create_app(backend: Backend) -> Flask:
         routes_repos,
         routes_git,
         routes_pulls,
+        routes_reviews,
         routes_issues,
         routes_labels,
         routes_manifest,
