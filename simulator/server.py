@@ -29,6 +29,7 @@ from simulator import (
     routes_pulls,
     routes_repos,
     routes_reviews,
+    routes_timeline,
 )
 from simulator.api import ApiError, respond
 from simulator.auth import (
@@ -68,6 +69,7 @@ def create_app(backend: Backend) -> Flask:
         routes_manifest,
         routes_oauth,
         routes_install,
+        routes_timeline,
     ):
         app.register_blueprint(module.bp)
     app.before_request(_run_triggers)

@@ -15,10 +15,12 @@ from jobs.code import pull_request
 from jobs.code.change import Change, issue_request, push, solve
 from jobs.runtime.errors import Cancelled, PermanentError
 from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.budget import guard
+from jobs.steps.prior_work import require_no_prior_work
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, require_writer, with_repo
 from jobs.steps.results import remember, remember_pull
-from jobs.steps.rules import load_config
+from jobs.steps.rules import load_config, org_file
 
 KIND = kind_of("code")
 
@@ -34,7 +36,7 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     progress = TaskProgress(run)
     progress.update(stage="reading", detail="Reading the repository.")
     run.event("acknowledged", f"acknowledged #{req.number} for @{req.requester}")
-    config = load_config(client)
+    config = load_config(client, org_file(run.ctx, req.installation_id, client.full_name))
     base = config.base_branch or default_branch(client)
     # a resumed run keeps the base it started from, so its checkpoint still applies
     base_sha = run.task.base_sha or branch_sha(client, base)
@@ -44,6 +46,8 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     issue = client.issue(req.number)
     if issue.state != "open" or issue.locked:
         raise Cancelled(f"issue #{req.number} is {'locked' if issue.locked else issue.state}")
+    require_no_prior_work(run, client, req.number, set(issue.assignees), base)
+    guard(run, progress, config.budget, f"{issue.title}\n{issue.body}\n{req.instructions}")
     change = solve(
         run,
         client,

@@ -358,6 +358,29 @@ def exercise_history(s: Seeded) -> None:
     assert pr.number in [i["number"] for i in listed if "pull_request" in i]
 
 
+def exercise_prior_work(s: Seeded) -> None:
+    """A person's branch and pull request for the issue: the timeline's cross-reference, the
+    branches, the commits by author and time (jobs/steps/prior_work.py reads these)."""
+    s.sim.push(OWNER, REPO, f"fix-{s.issue}", {"fix.py": "X = 2\n"}, start="main", user="bob")
+    pr = s.gh.rest.pulls.create(
+        OWNER, REPO, head=f"fix-{s.issue}", base="main", title="Fix", body=f"Fixes #{s.issue}"
+    ).parsed_data
+    issues = s.gh.rest.issues
+    first = issues.list_events_for_timeline(OWNER, REPO, s.issue, per_page=1).raw_response
+    assert len(first.json()) == 1
+    assert 'rel="next"' in first.headers["link"]  # an earlier pull mentions it too
+    events = issues.list_events_for_timeline(OWNER, REPO, s.issue).raw_response.json()
+    assert {e["event"] for e in events} == {"cross-referenced"}
+    assert pr.number in [e["source"]["issue"]["number"] for e in events]
+    names = [b.name for b in s.gh.rest.repos.list_branches(OWNER, REPO).parsed_data]
+    assert f"fix-{s.issue}" in names
+    repos = s.gh.rest.repos
+    since = datetime.now(UTC) - timedelta(days=1)
+    by_bob = repos.list_commits(OWNER, REPO, sha=f"fix-{s.issue}", author="bob", since=since)
+    assert len(by_bob.parsed_data) == 1
+    assert repos.list_commits(OWNER, REPO, sha=f"fix-{s.issue}", author="alice").parsed_data == []
+
+
 def revoke_own_token(s: Seeded) -> None:
     with GitHub(
         AppInstallationAuthStrategy(
@@ -437,6 +460,7 @@ def test_every_endpoint_matches_githubs_openapi_description(
     exercise_issues(seeded)
     exercise_extras(seeded)
     exercise_history(seeded)
+    exercise_prior_work(seeded)
     revoke_own_token(seeded)
     exchanges = seeded.sim.requests
     exercised = {ex.operation_id for ex in exchanges}
