@@ -128,7 +128,12 @@ TARGETS: dict[str, Target] = {
     ),
     "dashboard_reach": Target(
         ("web/task_access.py", "web/viewer.py:58-128", "web/viewer.py:188-318"),
-        (U + "test_mutation_kills_reach.py", I + "test_tasks_api.py", I + "test_dashboard_api.py"),
+        (
+            U + "test_mutation_kills_reach.py",
+            I + "test_tasks_api.py",
+            I + "test_dashboard_api.py",
+            I + "test_me_and_logout.py",
+        ),
         cap=20,
     ),
     # after 342ce2b: the intake is one call of 0011's app_webhook_intake
