@@ -156,8 +156,8 @@ class GitHubSimulator(HistorySeeding):
     ) -> list[tuple[str, dict[str, Any]]]:
         """`by` (a person, or a bot when the login ends in `[bot]`) submits a review of pull
         request `number` (`event` APPROVE, REQUEST_CHANGES or COMMENT) with `comments` as
-        (path, line, body) on its head; the webhook deliveries GitHub makes for it, in order
-        (sent to a manifest App's hook too when it subscribes)."""
+        (path, line, body) on its head; the webhook deliveries GitHub makes for it, in order,
+        for the test to post (the REST route sends them to a subscribing manifest App)."""
         with self.world.lock:
             found = self._repo(owner, repo)
             issue = found.issues[number]
