@@ -145,6 +145,7 @@ TARGETS: dict[str, Target] = {
         ),
         (
             U + "test_attack_events.py",
+            I + "test_mutation_kills_intake.py",
             I + "test_webhooks.py",
             I + "test_pull_request_state.py",
             I + "test_sign_out_on_revoke.py",
