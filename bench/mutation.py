@@ -130,6 +130,7 @@ TARGETS: dict[str, Target] = {
         ("web/task_access.py", "web/viewer.py:58-128", "web/viewer.py:188-318"),
         (
             U + "test_mutation_kills_reach.py",
+            I + "test_mutation_kills_dashboard.py",
             I + "test_tasks_api.py",
             I + "test_dashboard_api.py",
             I + "test_me_and_logout.py",
