@@ -104,11 +104,52 @@ def test_repositories_show_reach_config_errors_and_month_spend(
     if NOW.day > 1 or NOW.hour > 0:  # the two new tasks fall in this month
         assert widgets["month_cost_usd"] == "0.75"
     assert widgets["config_errors"] == [
-        {"problem": "unknown key 'max_atempts'; did you mean 'max_attempts'?", "line": 2}
+        {
+            "problem": "unknown key 'max_atempts'; did you mean 'max_attempts'?",
+            "line": 2,
+            "file": "acme/widgets",
+        }
     ]
     assert widgets["config"]["max_attempts"] == 3  # the defaults apply meanwhile
     docs = shown["acme/docs"]
     assert (docs["active"], docs["can_write"], docs["month_tasks"]) == (False, False, 0)
+    # no `.github` repository: no organisation configuration, and no budget
+    assert (widgets["organisation_config"], widgets["budget"]) == (None, None)
+
+
+def test_repositories_show_the_organisations_configuration_and_budget(
+    web: Web, sim: GitHubSimulator, app_db: Database
+) -> None:
+    world = reach_world(sim, app_db)
+    a = world["tenant_a"]
+    org = "budget:\n  monthly_usd: 10\nmax_attempts: 2\ndraft: true\n"
+    sim.create_repo("acme", ".github", files={".github/morningai.yml": org})
+    sim.push("acme", "widgets", "main", {".github/morningai.yml": "max_attempts: 5\n"})
+    make_task(app_db, a, "acme/widgets", 1, status="succeeded", cost_usd="2")
+    # the budget is the installation's: a repository this person does not reach counts too
+    make_task(app_db, a, "acme/secret", 2, status="failed", cost_usd="6.5")
+    sign_in(web, sim)
+    shown = {r["full_name"]: r for r in web.http.get("/api/repositories").json()["repositories"]}
+    widgets = shown["acme/widgets"]
+    assert widgets["organisation_config"] == "acme/.github"
+    assert widgets["config_errors"] == [
+        {
+            "problem": "'max_attempts' may be at most 2 here (the organisation's limit in"
+            " acme/.github), not 5",
+            "line": 1,
+            "file": "acme/widgets",
+        }
+    ]
+    # meanwhile the organisation's configuration applies
+    assert (widgets["config"]["max_attempts"], widgets["config"]["draft"]) == (2, True)
+    budget = widgets["budget"]
+    assert (budget["monthly_usd"], budget["spent_usd"], budget["exhausted"]) == (
+        "10.00",
+        "8.5",
+        False,
+    )
+    assert budget["share_used"] == 0.85
+    assert budget["warning"].startswith("⚠️ This installation has used 85% of its monthly")
 
 
 def test_analytics_count_only_reached_repositories(
