@@ -426,7 +426,13 @@ READ = [
     ("comment",),
     ("comment", "body"),
     ("comment", "id"),
+    ("comment", "pull_request_review_id"),
+    ("review",),
+    ("review", "id"),
+    ("review", "state"),
+    ("review", "body"),
     ("pull_request",),
+    ("pull_request", "state"),
     ("pull_request", "number"),
     ("pull_request", "merged"),
     ("pull_request", "merged_at"),
@@ -658,7 +664,13 @@ def _check_one(url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, cas
         assert _stored(owner_conn) == (1, 0, 0, 0), said  # the rejected delivery row alone
         assert _enqueued(redis) == []
         return "rejected"
-    makes_tasks = case.kind.event in ("issues", "issue_comment", "pull_request")
+    makes_tasks = case.kind.event in (
+        "issues",
+        "issue_comment",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+    )
     # each example starts empty, so no live task can turn a task-making delivery away
     assert len(tasks) == (1 if makes_tasks and answer["outcome"] == "accepted" else 0), said
     if not case.mutations:

@@ -113,6 +113,17 @@ def _pull() -> Payload:
     }
 
 
+def _pull_extras(event: str) -> Payload:
+    """What a `pull_request`, `pull_request_review` or `…_review_comment` adds to its pull."""
+    if event == "pull_request":
+        return {"number": 2}
+    if event == "pull_request_review":
+        return {"review": {"id": 237_895_671, "body": None, "state": "commented", "user": _user()}}
+    comment = {"id": 284_312_630, "body": "Maybe you should use more emoji on this line."}
+    comment.update(pull_request_review_id=237_895_671, path="README.md", user=_user())
+    return {"comment": comment}
+
+
 def _skeleton(event: str, action: str | None) -> Payload:
     base: Payload = {"sender": _user()}
     if action is not None:
@@ -123,8 +134,8 @@ def _skeleton(event: str, action: str | None) -> Payload:
             base["label"] = {"id": 1_362_934_389, "name": "bug", "color": "d73a4a"}
         if event == "issue_comment":
             base["comment"] = {"id": 492_700_400, "body": "You are totally right!", "user": _user()}
-    elif event == "pull_request":
-        base.update(number=2, pull_request=_pull(), repository=_repository())
+    elif event.startswith("pull_request"):
+        base.update(_pull_extras(event), pull_request=_pull(), repository=_repository())
     elif event in ("installation", "installation_repositories"):
         base["installation"] = _installation()
         if event == "installation":
@@ -209,6 +220,29 @@ def pull(action: str, *, merged: bool = False, ours: bool = False) -> Callable[[
         head["ref"] = "morningai/issue-1" if ours else "feature"
         head["repo"] = {**payload["repository"]} if ours else {"id": 999, "full_name": "fork/r"}
         payload["number"] = pr["number"]
+
+    return shape
+
+
+def review(state: str, *, ours: bool = True) -> Callable[[Payload], None]:
+    """A submitted review in `state` on an open pull request."""
+
+    def shape(payload: Payload) -> None:
+        pull("opened", ours=ours)(payload)
+        payload.pop("number", None)
+        payload["review"]["state"] = state
+
+    return shape
+
+
+def review_comment(*, lone: bool) -> Callable[[Payload], None]:
+    """A review comment on one of MorningAI's open pull requests: alone, or one of a review."""
+
+    def shape(payload: Payload) -> None:
+        pull("opened", ours=True)(payload)
+        payload.pop("number", None)
+        if lone:
+            payload["comment"]["pull_request_review_id"] = None
 
     return shape
 
@@ -301,6 +335,36 @@ KINDS = (
         "ignored",
         None,
         pull("reopened", ours=True),
+    ),
+    Kind(
+        "review ours", "pull_request_review", "submitted", "accepted", "revise", review("commented")
+    ),
+    Kind(
+        "review approved", "pull_request_review", "submitted", "ignored", None, review("approved")
+    ),
+    Kind(
+        "review theirs",
+        "pull_request_review",
+        "submitted",
+        "ignored",
+        None,
+        review("changes_requested", ours=False),
+    ),
+    Kind(
+        "review comment lone",
+        "pull_request_review_comment",
+        "created",
+        "accepted",
+        "revise",
+        review_comment(lone=True),
+    ),
+    Kind(
+        "review comment of a review",
+        "pull_request_review_comment",
+        "created",
+        "ignored",
+        None,
+        review_comment(lone=False),
     ),
     *(
         Kind(f"installation.{a}", "installation", a, "accepted", None, installation_event)
