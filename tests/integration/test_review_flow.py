@@ -171,3 +171,29 @@ def test_a_read_only_reviewer_gets_the_polite_refusal_and_no_model_call(
         sim.comments(OWNER, REPO, number)
     )
     assert [c for c in sim.review_comments(OWNER, REPO, number) if "in_reply_to_id" in c] == []
+
+
+def test_a_lone_comment_without_a_review_id_starts_its_own_task_and_gets_a_reply(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    agent_settings: Settings,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    number = our_pull(sim, agent_settings, redis, {**repo, "head": "morningai/issue-1"})
+    sent = sim.review(
+        OWNER, REPO, number, by="alice", event="COMMENT", comments=[("app.py", 2, "Say hello")]
+    )
+    (event, lone), _ = sent
+    lone["comment"]["pull_request_review_id"] = None  # as older payloads come
+    model.expect_chat("- Say hello.\nTitle: Say hello", match="On app.py, line 2:")
+    model.expect_chat(EDIT.replace("'hey '", "'hi '"))
+    assert post_all(agent, [(event, lone)]) == ["accepted"]
+    drain(redis)
+    model.assert_done()
+    assert [t[:2] for t in tasks(owner_conn)] == [("revise", "succeeded")]
+    [reply] = [c for c in sim.review_comments(OWNER, REPO, number) if "in_reply_to_id" in c]
+    assert reply["in_reply_to_id"] == lone["comment"]["id"]
+    assert reply["body"].startswith("Changed `app.py` in ")
