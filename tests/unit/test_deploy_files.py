@@ -72,7 +72,13 @@ def test_manifest_permissions_are_the_least_set(manifest: dict[str, Any]) -> Non
 
 def test_manifest_subscribes_only_to_handled_events(manifest: dict[str, Any]) -> None:
     # installation* are delivered automatically, and GitHub rejects them in default_events
-    assert sorted(manifest["default_events"]) == ["issue_comment", "issues", "pull_request"]
+    assert sorted(manifest["default_events"]) == [
+        "issue_comment",
+        "issues",
+        "pull_request",
+        "pull_request_review",
+        "pull_request_review_comment",
+    ]
 
 
 def test_manifest_has_the_fields_github_reads(manifest: dict[str, Any]) -> None:
