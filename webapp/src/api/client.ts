@@ -253,6 +253,19 @@ export interface FaqEntry {
 export interface ConfigError {
   problem: string;
   line: number | null;
+  file?: string | null; // the repository whose .github/morningai.yml it is
+}
+
+/** The installation's monthly budget (set in the organisation's .github repository). */
+export interface Budget {
+  monthly_usd: string | null;
+  monthly_tokens: number | null;
+  spent_usd: string;
+  spent_tokens: number;
+  share_used: number;
+  warning: string | null;
+  exhausted: boolean;
+  resets_at: string;
 }
 
 export interface Repository {
@@ -264,6 +277,8 @@ export interface Repository {
   config_errors: ConfigError[];
   month_cost_usd: string;
   month_tasks: number;
+  organisation_config?: string | null;
+  budget?: Budget | null;
 }
 
 // ---- analytics ----

@@ -19,6 +19,17 @@ describe("repositories page", () => {
               config_errors: [{ problem: "faq.auto_update must be true or false", line: 3 }],
               month_cost_usd: "1.20",
               month_tasks: 14,
+              organisation_config: "acme/.github",
+              budget: {
+                monthly_usd: "10.00",
+                monthly_tokens: null,
+                spent_usd: "8.5",
+                spent_tokens: 1000,
+                share_used: 0.85,
+                warning: "⚠️ This installation has used 85% of its monthly budget ($8.50 of $10.00).",
+                exhausted: false,
+                resets_at: "2027-01-01T00:00:00+00:00",
+              },
             },
             {
               installation_id: 42,
@@ -44,9 +55,15 @@ describe("repositories page", () => {
     expect(within(widgets).getByText("faq.auto_update").nextElementSibling).toHaveTextContent("false");
     expect(within(widgets).getByText("paths").nextElementSibling).toHaveTextContent('["src","lib"]');
     expect(within(widgets).getByRole("alert")).toHaveTextContent("Line 3: faq.auto_update must be true or false");
+    expect(within(widgets).getByText("Installation budget this month").nextElementSibling).toHaveTextContent(
+      "$8.50 of $10.00 (85%)",
+    );
+    expect(within(widgets).getByRole("status")).toHaveTextContent("used 85% of its monthly budget");
+    expect(within(widgets).getByText(/Over the organisation's defaults in acme\/.github/)).toBeInTheDocument();
     const docs = screen.getByRole("article", { name: "acme/docs" });
     expect(within(docs).getByText("inactive")).toBeInTheDocument();
     expect(within(docs).queryByRole("alert")).not.toBeInTheDocument();
+    expect(within(docs).queryByRole("status")).not.toBeInTheDocument();
   });
 
   it("says when there is none", async () => {

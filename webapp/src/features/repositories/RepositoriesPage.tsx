@@ -1,12 +1,13 @@
 // `/repositories`: each repository within reach — visibility, whether MorningAI works on it,
-// this month's cost and tasks, the effective .github/morningai.yml and its problems.
+// this month's cost and tasks, the installation's monthly budget, the effective
+// .github/morningai.yml (over the organisation's) and its problems.
 import { Link } from "react-router";
-import type { Repository } from "../../api/client";
+import type { Budget, Repository } from "../../api/client";
 import { Badge } from "../../components/Badge";
 import { ErrorNote } from "../../components/ErrorNote";
 import { Empty, Loading } from "../../components/StatusNote";
 import { card, link, muted } from "../../components/styles";
-import { count, money } from "../../lib/format";
+import { count, money, percent } from "../../lib/format";
 import { useRepositories } from "./useRepositories";
 
 /** Nested configuration as dotted keys: {faq: {auto_update: false}} -> ["faq.auto_update", "false"]. */
@@ -19,6 +20,13 @@ export function flattenConfig(config: Record<string, unknown>, prefix = ""): [st
     }
     return [[name, typeof value === "string" ? value : JSON.stringify(value)]];
   });
+}
+
+function budgetText(budget: Budget): string {
+  const parts = [];
+  if (budget.monthly_usd !== null) parts.push(`${money(budget.spent_usd)} of ${money(budget.monthly_usd)}`);
+  if (budget.monthly_tokens !== null) parts.push(`${count(budget.spent_tokens)} of ${count(budget.monthly_tokens)} tokens`);
+  return `${parts.join(" and ")} (${percent(budget.share_used)})`;
 }
 
 function RepositoryCard({ repository }: { repository: Repository }) {
@@ -46,13 +54,29 @@ function RepositoryCard({ repository }: { repository: Repository }) {
             </Link>
           </dd>
         </div>
+        {repository.budget && (
+          <div>
+            <dt className={`text-xs font-medium ${muted}`}>Installation budget this month</dt>
+            <dd className="text-lg tabular-nums">{budgetText(repository.budget)}</dd>
+          </div>
+        )}
       </dl>
+      {repository.budget?.warning && (
+        <p role="status" className="mt-3 rounded-md border border-amber-600 p-2 text-sm">
+          {repository.budget.exhausted
+            ? `The monthly budget is used up: new tasks end at once until ${repository.budget.resets_at.slice(0, 10)} (UTC).`
+            : repository.budget.warning}
+        </p>
+      )}
       {repository.config_errors.length > 0 && (
         <div
           role="alert"
           className="mt-4 rounded-md border border-amber-600 bg-amber-50 p-3 text-amber-950 dark:border-amber-400 dark:bg-amber-950 dark:text-amber-50"
         >
-          <p className="font-medium">.github/morningai.yml has problems; MorningAI uses the defaults below.</p>
+          <p className="font-medium">
+            .github/morningai.yml has problems; MorningAI uses{" "}
+            {repository.organisation_config ? "the organisation's configuration" : "the defaults"} below.
+          </p>
           <ul className="mt-1 list-inside list-disc">
             {repository.config_errors.map((error, index) => (
               <li key={index}>
@@ -64,6 +88,11 @@ function RepositoryCard({ repository }: { repository: Repository }) {
         </div>
       )}
       <h3 className="mt-4 text-sm font-medium">Effective configuration</h3>
+      <p className={`mt-1 text-sm ${muted}`}>
+        {repository.organisation_config
+          ? `Over the organisation's defaults in ${repository.organisation_config}.`
+          : "No organisation defaults: the account has no .github repository the App can read."}
+      </p>
       {config.length === 0 ? (
         <p className={`mt-1 text-sm ${muted}`}>No settings.</p>
       ) : (
