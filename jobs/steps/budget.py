@@ -71,7 +71,7 @@ class Budget:
         price = "unknown price" if cost is None else f"~${cost:.4f}"
         estimate = f"up to ~{usage.total:,} tokens ({price}) for a plan and one edit"
         self.run.emit("progress", quiet=True, data={"estimate": estimate})
-        self.run.record("estimate", estimate, tokens=usage.total, cost_usd=cost)
+        self.run.event("estimate", estimate, tokens=usage.total, cost_usd=cost)
         self._warn(self.before)
         self.progress.before_step = self.before_step
 
