@@ -89,7 +89,10 @@ def test_an_obeyed_injection_changes_nothing_it_asked_for(flow: Flow) -> None:
     assert requests_outside(flow.sim, f"{OWNER}/{REPO}") == []
     minted = [ex.request_json for ex in flow.sim.requests if ex.path.endswith("/access_tokens")]
     assert minted
-    assert all(body == {"repositories": [REPO]} for body in minted)
+    # each token reaches one repository: the task's, or the organisation's `.github` (its
+    # defaults, read as the installation before the agent runs; here there is none)
+    assert {"repositories": [REPO]} in minted
+    assert all(body in ({"repositories": [REPO]}, {"repositories": [".github"]}) for body in minted)
 
     # untrusted text reached the model fenced; its fake closing tag and hidden parts did not
     for messages in chat_messages(flow.model)[:1]:
