@@ -1,7 +1,9 @@
 """Redeliveries of deliveries no tenant is named for — a signed body that does not parse, a ping
-— are duplicates like any other: answered 200 "duplicate", recorded once. Mutation testing
-(bench/mutation.py, MUTATION_TESTING.md) showed the intake function's MA409 for them removable
-with every test green (the redelivery test covered a task-making delivery only)."""
+— are duplicates like any other: answered 200 "duplicate", recorded once; and the intake
+function scopes itself to a tenant for its own transaction only, leaving nothing on the pooled
+connection. Mutation testing (bench/mutation.py, MUTATION_TESTING.md) showed the MA409 for
+unattributed deliveries removable, and the function's set_config(..., true) turnable into a
+session-wide setting, with every test green."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import psycopg
 import pytest
 from redis import Redis
 
+from db import deliveries
+from db.pool import Database
 from morningai.embedded import DatabaseUrls
 from tests.fakes.http import WebhookSender, serve_wsgi
 from tests.fakes.npm_fixtures import webhook_example
@@ -58,3 +62,77 @@ def test_a_redelivered_ping_is_a_duplicate(sender: WebhookSender, owner_conn: Co
     again = sender.post("ping", webhook_example("ping"), delivery=delivery)
     assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
     assert len(_rows(owner_conn, delivery)) == 1
+
+
+@pytest.fixture
+def one_connection(database: DatabaseUrls) -> Iterator[Database]:
+    """A pool of one connection: every intake reuses it, as a busy web process's pool does."""
+    db = Database(database.app, min_size=1, max_size=1).open(wait=True)
+    yield db
+    db.close()
+
+
+def _delivery(n: int, event: str) -> dict[str, Any]:
+    return {
+        "delivery_id": f"scope-{n}",
+        "event": event,
+        "action": "created",
+        "installation_id": 9501,
+        "repository": "org9501/app",
+        "sender": "alice",
+    }
+
+
+REPO = {"github_id": 95011, "full_name": "org9501/app", "private": False}
+INTENTS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "installation",
+        {
+            "type": "installation",
+            "installation_id": 9501,
+            "account_login": "org9501",
+            "account_id": 1,
+            "account_type": "Organization",
+            "status": "active",
+            "permissions": {},
+            "repositories": [REPO],
+        },
+    ),
+    (
+        "installation_repositories",
+        {
+            "tenant_of": 9501,
+            "type": "repositories",
+            "installation_id": 9501,
+            "account_login": "org9501",
+            "added": [REPO],
+            "removed": [],
+        },
+    ),
+    (
+        "issues",
+        {
+            "tenant_of": 9501,
+            "type": "task",
+            "installation_id": 9501,
+            "account_login": "org9501",
+            "repository": REPO,
+            "kind": "code",
+            "queue": "default",
+            "number": 1,
+            "subject": {"repository": "org9501/app", "number": 1, "requested_by": "alice"},
+            "trace_id": "t-9501",
+        },
+    ),
+    ("star", {"tenant_of": 9501, "type": "ignore", "reason": "not an event we act on"}),
+]
+
+
+def test_the_intake_leaves_no_tenant_on_its_connection(one_connection: Database) -> None:
+    for n, (event, intent) in enumerate(INTENTS):
+        done = deliveries.intake(one_connection, _delivery(n, event), intent)
+        assert done is not None
+        assert done.status == 202, (event, done)
+        with one_connection.connection() as conn:
+            row = conn.execute("SELECT current_setting('app.tenant_id', true)").fetchone()
+        assert row in ((None,), ("",)), f"{event} left app.tenant_id = {row}"
