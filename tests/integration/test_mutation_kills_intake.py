@@ -3,7 +3,8 @@
 function scopes itself to a tenant for its own transaction only, leaving nothing on the pooled
 connection. Mutation testing (bench/mutation.py, MUTATION_TESTING.md) showed the MA409 for
 unattributed deliveries removable, and the function's set_config(..., true) turnable into a
-session-wide setting, with every test green."""
+session-wide setting, or a merge on an installation never seen losing its FAQ staleness check,
+with every test green."""
 
 from __future__ import annotations
 
@@ -136,3 +137,34 @@ def test_the_intake_leaves_no_tenant_on_its_connection(one_connection: Database)
         with one_connection.connection() as conn:
             row = conn.execute("SELECT current_setting('app.tenant_id', true)").fetchone()
         assert row in ((None,), ("",)), f"{event} left app.tenant_id = {row}"
+
+
+def test_a_merge_on_an_installation_never_seen_still_asks_for_the_staleness_check(
+    one_connection: Database,
+) -> None:
+    repo = {"github_id": 96011, "full_name": "org9601/app", "private": False}
+    stale_check = {
+        "type": "task",
+        "installation_id": 9601,
+        "account_login": "org9601",
+        "repository": repo,
+        "kind": "faq_stale",
+        "queue": "low",
+        "number": 5,
+        "subject": {"repository": "org9601/app", "number": 5, "requested_by": "alice"},
+        "trace_id": "t-9601",
+    }
+    intent = {
+        "tenant_of": 9601,
+        "type": "pull_request_state",
+        "repository_github_id": 96011,
+        "number": 5,
+        "state": "merged",
+        "at": "2026-12-04T00:00:00+00:00",
+        "stale_check": stale_check,
+    }
+    delivery = {**_delivery(9601, "pull_request"), "installation_id": 9601}
+    done = deliveries.intake(one_connection, delivery, intent)
+    assert done is not None
+    assert done.task is not None
+    assert (done.status, done.outcome, done.task.kind) == (202, "accepted", "faq_stale")
