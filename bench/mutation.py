@@ -151,7 +151,7 @@ TARGETS: dict[str, Target] = {
             I + "test_pull_request_state.py",
             I + "test_sign_out_on_revoke.py",
         ),
-        cap=25,
+        cap=40,
     ),
 }
 
