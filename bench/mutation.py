@@ -158,9 +158,11 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-# The survivors read and judged: "<file>:<line>: <mutation>" → one line. A survivor not here
-# is reported as "not yet judged".
-VERDICTS: dict[str, str] = {}
+# The survivors read and judged (bench/mutation_verdicts.json): "<file>:<line>: <mutation>" →
+# one line. A survivor not there is reported as "not yet judged".
+VERDICTS: dict[str, str] = json.loads(
+    (Path(__file__).parent / "mutation_verdicts.json").read_text()
+)
 
 
 # ---------------------------------------------------------------------------------- mutants
