@@ -27,6 +27,7 @@ OrgFile = Callable[[], str | None]  # the organisation's file, or None when ther
 # GitHub's answers when the App cannot see the organisation's `.github`: the repository is
 # missing (404), or not among the installation's, so no token reaches it (422)
 _ABSENT = (404, 422)
+ABSENT_TTL_SECONDS = 300
 
 
 def load_config(client: RepoClient, org_file: OrgFile | None = None) -> RepoConfig:
@@ -50,7 +51,11 @@ def org_file(ctx: JobContext, installation_id: int, repository: str) -> OrgFile:
     not exist."""
     owner = repository.partition("/")[0]
 
+    absent = f"morningai:org-config-absent:{installation_id}:{owner.lower()}"
+
     def read() -> str | None:
+        if ctx.redis.exists(absent):
+            return None
         try:
             with ctx.repo(installation_id, org_repository(owner)) as org:
                 return org.file_text(CONFIG_PATH, default_branch(org))
@@ -58,6 +63,8 @@ def org_file(ctx: JobContext, installation_id: int, repository: str) -> OrgFile:
             if _status(exc) not in _ABSENT:
                 raise
             log.info("no organisation configuration readable in %s", org_repository(owner))
+            # not asked again for a while: GitHub would refuse the token each time
+            ctx.redis.set(absent, 1, ex=ABSENT_TTL_SECONDS)
             return None
 
     return read
