@@ -44,6 +44,8 @@ def token_requests(sim: GitHubSimulator, after: float = 0.0) -> int:
         and ex.path.startswith("/app/installations/")
         and ex.path.endswith("/access_tokens")
         and ex.arrived_at >= after
+        # not the one narrowed to the organisation's `.github`, asked for its defaults
+        and ex.request_json != {"repositories": [".github"]}
     )
 
 
