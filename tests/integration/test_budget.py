@@ -231,3 +231,28 @@ def test_the_status_comment_shows_the_estimate_then_the_cost(
 def _estimated(tokens: int) -> float:
     """The estimate's price at $1/$2 per million: 2,000 of its tokens are output."""
     return ((tokens - 2000) * 1 + 2000 * 2) / 1e6
+
+
+def test_without_an_organisation_github_the_defaults_apply_and_github_is_asked_once(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    sim.push(OWNER, REPO, "main", {CONFIG: "token_budget: 1000\n"})
+    second = sim.add_issue(OWNER, REPO, "Greeting is rude too", "Say Hello.", user="alice")
+    model.expect_chat(PLAN, usage=(1200, 80), times=2)  # each task stops over its budget
+    for number in (repo["number"], second):
+        assert agent.post("issues", labeled({**repo, "number": number})).status_code == 202
+        drain(redis)
+    statuses = [r[0] for r in owner_conn.execute("SELECT status FROM tasks ORDER BY id")]
+    assert statuses == ["failed", "failed"]
+    org_tokens = [
+        ex
+        for ex in sim.requests
+        if ex.path.endswith("/access_tokens") and ex.request_json == {"repositories": [".github"]}
+    ]
+    # GitHub refused it (no such repository for the installation); not asked again meanwhile
+    assert [ex.status for ex in org_tokens] == [422]
