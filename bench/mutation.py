@@ -860,8 +860,9 @@ def report(command: str) -> str:
         lines.append(f"- `{r.target}` ({files}): {tests} — {r.baseline_seconds} s unmutated")
     lines += ["", "## Survivors that new tests kill", ""]
     lines.append(
-        "Each survived a first run; the test named (tests/*/test_mutation_kills_*.py, written"
-        " for it) fails on it now."
+        "Each survived an earlier run and is killed now by the test named: a test written for"
+        " it (tests/*/test_mutation_kills_*.py), or one the target did not run then (the"
+        " target's selection was widened)."
     )
     lines.append("")
     for r in results:
