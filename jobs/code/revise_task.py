@@ -11,10 +11,11 @@ from jobs.code import review_replies
 from jobs.code.change import issue_request, push, solve
 from jobs.runtime.errors import Cancelled
 from jobs.runtime.runner import TaskRun, run_task
+from jobs.steps.budget import guard
 from jobs.steps.progress import TaskProgress
 from jobs.steps.request import Request, require_writer, with_repo
 from jobs.steps.results import remember, remember_pull
-from jobs.steps.rules import load_config
+from jobs.steps.rules import load_config, org_file
 
 
 def run(task_id: int) -> None:
@@ -50,11 +51,14 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     client.react(req.number, "eyes")
     progress = TaskProgress(run)
     progress.update(stage="reading", detail=f"Reading `{pull.head_ref}`.")
-    config = load_config(client)
+    config = load_config(client, org_file(run.ctx, req.installation_id, client.full_name))
     # a resumed run keeps the head it started from, so its checkpoint still applies
     head_sha = run.task.base_sha or pull.head_sha
     remember(run, base_sha=head_sha)
     remember_pull(run, pull.number, pull.url, opened=False, branch=pull.head_ref)
+    noted = (f"{n.path}\n{n.diff_hunk}\n{n.body}" for n in notes)
+    asked = "\n".join([pull.title, pull.body or "", req.instructions, *noted])
+    guard(run, progress, config.budget, asked)
     request = issue_request(pull.number, pull.title, pull.body, req.instructions)
     request["review_notes"] = review_replies.as_state(notes)
     change = solve(run, client, progress, config=config, sha=head_sha, request=request)

@@ -12,11 +12,13 @@ from redis import Redis
 from core.settings import Settings
 from github_app.client import repo_client
 from github_app.publish import open_pull_request
+from jobs.runtime import context
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
 from tests.support.model import EDIT, PLAN
 from tests.support.simulated import OWNER, REPO, git, labeled
+from tests.support.task_rows import make_task
 from tests.support.tasks import drain
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -197,3 +199,37 @@ def test_a_lone_comment_without_a_review_id_starts_its_own_task_and_gets_a_reply
     [reply] = [c for c in sim.review_comments(OWNER, REPO, number) if "in_reply_to_id" in c]
     assert reply["in_reply_to_id"] == lone["comment"]["id"]
     assert reply["body"].startswith("Changed `app.py` in ")
+
+
+def test_a_review_when_the_monthly_budget_is_used_up_makes_no_model_call(
+    sim: GitHubSimulator,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    agent_settings: Settings,
+    agent_ctx: context.JobContext,
+    redis: Redis,
+    owner_conn: Conn,
+    model: ScriptedModelServer,
+) -> None:
+    """Revise tasks answer to the installation's budget too (the organisation's `.github`)."""
+    config = {".github/morningai.yml": "budget:\n  monthly_tokens: 10\n"}
+    sim.create_repo(OWNER, ".github", files=config)
+    number = our_pull(sim, agent_settings, redis, {**repo, "head": "morningai/issue-1"})
+    sent = sim.review(OWNER, REPO, number, by="alice", event="COMMENT", comments=THREE[:1])
+    assert post_all(agent, sent) == ["ignored", "accepted"]
+    [(tenant_id,)] = owner_conn.execute("SELECT id FROM tenants").fetchall()
+    make_task(
+        agent_ctx.db,
+        tenant_id,
+        f"{OWNER}/other",
+        1,
+        status="succeeded",
+        prompt_tokens=10,
+        completion_tokens=0,
+        cost_usd="0.01",
+    )
+    drain(redis)
+    [(kind, status, error)] = [t for t in tasks(owner_conn) if t[0] == "revise"]
+    assert (kind, status) == ("revise", "failed")
+    assert "monthly budget is used up" in error
+    assert model.requests == []
