@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from simulator import reviews
+from simulator import checks, reviews
 from simulator.auth import new_private_key_pem, public_key
 from simulator.contract import OpenAPIContract
 from simulator.exchanges import Exchange, Fault, Recorder, Trigger
@@ -177,6 +177,40 @@ class GitHubSimulator(HistorySeeding):
                 for c in sorted(found.review_comments.values(), key=lambda c: c.id)
                 if c.pull_number == number
             ]
+
+    def add_check_run(
+        self,
+        owner: str,
+        repo: str,
+        sha: str,
+        name: str,
+        *,
+        conclusion: str,
+        output: tuple[str, str, str] = ("", "", ""),
+        annotations: Sequence[tuple[str, int, str, str]] = (),
+        job_log: str | None = None,
+    ) -> int:
+        """A completed check run on commit `sha`: its output (title, summary, text), its
+        annotations as (path, line, level, message), and with `job_log` a GitHub Actions job
+        whose log that is. Its id (the job's too)."""
+        with self.world.lock:
+            found = self._repo(owner, repo)
+            title, summary, text = output
+            notes = [checks.Annotation(p, line, lvl, msg) for p, line, lvl, msg in annotations]
+            made = checks.add_run(
+                self.world, found, sha, name, conclusion,
+                title=title, summary=summary, text=text, annotations=notes, job_log=job_log,
+            )  # fmt: skip
+            return made.id
+
+    def check_deliveries(
+        self, owner: str, repo: str, sha: str, *, sender: str = "github-actions[bot]"
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The deliveries GitHub makes when the checks of `sha` complete: `check_run`
+        `completed` for each run, then `check_suite` `completed`, for the test to post."""
+        with self.world.lock:
+            found = self._repo(owner, repo)
+            return checks.deliveries(self.site, found, sha, found.installation_id or 0, sender)
 
     def manifest_code(self, manifest: dict[str, Any], org: str | None = None) -> str:
         """What GitHub's new-App page does once the person clicks "Create": a one-hour code

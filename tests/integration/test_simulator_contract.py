@@ -28,6 +28,7 @@ from githubkit.exception import RequestFailed
 
 from simulator import GitHubSimulator, OpenAPIContract
 from simulator.routing import ENDPOINTS
+from tests.support.checks import CHECK_OPERATIONS, exercise_checks
 from tests.support.reviews import REVIEW_OPERATIONS, exercise_reviews
 
 pytestmark = pytest.mark.integration
@@ -75,6 +76,7 @@ SERVED = {
     "issues/list-labels-for-repo",
     "repos/get-collaborator-permission-level",
     *REVIEW_OPERATIONS,
+    *CHECK_OPERATIONS,
 }
 
 
@@ -457,6 +459,7 @@ def test_every_endpoint_matches_githubs_openapi_description(
     exercise_tarball(seeded)
     number = exercise_pulls(seeded, exercise_git_data(seeded))
     exercise_reviews(seeded.gh, OWNER, REPO, number, "src/app.py")
+    exercise_checks(seeded.sim, seeded.installation, OWNER, REPO)
     exercise_issues(seeded)
     exercise_extras(seeded)
     exercise_history(seeded)
@@ -467,8 +470,8 @@ def test_every_endpoint_matches_githubs_openapi_description(
     assert exercised >= SERVED
     assert exercised >= {e.operation_id for e in ENDPOINTS.values() if e.operation_id}
     for ex in exchanges:
-        if ex.operation_id is None:  # codeload behind the tarball redirect; raw downloads
-            assert ex.path.startswith(("/_codeload/", "/_raw/"))
+        if ex.operation_id is None:  # codeload behind the tarball redirect; raw downloads; logs
+            assert ex.path.startswith(("/_codeload/", "/_raw/", "/_joblogs/"))
             assert ex.status == 200
             continue
         op = openapi_contract.match(ex.method, ex.path)
