@@ -1,4 +1,5 @@
-"""The whole product offline — GitHub simulator, app, worker, model replay (`make demo`).
+"""The whole product offline — GitHub simulator, app, worker, model replay (`make demo`):
+an issue becomes a pull request, then `/morningai ask` answers a question about the repository.
 
 A program beside the product, like `bench/`: it imports the simulator, which the product never
 does (the import contracts in `pyproject.toml` say so); `morningai demo` runs `python -m demo`.
@@ -30,6 +31,7 @@ from rq import SimpleWorker
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.settings import Settings
+from demo import ask
 from github_app.signature import sign
 from jobs.runtime import context
 from jobs.runtime.context import JobContext
@@ -134,7 +136,7 @@ def _demo(
     database_url, redis_url = _services(stack, data_dir, admin_url, redis_url)
     print("PostgreSQL and Redis are up, migrations applied.", file=out, flush=True)
     sim, seeded = _github(stack, transcript["issue"])
-    model_url, key, model = _model(stack, real, transcript)
+    model_url, key, model, scripted = _model(stack, real, transcript)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=database_url,
@@ -148,9 +150,13 @@ def _demo(
         morningai_model=model,
         morningai_trigger_label=LABEL,
     )
-    _deliver(stack, settings, seeded, out)
-    _work(stack, settings, sim, seeded, out)
+    url = _serve(stack, settings)
+    _deliver(url, seeded, out)
+    code_comment = _work(settings, sim, seeded, out)
     _report(sim, out)
+    _ask(url, settings, sim, seeded, code_comment, out)
+    if scripted is not None:
+        _all_replies_used(scripted)
 
 
 def _model_notice(real: bool) -> str:
@@ -224,11 +230,11 @@ def _tree(folder: Traversable, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 def _model(
     stack: ExitStack, real: bool, transcript: Mapping[str, Any]
-) -> tuple[str | None, str | None, str]:
-    """(base URL, key, model name): the real one from the environment, or the replay."""
+) -> tuple[str | None, str | None, str, ScriptedModelServer | None]:
+    """(base URL, key, model name, the replay's server): from the environment, or the replay."""
     if real:
         model = os.environ.get("MORNINGAI_MODEL") or "gpt-4.1-mini"
-        return os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY"), model
+        return os.environ.get("OPENAI_BASE_URL"), os.environ.get("OPENAI_API_KEY"), model, None
     server = ScriptedModelServer().start()
     stack.callback(server.stop)
     for step in transcript["replies"]:
@@ -238,7 +244,15 @@ def _model(
             match=step["match"],
             usage=(usage["prompt_tokens"], usage["completion_tokens"]),
         )
-    return server.base_url, "demo-key-not-a-secret", str(transcript["model"])
+    return server.base_url, "demo-key-not-a-secret", str(transcript["model"]), server
+
+
+def _all_replies_used(server: ScriptedModelServer) -> None:
+    """The recording and the product's calls must agree exactly: a reply left over or a call
+    nothing answered means the demo no longer shows what the product does."""
+    problems = [*server.pending(), *(f"unexpected {call}" for call in server.unexpected)]
+    if problems:
+        raise DemoError(f"the model calls did not match the recording: {'; '.join(problems)}")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -246,8 +260,8 @@ class _QuietHandler(WSGIRequestHandler):
         """No access log: the demo prints what matters itself."""
 
 
-def _deliver(stack: ExitStack, settings: Settings, seeded: Seeded, out: TextIO) -> None:
-    """Serve the app on loopback and send it a signed `issues.labeled`, as GitHub would."""
+def _serve(stack: ExitStack, settings: Settings) -> str:
+    """Serve the app on loopback; returns its webhook URL. Jobs in this process use `settings`."""
     ctx = context.build(settings)
     stack.callback(ctx.close)
     stack.enter_context(_installed(ctx))
@@ -258,18 +272,27 @@ def _deliver(stack: ExitStack, settings: Settings, seeded: Seeded, out: TextIO) 
     thread.start()
     stack.callback(thread.join, 5)
     stack.callback(server.shutdown)
-    body = json.dumps(_labeled(seeded), separators=(",", ":"), ensure_ascii=False).encode()
+    return f"http://127.0.0.1:{server.server_port}/api/github/webhooks"
+
+
+def _post(url: str, event: str, payload: Mapping[str, Any]) -> None:
+    """Send one signed delivery, as GitHub would; the app must accept it (202)."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "GitHub-Hookshot/morningai-demo",
-        "X-GitHub-Event": "issues",
+        "X-GitHub-Event": event,
         "X-GitHub-Delivery": secrets.token_hex(16),
         "X-Hub-Signature-256": sign(SECRET, body),
     }
-    url = f"http://127.0.0.1:{server.server_port}/api/github/webhooks"
     answer = httpx.post(url, content=body, headers=headers, timeout=30.0)
     if answer.status_code != 202:
         raise DemoError(f"the app answered the webhook with {answer.status_code}: {answer.text}")
+
+
+def _deliver(url: str, seeded: Seeded, out: TextIO) -> None:
+    """The requester labels the issue: a signed `issues.labeled` reaches the app."""
+    _post(url, "issues", _labeled(seeded))
     issue = seeded.issue
     print(f"\n@{REQUESTER} labeled {OWNER}/{REPO}#{issue['number']} `{LABEL}`:", file=out)
     print(f"  “{issue['title']}”", file=out)
@@ -310,10 +333,13 @@ def _labeled(seeded: Seeded) -> dict[str, Any]:
 class _StatusWatcher:
     """Prints each version of the status comment: it is edited in place as the task moves."""
 
-    def __init__(self, sim: GitHubSimulator, number: int, out: TextIO) -> None:
-        self.sim, self.number, self.out = sim, number, out
+    def __init__(
+        self, sim: GitHubSimulator, number: int, out: TextIO, ignore: frozenset[int] = frozenset()
+    ) -> None:
+        self.sim, self.number, self.out, self.ignore = sim, number, out, ignore
         self.shown = 0
         self.latest = ""
+        self.comment_id: int | None = None  # the first status comment not ignored
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="demo-status", daemon=True)
 
@@ -332,7 +358,10 @@ class _StatusWatcher:
 
     def poll(self) -> None:
         for comment in self.sim.comments(OWNER, REPO, self.number):
-            if str(comment["body"]).startswith(STATUS_TAG):
+            if comment["id"] in self.ignore or not str(comment["body"]).startswith(STATUS_TAG):
+                continue
+            if self.comment_id in (None, comment["id"]):
+                self.comment_id = comment["id"]
                 versions = [*comment["body_history"], comment["body"]]
                 for body in versions[self.shown :]:
                     verb = "posted" if self.shown == 0 else "edited"
@@ -353,21 +382,31 @@ def summary(body: str) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def _work(
-    stack: ExitStack, settings: Settings, sim: GitHubSimulator, seeded: Seeded, out: TextIO
-) -> None:
-    """Drain the queues in this process (as `morningai worker --burst`), watching the issue."""
-    redis = Redis.from_url(settings.require_redis_url())
-    stack.callback(redis.close)
-    worker = SimpleWorker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
+def _work(settings: Settings, sim: GitHubSimulator, seeded: Seeded, out: TextIO) -> int:
+    """Drain the queues (as `morningai worker --burst`), watching the issue; returns the id of
+    the code task's status comment."""
     print("A worker runs the task; the issue's status comment, as it changes:", file=out)
-    with _StatusWatcher(sim, seeded.issue["number"], out) as watcher:
-        worker.work(burst=True, logging_level="WARNING")
+    watcher = _drain(settings, sim, seeded, out, frozenset())
+    print("\nThe final status comment:\n", file=out)
+    print(_indent(_plain(watcher.latest)), file=out, flush=True)
+    if watcher.comment_id is None:  # cannot be: a Done comment was seen
+        raise DemoError("the code task's status comment was not found")
+    return watcher.comment_id
+
+
+def _drain(
+    settings: Settings, sim: GitHubSimulator, seeded: Seeded, out: TextIO, ignore: frozenset[int]
+) -> _StatusWatcher:
+    """Run every queued job in this process; the task's status comment must end Done."""
+    with ExitStack() as stack:
+        redis = stack.enter_context(Redis.from_url(settings.require_redis_url()))
+        worker = SimpleWorker([queue(redis, name) for name in QUEUE_NAMES], connection=redis)
+        with _StatusWatcher(sim, seeded.issue["number"], out, ignore) as watcher:
+            worker.work(burst=True, logging_level="WARNING")
     if "✅ Done" not in watcher.latest:
         reason = summary(watcher.latest) if watcher.latest else "no status comment was posted"
         raise DemoError(f"the task did not succeed: {reason}")
-    print("\nThe final status comment:\n", file=out)
-    print(_indent(_plain(watcher.latest)), file=out, flush=True)
+    return watcher
 
 
 def _plain(markdown: str) -> str:
@@ -400,3 +439,33 @@ def _report(sim: GitHubSimulator, out: TextIO) -> None:
     ).stdout
     print(f"\nThe diff ({base[:7]}..{head[:7]}):\n", file=out)
     print(_indent(diff.rstrip("\n")), file=out, flush=True)
+
+
+def _ask(  # noqa: PLR0917 - the demo's running parts, all required
+    url: str,
+    settings: Settings,
+    sim: GitHubSimulator,
+    seeded: Seeded,
+    code_comment: int,
+    out: TextIO,
+) -> None:
+    """The FAQ half: a question about the repository, answered in a comment with citations."""
+    number = seeded.issue["number"]
+    event = ask.comment_event(
+        sim,
+        owner=OWNER,
+        repo=seeded.repository,
+        issue_number=number,
+        installation_id=seeded.installation_id,
+        user=REQUESTER,
+    )
+    _post(url, "issue_comment", event)
+    print(f"\n@{REQUESTER} comments on {OWNER}/{REPO}#{number}:", file=out)
+    print(f"  {ask.COMMAND}", file=out)
+    print("A worker answers from the repository's files; its status comment:", file=out)
+    _drain(settings, sim, seeded, out, frozenset({code_comment}))
+    answer = ask.answer_of(sim, OWNER, REPO, number)
+    if answer is None:
+        raise DemoError("the question was answered but no answer comment was posted")
+    print("\nThe answer, commented on the issue:\n", file=out)
+    print(_indent(ask.plain_answer(answer)), file=out, flush=True)

@@ -1,11 +1,13 @@
 """`morningai demo` end to end: embedded-style services (the session's), the simulator, the app
-over HTTP, a burst worker and the replayed model — judged by what it prints."""
+over HTTP, a burst worker and the replayed model — judged by what it prints: the issue becomes a
+pull request, then `/morningai ask` answers a question with citations of the sample's files."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +24,17 @@ from simulator.openai_server import ScriptedModelServer
 from tests.support.services import postgres_lock
 
 REPLIES = demo.DATA / "transcript.json"
+CITATION = re.compile(r"\[([\w./-]+)#L(\d+)(?:-L(\d+))?\]")  # [path#L4-L11](...) in the answer
+HOUSE_FORMAT = (  # agents/faq/render.py: title, overview, sections, entries, related, footer
+    "    # How thermo is put together",
+    "    ## The conversions",
+    "    ## Frequently asked questions",
+    "    ### What is the system architecture?",
+    "    ## Related documentation",
+    "    ## Troubleshooting",
+    "    | Task | What is the system architecture? |",
+    "    | Repository | acme/thermo |",
+)
 
 
 @pytest.fixture
@@ -56,6 +69,26 @@ def run(
     return code, out.getvalue()
 
 
+def ask_half(text: str) -> str:
+    """What the demo printed after the pull request's diff: the question and its answer."""
+    before, asked, after = text.partition("@alice comments on acme/thermo#1:")
+    assert asked, "the demo never asked its question"
+    assert "Pull request #2" in before  # the code half came first
+    return asked + after
+
+
+def assert_answer_cites_the_sample(answer: str) -> None:
+    """Every citation is a file of the sample repository, its lines inside the file; the
+    examples show the file's own lines."""
+    files = demo.sample_files()
+    cited = CITATION.findall(answer)
+    assert {path for path, *_ in cited} >= {"temperature.py", "test_temperature.py"}
+    for path, start, end in cited:
+        assert path in files, path
+        assert int(end or start) <= len(files[path].splitlines()), (path, end)
+    assert "    return celsius * 9 / 5 + 32" in answer  # temperature.py's line 6, quoted
+
+
 def demo_databases(pg_admin_url: str) -> list[str]:
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         rows = conn.execute(
@@ -85,6 +118,17 @@ def test_the_demo_turns_the_issue_into_a_pull_request(
     assert "-    return fahrenheit - 32 * 5 / 9" in text
     assert "+    return (fahrenheit - 32) * 5 / 9" in text
     assert "1,920 tokens" in text
+    # then the FAQ half: the question on the issue, answered in the house format
+    answer = ask_half(text)
+    assert "  /morningai ask What is the system architecture?" in answer
+    ask_stages = [line for line in answer.splitlines() if line.startswith("  status comment")]
+    assert any("· Checking every citation ·" in line for line in ask_stages)
+    assert "✅ Done · Answered below. · 1,830 tokens" in ask_stages[-1]
+    for heading in HOUSE_FORMAT:
+        assert heading in answer.splitlines(), heading
+    assert "    | Model | demo-transcript |" in answer
+    assert re.search(r"    \| Trace id \| `[0-9a-f]{32}` \|", answer)
+    assert_answer_cites_the_sample(answer)
     # everything it started is gone: temp dirs, its database; the job context is as before
     assert list(private_tmp.iterdir()) == []
     assert demo_databases(pg_admin_url) == []
@@ -105,12 +149,16 @@ def test_with_a_model_server_set_it_asks_that_model(
     replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
     model.expect_chat(replies[0]["reply"], usage=(1000, 100))
     model.expect_chat(replies[1]["reply"], usage=(1200, 200))
+    model.expect_chat(replies[2]["reply"], match="What is the system architecture?")
     code, text = run(tmp_path, pg_admin_url, redis_url)
     model.assert_done()
     assert code == 0, text
     assert demo.NOTICE not in text
     assert f"Using a real model: gpt-4.1-mini at {model.base_url}" in text
     assert "2,500 tokens (~$0.0014)" in text
+    answer = ask_half(text)
+    assert "    | Model | gpt-4.1-mini |" in answer
+    assert_answer_cites_the_sample(answer)
 
 
 @pytest.mark.usefixtures("no_model_env")
@@ -160,3 +208,52 @@ def test_the_sample_repository_is_broken_before_and_fixed_after(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "Ran 5 tests" in done.stderr
     shutil.rmtree(repo)
+
+
+def test_an_answer_citing_a_missing_file_makes_the_demo_fail_with_the_reason(
+    tmp_path: Path,
+    pg_admin_url: str,
+    redis_url: str,
+    redis: Redis,
+    model: ScriptedModelServer,
+    private_tmp: Path,
+) -> None:
+    """The FAQ half goes through the product's citation check: a made-up file is not printed."""
+    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
+    model.expect_chat(replies[0]["reply"])
+    model.expect_chat(replies[1]["reply"])
+    invented = replies[2]["reply"].replace("test_temperature.py", "src/thermo/core.py")
+    model.expect_chat(invented, times=2)  # the draft, then the retry after being told
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_BASE_URL", model.base_url)
+        code, text = run(tmp_path, pg_admin_url, redis_url, use_real_model=True)
+    assert code == 1
+    assert "Pull request #2" in text
+    assert "The demo failed: the task did not succeed: ❌ Failed" in text.splitlines()[-1]
+    assert "src/thermo/core.py" in text.splitlines()[-1]
+    assert "# How thermo is put together" not in text
+    assert list(private_tmp.iterdir()) == []
+    assert demo_databases(pg_admin_url) == []
+
+
+@pytest.mark.usefixtures("no_model_env")
+def test_a_recorded_reply_left_unused_makes_the_demo_fail(
+    tmp_path: Path,
+    pg_admin_url: str,
+    redis_url: str,
+    redis: Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The recording is exact: a reply no call asked for means the demo shows something else."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(str(demo.DATA)), data)
+    transcript = json.loads((data / "transcript.json").read_text(encoding="utf-8"))
+    transcript["replies"].append({**transcript["replies"][2], "step": "never asked"})
+    (data / "transcript.json").write_text(json.dumps(transcript), encoding="utf-8")
+    monkeypatch.setattr(demo, "DATA", data)
+    code, text = run(tmp_path, pg_admin_url, redis_url)
+    assert code == 1
+    assert "# How thermo is put together" in text  # both halves ran
+    last = text.splitlines()[-1]
+    assert last.startswith("The demo failed: the model calls did not match the recording:"), last
+    assert "#4 chat" in last
