@@ -22,7 +22,7 @@ from agents.faq.state import FaqState
 from core.ids import new_trace_id
 from core.settings import Settings
 from jobs.faq.memory import SnapshotFiles
-from jobs.steps.models import chat_model
+from morningai.preflight import cli_chat_model, require_directory
 from morningai.solve import PrintProgress
 
 
@@ -67,13 +67,13 @@ class LexicalRetriever:
 def ask(repo: Path, question: str, settings: Settings | None = None) -> FaqState:
     if not question.strip():
         raise AskError("ask a question")
-    if not repo.is_dir():
-        raise AskError(f"{repo} is not a directory")
+    require_directory(repo)
     settings = settings or Settings()
+    model = cli_chat_model(settings)  # before reading the checkout: no model, no work
     sources = read_sources(repo)
     chunks = [c for s in sources for c in chunk_file(s.path, s.text)]
     context = FaqContext(
-        model=chat_model(settings),
+        model=model,
         progress=PrintProgress(sys.stderr),
         retriever=LexicalRetriever(chunks),
         files=CheckoutFiles(repo, [s.path for s in sources]),

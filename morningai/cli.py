@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.logs import configure_logging
 
+if TYPE_CHECKING:
+    from core.settings import Settings
+
 log = logging.getLogger("morningai")
 TELEGRAM_WEBHOOK_PATH = "/api/telegram/webhook"
+DEBUG_HELP = "on failure, show the traceback too (as LOG_LEVEL=DEBUG does)"
 
 
 def _migrate(_: argparse.Namespace) -> int:
     from core.settings import Settings
+    from morningai.preflight import reach_postgres
     from morningai.schema import migrate_all
 
     settings = Settings()
     url = settings.database_migration_url or settings.require_database_url()
+    reach_postgres(url)
     applied = migrate_all(url)
     log.info("migrations applied: %s", ", ".join(applied) if applied else "none (up to date)")
     return 0
@@ -54,6 +63,7 @@ def _reconcile(_: argparse.Namespace) -> int:
     from jobs.runtime.reconciler import reconcile
 
     settings = Settings()
+    _reach_services(settings)
     db = Database(settings.require_database_url()).open(wait=True)
     try:
         ids = reconcile(db, Redis.from_url(settings.require_redis_url()))
@@ -61,6 +71,13 @@ def _reconcile(_: argparse.Namespace) -> int:
         db.close()
     log.info("enqueued %d task(s): %s", len(ids), ids)
     return 0
+
+
+def _reach_services(settings: Settings) -> None:
+    from morningai.preflight import reach_postgres, reach_redis
+
+    reach_postgres(settings.require_database_url())
+    reach_redis(settings.require_redis_url())
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -73,6 +90,7 @@ def _status(args: argparse.Namespace) -> int:
     from morningai.status import gather, render
 
     settings = Settings()
+    _reach_services(settings)
     db = Database(settings.require_database_url(), max_size=1).open(wait=True)
     redis = Redis.from_url(settings.require_redis_url())
     try:
@@ -134,10 +152,15 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _faq(args: argparse.Namespace) -> int:
+    from core.settings import Settings
     from morningai.faq_cli import FaqCliError, mine
+    from morningai.preflight import require_app
 
+    settings = Settings()
+    require_app(settings)
+    _reach_services(settings)
     try:
-        task = mine(args.repo)
+        task = mine(args.repo, settings)
     except FaqCliError as exc:
         log.error("nothing mined: %s", exc)
         return 1
@@ -249,7 +272,12 @@ def _add_chat_setup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="morningai", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    # `--debug` after the command too; SUPPRESS keeps a subcommand from resetting it to False
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, parents=[common])  # type: ignore[method-assign]
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_migrate)
     serve = sub.add_parser("serve", help="run the web app under gunicorn")
     serve.add_argument("--config", default="gunicorn_config.py")
@@ -301,13 +329,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    configure_logging()
     args = build_parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or (
+        os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG"
+    )
+    configure_logging("DEBUG" if debug else None)
     try:
         return int(args.func(args))
-    except RuntimeError as exc:  # configuration problems: say what, not a traceback
-        log.error("%s", exc)
-        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the boundary: words, not a traceback (README, Troubleshooting)
+        return _report(exc, debug=debug)
+
+
+def _report(exc: BaseException, *, debug: bool) -> int:
+    from morningai.errors import explain
+
+    explained = explain(exc)
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"morningai: {explained.message}", file=sys.stderr)
+    return explained.exit_code
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO, cast
 
@@ -22,6 +22,7 @@ from core.settings import Settings
 from core.task_kinds import BRANCH_PREFIX
 from jobs.code.change import code_context
 from jobs.steps.rules import CONFIG_PATH
+from morningai.preflight import cli_chat_model, require_checkout
 
 
 class SolveError(RuntimeError):
@@ -54,7 +55,8 @@ def _context(repo: Path, settings: Settings, out: TextIO) -> CodeContext:
         config = parse_repo_config(config_file.read_text() if config_file.exists() else None)
     except RepoConfigError as exc:
         raise SolveError(str(exc)) from exc
-    return code_context(settings, PrintProgress(out), repo, repo.name, config)
+    context = code_context(settings, PrintProgress(out), repo, repo.name, config)
+    return replace(context, model=cli_chat_model(settings))  # short timeout, one retry
 
 
 def solve(
@@ -67,9 +69,12 @@ def solve(
     err: TextIO = sys.stderr,
 ) -> str:
     """Run the graph; return the new branch's name (or the diff with `diff_only`)."""
+    require_checkout(repo)
     repo = repo.resolve()
     if not diff_only and _git(repo, "status", "--porcelain").strip():
         raise SolveError("the checkout has uncommitted changes; commit or stash them first")
+    settings = settings or Settings()
+    cli_chat_model(settings)  # no model configured: say so before reading anything
     title, _, body = issue.strip().partition("\n")
     request: CodeState = {
         "issue_number": 0,
@@ -77,7 +82,7 @@ def solve(
         "issue_body": body,
         "instructions": "",
     }
-    ctx = _context(repo, settings or Settings(), err)
+    ctx = _context(repo, settings, err)
     state = cast(CodeState, code_graph.build().invoke(request, context=ctx))
     if state.get("outcome") != "ready":
         raise SolveError(state.get("reason") or "the agent produced no change")
