@@ -26,6 +26,13 @@ class FaqConfig:
 
 
 @dataclass(frozen=True)
+class CiConfig:
+    """Failing checks of MorningAI's pull requests: at most this many fix tasks push to one."""
+
+    max_fix_rounds: int = 2
+
+
+@dataclass(frozen=True)
 class BudgetConfig:
     """The installation's monthly budget: set in the organisation's `.github` repository only
     (core.org_config); None: no limit of that kind."""
@@ -52,6 +59,7 @@ class RepoConfig:
     max_attempts: int = 3
     token_budget: int = 200_000  # per task
     faq: FaqConfig = FaqConfig()
+    ci: CiConfig = CiConfig()
     budget: BudgetConfig = BudgetConfig()
 
 
@@ -89,6 +97,7 @@ class _Field:
 
 # The schema: one row per key. A nested mapping is a section with its own table and dataclass.
 _FAQ_FIELDS: Mapping[str, _Field] = {"auto_update": _Field("flag")}
+_CI_FIELDS: Mapping[str, _Field] = {"max_fix_rounds": _Field("count", minimum=0, maximum=10)}
 _BUDGET_FIELDS: Mapping[str, _Field] = {
     "monthly_usd": _Field("amount", nullable=True),
     "monthly_tokens": _Field("count", nullable=True, minimum=1),
@@ -97,6 +106,7 @@ _BUDGET_FIELDS: Mapping[str, _Field] = {
 }
 _SECTIONS: Mapping[str, tuple[type[Any], Mapping[str, _Field]]] = {
     "faq": (FaqConfig, _FAQ_FIELDS),
+    "ci": (CiConfig, _CI_FIELDS),
     "budget": (BudgetConfig, _BUDGET_FIELDS),
 }
 EXTENDS = "_extends"  # Probot's key: the file this one builds on (core.org_config)

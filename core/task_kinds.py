@@ -80,6 +80,15 @@ KINDS: dict[str, TaskKind] = {
             CODE_STAGES,
             done="The pull request is ready for review.",
         ),
+        # a pull request of ours whose checks failed on its head: pushes a fix to its branch
+        TaskKind(
+            "fix_checks",
+            "jobs.code.fix_checks.run",
+            "default",
+            30 * 60,
+            CODE_STAGES,
+            done="The pull request is ready for review.",
+        ),
         TaskKind("stop", "jobs.code.stop_task.run", "high", 60, on_closed=True),
         # writes to the pull request's own branch, or comments on a fork's
         TaskKind("faq_pr", "jobs.faq.pr_task.run", "default", 20 * 60, FAQ_STAGES, on_closed=True),
@@ -118,7 +127,7 @@ KINDS: dict[str, TaskKind] = {
 
 
 # what a stop (`/morningai stop`, the dashboard's Stop) cancels; other kinds end by themselves
-STOPPABLE = ("code", "revise")
+STOPPABLE = ("code", "revise", "fix_checks")
 
 
 def kind_of(name: str) -> TaskKind:

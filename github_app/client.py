@@ -15,6 +15,7 @@ from redis import Redis
 from core.settings import Settings
 from github_app.auth import app_github, installation_github, public_github
 from github_app.rest.app import AppClient, ManifestApi, ManifestConversion
+from github_app.rest.checks import CheckRunInfo, ChecksApi
 from github_app.rest.errors import (
     GitHubException,
     RateLimitExceeded,
@@ -32,6 +33,7 @@ from github_app.rest.work import WorkApi
 __all__ = [
     "WRITE_PERMISSIONS",
     "AppClient",
+    "CheckRunInfo",
     "ClosedIssue",
     "Comment",
     "GitHubException",
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 
-class RepoClient(IssuesApi, PullsApi, GitDataApi, ReposApi, WorkApi):
+class RepoClient(IssuesApi, PullsApi, GitDataApi, ReposApi, WorkApi, ChecksApi):
     """GitHub as one installation sees one repository."""
 
 

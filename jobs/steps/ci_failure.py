@@ -13,13 +13,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from agents.untrusted import fence
+from agents.untrusted import clean
 from github_app.handlers import checks as checks_handler
 
 # conclusions that ask for a fix; cancelled, neutral, skipped, stale, action_required do not
 FAILED = checks_handler.FAILED
 LOG_LINES = 200
-LOG_BYTES = 20_000
+# the instructions' fence keeps 20,000 characters: the log's tail, output and annotations fit
+LOG_BYTES = 12_000
+OUTPUT_CHARS = 3_000
+ANNOTATION_CHARS = 2_000
 # GitHub Actions prefixes each log line with an ISO timestamp, and colours some of it
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -82,24 +85,27 @@ def annotation_line(path: object, line: object, level: object, message: object) 
 
 
 def render(failures: Iterable[Failure]) -> str:
-    """What the fix task asks of the model: each failing check, its output fenced."""
-    parts = ["Fix the failing checks of this pull request. What the checks reported follows."]
+    """What the fix task asks of the model. It reaches the model as the task's instructions,
+    fenced as untrusted as a whole (agents.code.nodes), within that fence's 20,000 characters:
+    each part is cut here so the log's tail, where the error is, is never what gets cut."""
+    parts = ["Fix the failing checks of this pull request. What the checks reported:"]
     for failure in failures:
-        parts.append(f"Check `{failure.name}` ended {failure.conclusion}:")
+        parts.append(f"## Check `{clean(failure.name, limit=200)}` ended {failure.conclusion}")
         output = "\n\n".join(p for p in (failure.title, failure.summary, failure.text) if p)
         if output:
-            parts.append(fence("check_output", output, limit=8_000))
+            parts.append("Output:\n" + clean(output, limit=OUTPUT_CHARS))
         if failure.annotations:
-            parts.append(fence("check_annotations", "\n".join(failure.annotations), limit=8_000))
+            notes = "\n".join(failure.annotations)
+            parts.append("Annotations:\n" + clean(notes, limit=ANNOTATION_CHARS))
         if failure.log:
-            parts.append(fence("job_log", failure.log, limit=LOG_BYTES + 100))
+            parts.append("The job's log, its last lines:\n" + failure.log)
     return "\n\n".join(parts)
 
 
-def base_failures_comment(inherited: Iterable[Failure], base_sha: str) -> str:
+def base_failures_comment(inherited: Iterable[Failure], base: str) -> str:
     names = ", ".join(f"`{f.name}`" for f in inherited)
     return (
-        f"These checks fail on the base commit {base_sha[:12]} too: {names}. "
+        f"These checks fail on the base branch `{base}` too: {names}. "
         "They are not this pull request's doing, so MorningAI leaves them alone."
     )
 

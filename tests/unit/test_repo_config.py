@@ -219,3 +219,10 @@ def test_input_over_64_kb_is_refused() -> None:
 def test_just_under_the_cap_is_read() -> None:
     text = "# padding\n" * 6000 + "draft: true\n"
     assert parse_repo_config(text).draft is True
+
+
+def test_ci_max_fix_rounds_defaults_to_two_and_is_read() -> None:
+    assert parse_repo_config(None).ci.max_fix_rounds == 2
+    assert parse_repo_config("ci:\n  max_fix_rounds: 0\n").ci.max_fix_rounds == 0
+    with pytest.raises(RepoConfigError, match="line 2: 'max_fix_rounds' must be at most 10"):
+        parse_repo_config("ci:\n  max_fix_rounds: 11\n")
