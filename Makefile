@@ -33,10 +33,17 @@ fixtures:
 # with executable_path. Never `playwright install` (it downloads a browser build, which cannot
 # work here). Installs it when missing (root, or sudo when there is one); when it cannot, it
 # says so and `make test`'s browser tests fail naming it (MORNINGAI_EXPECT_BROWSER).
-CHROMIUM := /usr/bin/chromium
+# MORNINGAI_CHROMIUM names another Chrome or Chromium binary (tests/e2e/conftest.py launches it):
+# CI sets /usr/bin/google-chrome, preinstalled on GitHub's Ubuntu runners, where Ubuntu's
+# `chromium` package is only a shim that installs the snap, which does not run there.
+CHROMIUM := $(or $(MORNINGAI_CHROMIUM),/usr/bin/chromium)
+OS_RELEASE ?= /etc/os-release
+export MORNINGAI_CHROMIUM
 
 browser:
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ -n "$(MORNINGAI_CHROMIUM)" ]; then echo "make browser: MORNINGAI_CHROMIUM=$(MORNINGAI_CHROMIUM) is not an executable: point it at a Chrome or Chromium binary" >&2; exit 0; fi; \
+	if grep -qs '^ID=ubuntu' $(OS_RELEASE); then echo "make browser: $(CHROMIUM) is missing, and Ubuntu's chromium package is a shim for the snap, which does not run headless in CI or containers: set MORNINGAI_CHROMIUM to a Chrome or Chromium binary (on GitHub's runners /usr/bin/google-chrome)" >&2; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=; \
 	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
 	else echo "make browser: $(CHROMIUM) is missing and this user cannot install it (not root, no sudo): run 'apt-get install -y --no-install-recommends chromium' as root" >&2; exit 0; fi; \

@@ -17,9 +17,10 @@ makes through them (register the App, install it, sign in).
         e2e.deliver("issues", payload)                  # GitHub → MorningAI, signed
         signed_in_page.goto(e2e.url + "/tasks")
 
-Chromium is /usr/bin/chromium (`make browser` installs it); Playwright never downloads a
-browser. Without it the tests skip, unless MORNINGAI_EXPECT_BROWSER is set (`make test` sets
-it): then they fail, as a missing web/dist does under MORNINGAI_EXPECT_WEBAPP.
+Chromium is /usr/bin/chromium (`make browser` installs it), or the binary MORNINGAI_CHROMIUM
+names; Playwright never downloads a browser. Without it the tests skip, unless
+MORNINGAI_EXPECT_BROWSER is set (`make test` sets it): then they fail, as a missing web/dist does
+under MORNINGAI_EXPECT_WEBAPP.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ from tests.support.simulated import OWNER, REPO
 from web import create_app
 
 Conn = psycopg.Connection[tuple[Any, ...]]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; MORNINGAI_CHROMIUM names another binary (CI: the runner's Google Chrome,
+# since Ubuntu's chromium package is a snap shim), as it does for `make browser`
+CHROMIUM = Path(os.environ.get("MORNINGAI_CHROMIUM") or "/usr/bin/chromium")
 # what works on a closed network, as root, without a display (Playwright adds --headless and,
 # as root, --no-sandbox itself; they are named so the list is the whole story). Each launch
 # gets a fresh temporary profile (Playwright's own --user-data-dir).
@@ -86,7 +89,8 @@ def chromium() -> Iterator[Any]:
     test gets its own context: no shared cookies or storage)."""
     if not CHROMIUM.is_file():
         _unavailable(
-            f"{CHROMIUM} is missing: `make browser` installs Debian's chromium",
+            f"{CHROMIUM} is missing: `make browser` installs Debian's chromium"
+            " (or set MORNINGAI_CHROMIUM to a Chrome or Chromium binary)",
             "MORNINGAI_EXPECT_BROWSER",
         )
     try:

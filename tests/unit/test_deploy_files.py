@@ -1,9 +1,13 @@
-"""The deployment files say what the code expects: manifest, Render Blueprint, gunicorn config."""
+"""The deployment files say what the code expects: manifest, Render Blueprint, gunicorn config,
+the CI workflow and the Makefile's browser step it relies on."""
 
 from __future__ import annotations
 
 import os
+import re
 import runpy
+import stat
+import subprocess
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,12 +71,17 @@ def test_manifest_permissions_are_the_least_set(manifest: dict[str, Any]) -> Non
         "metadata": "read",
         # GET /user/memberships/orgs/{org} with a person's token: who may link a chat workspace
         "members": "read",
+        # what failed on its own pull requests: check runs and annotations, Actions job logs
+        "checks": "read",
+        "actions": "read",
     }
 
 
 def test_manifest_subscribes_only_to_handled_events(manifest: dict[str, Any]) -> None:
     # installation* are delivered automatically, and GitHub rejects them in default_events
     assert sorted(manifest["default_events"]) == [
+        "check_run",
+        "check_suite",
         "issue_comment",
         "issues",
         "pull_request",
@@ -192,6 +201,235 @@ def test_plain_settings(blueprint: dict[str, Any], kind: str) -> None:
 def test_everything_is_in_one_region(blueprint: dict[str, Any]) -> None:
     regions = {entry["region"] for entry in blueprint["services"] + blueprint["databases"]}
     assert len(regions) == 1
+
+
+# Render's Blueprint fields, from https://render.com/docs/blueprint-spec (the JSON Schema it
+# points to, https://render.com/schema/render.yaml.json, is carried by no npm or PyPI package we
+# found, and tests run offline). A misspelt field is ignored or rejected at sync; here it fails.
+ROOT_FIELDS = {"services", "databases", "envVarGroups", "projects", "ungrouped", "previews"}
+SERVICE_FIELDS = {
+    "type",
+    "name",
+    "runtime",
+    "plan",
+    "region",
+    "repo",
+    "branch",
+    "rootDir",
+    "buildCommand",
+    "startCommand",
+    "preDeployCommand",
+    "autoDeployTrigger",
+    "buildFilter",
+    "domains",
+    "healthCheckPath",
+    "maxShutdownDelaySeconds",
+    "numInstances",
+    "scaling",
+    "disk",
+    "envVars",
+    "previews",
+    "schedule",
+    "dockerCommand",
+    "dockerfilePath",
+    "dockerContext",
+    "registryCredential",
+    "image",
+    "staticPublishPath",
+    "headers",
+    "routes",
+}
+KEYVALUE_FIELDS = {
+    "type",
+    "name",
+    "region",
+    "plan",
+    "previewPlan",
+    "ipAllowList",
+    "maxmemoryPolicy",
+}
+DATABASE_FIELDS = {
+    "name",
+    "databaseName",
+    "user",
+    "plan",
+    "previewPlan",
+    "region",
+    "postgresMajorVersion",
+    "diskSizeGB",
+    "ipAllowList",
+    "readReplicas",
+    "highAvailability",
+}
+ENV_VAR_FIELDS = {
+    "key",
+    "value",
+    "sync",
+    "generateValue",
+    "fromDatabase",
+    "fromService",
+    "fromGroup",
+}
+CHOICES = {  # the values the spec lists for the fields we set
+    "type": {"web", "pserv", "worker", "cron", "keyvalue"},
+    "runtime": {"node", "python", "elixir", "go", "ruby", "rust", "docker", "image", "static"},
+    "region": {"oregon", "ohio", "virginia", "frankfurt", "singapore"},
+    "autoDeployTrigger": {"commit", "checksPass", "off"},
+    "maxmemoryPolicy": {
+        "allkeys-lru",
+        "volatile-lru",
+        "allkeys-random",
+        "volatile-random",
+        "volatile-ttl",
+        "noeviction",
+    },
+}
+
+
+def test_blueprint_uses_only_fields_render_documents(blueprint: dict[str, Any]) -> None:
+    """Checked against the fields of https://render.com/docs/blueprint-spec, listed above."""
+    assert set(blueprint) <= ROOT_FIELDS
+    for entry in blueprint["services"]:
+        allowed = KEYVALUE_FIELDS if entry["type"] == "keyvalue" else SERVICE_FIELDS
+        assert set(entry) <= allowed, (entry["name"], set(entry) - allowed)
+        for name, choices in CHOICES.items():
+            if name in entry:
+                assert entry[name] in choices, (entry["name"], name, entry[name])
+        for var in entry.get("envVars", []):
+            assert set(var) <= ENV_VAR_FIELDS, var
+    for database in blueprint["databases"]:
+        assert set(database) <= DATABASE_FIELDS, set(database) - DATABASE_FIELDS
+    for group in blueprint["envVarGroups"]:
+        assert set(group) == {"name", "envVars"}
+        for var in group["envVars"]:
+            assert set(var) <= {"key", "value", "generateValue"}, var  # no sync: false, no refs
+
+
+@pytest.mark.parametrize("kind", ["web", "worker"])
+def test_services_deploy_only_after_the_checks_pass(blueprint: dict[str, Any], kind: str) -> None:
+    """A commit on the linked branch deploys once CI (.github/workflows/ci.yml) is green."""
+    entry = service(blueprint, kind)
+    assert entry["autoDeployTrigger"] == "checksPass"
+    assert "autoDeploy" not in entry  # the deprecated field; autoDeployTrigger replaces it
+
+
+# -- .github/workflows/ci.yml --------------------------------------------------------------------
+
+ACTION = re.compile(r"^[\w.-]+/[\w.-]+@v\d+$")  # owner/name@vN: pinned to a major version
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[str, Any]:
+    return load_yaml(".github/workflows/ci.yml")
+
+
+def ci_job(workflow: dict[str, Any]) -> dict[str, Any]:
+    [job] = workflow["jobs"].values()
+    assert isinstance(job, dict)
+    return job
+
+
+def step_using(job: dict[str, Any], action: str) -> dict[str, Any]:
+    [found] = [s for s in job["steps"] if str(s.get("uses", "")).startswith(f"{action}@")]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_ci_runs_on_pushes_to_main_and_on_pull_requests(workflow: dict[str, Any]) -> None:
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert isinstance(triggers, dict)
+    assert set(triggers) == {"push", "pull_request"}
+    assert triggers["push"]["branches"] == ["main"]  # the branch Render deploys
+
+
+def test_ci_runs_the_readme_test_command_on_a_clean_runner(workflow: dict[str, Any]) -> None:
+    job = ci_job(workflow)
+    assert job["runs-on"] == "ubuntu-latest"
+    assert 0 < job["timeout-minutes"] <= 30
+    runs = [s["run"].strip() for s in job["steps"] if "run" in s]
+    assert runs == ["make test"]
+    assert "make test" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert step_using(job, "actions/checkout")
+    python = step_using(job, "actions/setup-python")["with"]
+    assert str(python["python-version"]) == "3.11"
+    node = step_using(job, "actions/setup-node")["with"]
+    assert (str(node["node-version"]), node["cache"]) == ("20", "npm")
+    assert node["cache-dependency-path"] == "webapp/package-lock.json"
+    assert (ROOT / node["cache-dependency-path"]).is_file()
+    for step in job["steps"]:
+        if "uses" in step:
+            assert ACTION.match(step["uses"]), step["uses"]
+
+
+def test_ci_browser_tests_use_the_runners_chrome(workflow: dict[str, Any]) -> None:
+    """Ubuntu's chromium package is a snap shim: the e2e tests launch Google Chrome instead."""
+    assert ci_job(workflow)["env"]["MORNINGAI_CHROMIUM"] == "/usr/bin/google-chrome"
+
+
+def test_ci_cancels_superseded_runs_and_reads_only(workflow: dict[str, Any]) -> None:
+    assert workflow["concurrency"]["cancel-in-progress"] is True
+    assert "github.ref" in workflow["concurrency"]["group"]
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+# -- Makefile `browser` --------------------------------------------------------------------------
+
+
+def make_browser(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`make browser` with a stand-in apt-get and sudo on PATH that only record their calls."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "calls"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("apt-get", "sudo"):
+        tool = bin_dir / name
+        tool.write_text(f'#!/bin/sh\necho "{name} $*" >> {calls}\n', encoding="utf-8")
+        tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+    environ = {k: v for k, v in os.environ.items() if k != "MORNINGAI_CHROMIUM"}
+    environ["PATH"] = f"{bin_dir}:/usr/bin:/bin"
+    done = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "browser", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environ,
+    )
+    return done, calls
+
+
+def test_make_browser_accepts_the_binary_morningai_chromium_names(tmp_path: Path) -> None:
+    chrome = tmp_path / "google-chrome"
+    chrome.write_text("#!/bin/sh\n", encoding="utf-8")
+    chrome.chmod(0o755)
+    done, calls = make_browser(tmp_path, f"MORNINGAI_CHROMIUM={chrome}")
+    assert (done.returncode, done.stderr, calls.exists()) == (0, "", False)
+    done, calls = make_browser(tmp_path, f"MORNINGAI_CHROMIUM={tmp_path / 'missing'}")
+    assert done.returncode == 0
+    assert "is not an executable" in done.stderr
+    assert not calls.exists()  # nothing installed in its place
+
+
+def test_make_browser_on_ubuntu_names_the_fix_instead_of_installing_the_snap_shim(
+    tmp_path: Path,
+) -> None:
+    os_release = tmp_path / "os-release"
+    os_release.write_text('NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="24.04"\n', encoding="utf-8")
+    done, calls = make_browser(
+        tmp_path, f"CHROMIUM={tmp_path / 'chromium'}", f"OS_RELEASE={os_release}"
+    )
+    assert done.returncode == 0
+    assert "MORNINGAI_CHROMIUM" in done.stderr
+    assert "/usr/bin/google-chrome" in done.stderr
+    assert not calls.exists()
+
+
+def test_make_browser_on_debian_still_installs_chromium(tmp_path: Path) -> None:
+    os_release = tmp_path / "os-release"
+    os_release.write_text('NAME="Debian GNU/Linux"\nID=debian\n', encoding="utf-8")
+    done, calls = make_browser(
+        tmp_path, f"CHROMIUM={tmp_path / 'chromium'}", f"OS_RELEASE={os_release}"
+    )
+    assert done.returncode == 0, done.stderr
+    installs = calls.read_text(encoding="utf-8")
+    assert "apt-get install -y -q --no-install-recommends chromium" in installs
 
 
 # -- gunicorn_config.py --------------------------------------------------------------------------
