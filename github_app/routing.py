@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from github_app.events import Envelope
 from github_app.handlers.authorization import on_github_app_authorization
+from github_app.handlers.checks import on_check_run, on_check_suite
 from github_app.handlers.comments import on_issue_comment
 from github_app.handlers.installation import on_installation, on_installation_repositories
 from github_app.handlers.issues import on_issue
@@ -20,6 +21,8 @@ HANDLED_EVENTS = (
     "pull_request",
     "pull_request_review",
     "pull_request_review_comment",
+    "check_suite",
+    "check_run",
 )
 
 
@@ -34,6 +37,12 @@ def route(env: Envelope, *, trigger_label: str) -> Intent:
         # a merge by a bot (merge queue, auto-merge) changes files all the same; this app
         # never merges, so no loop
         return on_pull_request(env)
+    if env.event == "check_suite":
+        # GitHub Actions reports as a bot, on commits MorningAI pushed: the sender says nothing
+        # (ci.max_fix_rounds bounds the loop)
+        return on_check_suite(env)
+    if env.event == "check_run":
+        return on_check_run(env)
     if env.sender_is_bot:
         # bots, this app included, never trigger work: no loops
         return Ignore("sender is a bot")

@@ -118,6 +118,8 @@ def deliveries(
     sent: list[tuple[str, dict[str, Any]]] = []
     for run in runs:
         body = shapes_checks.check_run(site, repo, run, pulls)
+        # a webhook's run names its suite's state: every run here has completed
+        body["check_suite"].update(status="completed", conclusion=suite_conclusion(runs))
         sent.append(("check_run", {"action": "completed", "check_run": body, **common}))
     if runs:
         suite = shapes_checks.check_suite(site, repo, runs, suite_conclusion(runs), pulls)

@@ -1,10 +1,12 @@
 """`check_suite` and `check_run` completed on the head of one of MorningAI's pull requests: a
 failure asks for a `fix_checks` task — pure.
 
-GitHub sends a finished suite as one `check_suite` delivery plus one `check_run` delivery per
-run. Each failing one asks for the same task, `checks:<head sha>`: while one is live the
-others are recorded and ignored (the one-live-task index), and the job itself ends quietly
-when a fix task of that head already ran (jobs.code.fix_checks), so one head gets one fix.
+GitHub sends a finished suite as one `check_run` delivery per run plus one `check_suite`
+delivery. A run that completes while its suite still runs asks for nothing (the job reads
+every run of the head, so it waits for the suite); the suite's last run and the suite itself
+each ask for the same task, `checks:<head sha>`: while one is live the other is recorded and
+ignored (the one-live-task index), and the job ends quietly when a fix task of that head was
+asked for before (jobs.code.fix_checks), so one head gets one fix.
 The sender is not asked about: GitHub Actions reports as a bot, and the commits it checks are
 MorningAI's own; `ci.max_fix_rounds` bounds the loop instead.
 
@@ -59,6 +61,9 @@ def _on_completed(env: Envelope, event: str) -> Intent:
     conclusion = body.get("conclusion")
     if conclusion not in FAILED:
         return Ignore(f"{event} concluded {conclusion or 'nothing'}: nothing to fix")
+    suite = body.get("check_suite") if event == "check_run" else None
+    if isinstance(suite, dict) and suite.get("status") != "completed":
+        return Ignore("its suite is still running: the suite's last run or itself asks")
     head_sha: str = body["head_sha"]
     number = our_pull(body.get("pull_requests"), head_sha, env.repository)
     if number is None:

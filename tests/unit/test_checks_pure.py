@@ -37,6 +37,8 @@ def _delivery(
     pull = body["pull_requests"][0]
     pull["head"].update(ref=head_ref, sha=body["head_sha"])
     pull["head"]["repo"]["id"] = payload["repository"]["id"] + (1 if fork else 0)
+    if event == "check_run":
+        body["check_suite"].update(status="completed", conclusion="failure")
     payload["installation"] = {"id": 7}
     payload["sender"].update(login="github-actions[bot]", type="Bot")
     return payload
@@ -74,6 +76,12 @@ def test_other_conclusions_ask_for_no_fix(conclusion: Any) -> None:
 )
 def test_other_pull_requests_and_actions_ask_for_nothing(changes: Any) -> None:
     assert isinstance(_routed("check_suite", _delivery("check_suite", **changes)), Ignore)
+
+
+def test_a_run_completing_while_its_suite_runs_asks_for_nothing() -> None:
+    payload = _delivery("check_run")
+    payload["check_run"]["check_suite"].update(status="in_progress", conclusion=None)
+    assert isinstance(_routed("check_run", payload), Ignore)
 
 
 def test_a_suite_of_an_older_commit_asks_for_nothing() -> None:
