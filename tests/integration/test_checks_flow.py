@@ -120,3 +120,86 @@ def test_a_failing_check_is_fixed_in_one_round(
     assert tasks(owner_conn)[-1] == ("fix_checks", "cancelled")
     [pull] = sim.pulls(OWNER, REPO)
     assert git(sim, "rev-parse", f"{pull['head']['sha']}^").strip() == head
+
+
+def test_a_check_failing_on_the_base_too_gets_a_comment_and_no_model_call(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    agent_settings: Settings,
+) -> None:
+    head = our_pull(sim, agent_settings, redis, repo)
+    fail(sim, base_sha(sim), "lint")
+    fail(sim, head, "lint", job_log="E501 line too long\n")
+    assert post_all(agent, sim.check_deliveries(OWNER, REPO, head)) == ["accepted", "ignored"]
+    drain(redis)
+    model.assert_done()  # nothing was scripted: any model call fails the test
+
+    assert tasks(owner_conn) == [("fix_checks", "cancelled")]
+    [pull] = sim.pulls(OWNER, REPO)
+    assert pull["head"]["sha"] == head
+    bodies = [c["body"] for c in sim.comments(OWNER, REPO, pull["number"])]
+    assert bodies == [
+        "These checks fail on the base branch `main` too: `lint`. "
+        "They are not this pull request's doing, so MorningAI leaves them alone."
+    ]
+
+
+def test_after_two_fix_rounds_the_third_failure_gets_a_comment_and_no_model_call(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    agent_settings: Settings,
+) -> None:
+    head = our_pull(sim, agent_settings, redis, repo)
+    for plan, edit in ((FIX_PLAN, FIX_EDIT), (AGAIN_PLAN, AGAIN_EDIT)):
+        fail(sim, head, job_log="E boom\n")
+        model.expect_chat(plan)
+        model.expect_chat(edit)
+        assert post_all(agent, sim.check_deliveries(OWNER, REPO, head))[0] == "accepted"
+        drain(redis)
+        [pull] = sim.pulls(OWNER, REPO)
+        assert git(sim, "rev-parse", f"{pull['head']['sha']}^").strip() == head
+        head = pull["head"]["sha"]
+    model.assert_done()
+
+    fail(sim, head, job_log="E still\n")
+    assert post_all(agent, sim.check_deliveries(OWNER, REPO, head))[0] == "accepted"
+    drain(redis)
+    assert [t[1] for t in tasks(owner_conn)] == ["succeeded", "succeeded", "cancelled"]
+    [pull] = sim.pulls(OWNER, REPO)
+    assert pull["head"]["sha"] == head
+    comments = [c["body"] for c in sim.comments(OWNER, REPO, pull["number"])]
+    assert comments[-1].startswith("Checks still fail after 2 fix rounds (`ci.max_fix_rounds`)")
+
+
+@pytest.mark.parametrize("where", ["someone else's branch", "a fork"])
+def test_failures_elsewhere_start_nothing(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    agent_settings: Settings,
+    where: str,
+) -> None:
+    head = our_pull(sim, agent_settings, redis, repo)
+    fail(sim, head)
+    sent = sim.check_deliveries(OWNER, REPO, head)
+    for _, payload in sent:
+        body = payload.get("check_run") or payload["check_suite"]
+        [pull] = body["pull_requests"]
+        if where == "a fork":
+            pull["head"]["repo"]["id"] += 1
+        else:
+            pull["head"]["ref"] = "feature/greeting"
+    assert post_all(agent, sent) == ["ignored", "ignored"]
+    drain(redis)
+    assert tasks(owner_conn) == []
