@@ -89,6 +89,8 @@ KINDS: dict[str, TaskKind] = {
             CODE_STAGES,
             done="The pull request is ready for review.",
         ),
+        # quiet: a passing head of one of our pull requests, told in a status comment
+        TaskKind("checks_passed", "jobs.code.checks_passed.run", "high", 60),
         TaskKind("stop", "jobs.code.stop_task.run", "high", 60, on_closed=True),
         # writes to the pull request's own branch, or comments on a fork's
         TaskKind("faq_pr", "jobs.faq.pr_task.run", "default", 20 * 60, FAQ_STAGES, on_closed=True),

@@ -32,3 +32,21 @@ def earlier_for_head(
         (repository_id, str(number), KIND, trigger, task_id),
     ).fetchone()
     return row is not None
+
+
+# the kinds whose tasks push to a pull request of ours, each keeping a status comment
+PUSHING = ("code", "revise", KIND)
+
+
+def last_pusher(
+    scope: TenantScope, repository_id: int | None, number: int
+) -> tuple[int, int] | None:
+    """The latest task that pushed to pull request `number` and succeeded: (its id, the issue
+    or pull request its status comment is on)."""
+    row = scope.conn.execute(
+        "SELECT id, (subject ->> 'number')::bigint FROM tasks"
+        " WHERE repository_id IS NOT DISTINCT FROM %s AND pr_number = %s AND kind = ANY(%s)"
+        " AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+        (repository_id, number, list(PUSHING)),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else None

@@ -1,5 +1,6 @@
 """`check_suite` and `check_run` completed on the head of one of MorningAI's pull requests: a
-failure asks for a `fix_checks` task — pure.
+failure asks for a `fix_checks` task; a suite that succeeded asks for a `checks_passed` task
+(the status comment says so) — pure.
 
 GitHub sends a finished suite as one `check_run` delivery per run plus one `check_suite`
 delivery. A run that completes while its suite still runs asks for nothing (the job reads
@@ -16,11 +17,14 @@ https://docs.github.com/en/webhooks/webhook-events-and-payloads#check_run
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.task_kinds import is_ours
 from github_app.events import Envelope, Repo, is_thread_number
 from github_app.intents import Ignore, Intent, Reject, RequestTask
 
 TRIGGER = "checks:"
+PASSED = "checks_passed:"
 # conclusions that ask for a fix; cancelled, neutral, skipped, stale, action_required do not
 FAILED = ("failure", "timed_out")
 
@@ -59,25 +63,37 @@ def _on_completed(env: Envelope, event: str) -> Intent:
     if env.repository is None or env.installation_id is None:
         return Reject("repository and installation are required")
     conclusion = body.get("conclusion")
+    if event == "check_suite" and conclusion == "success":
+        return _task(env, body, "checks_passed", PASSED)
     if conclusion not in FAILED:
         return Ignore(f"{event} concluded {conclusion or 'nothing'}: nothing to fix")
     suite = body.get("check_suite") if event == "check_run" else None
     if isinstance(suite, dict) and suite.get("status") != "completed":
         return Ignore("its suite is still running: the suite's last run or itself asks")
+    return _task(env, body, "fix_checks", TRIGGER)
+
+
+def _task(env: Envelope, body: dict[str, Any], kind: str, trigger: str) -> Intent:
+    # both checked by the caller
+    assert env.repository is not None
+    assert env.installation_id is not None
     head_sha: str = body["head_sha"]
     number = our_pull(body.get("pull_requests"), head_sha, env.repository)
     if number is None:
         return Ignore("not the head of a pull request MorningAI opened")
     return RequestTask(
-        kind="fix_checks",
+        kind=kind,
         installation_id=env.installation_id,
         repository=env.repository,
         number=number,
         requested_by=env.sender_login or "github",
-        trigger=f"{TRIGGER}{head_sha}",
+        trigger=f"{trigger}{head_sha}",
     )
 
 
 def head_of(trigger: str) -> str | None:
-    """The head commit a fix task was asked for, from its trigger."""
-    return trigger.removeprefix(TRIGGER) if trigger.startswith(TRIGGER) else None
+    """The head commit a fix or checks-passed task was asked for, from its trigger."""
+    for prefix in (TRIGGER, PASSED):
+        if trigger.startswith(prefix):
+            return trigger.removeprefix(prefix)
+    return None

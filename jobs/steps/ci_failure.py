@@ -115,3 +115,22 @@ def limit_comment(rounds: int) -> str:
         f"Checks still fail after {rounds} fix round{'s' if rounds != 1 else ''} "
         "(`ci.max_fix_rounds`); MorningAI stops here. Fix them by hand or raise the limit."
     )
+
+
+CHECKS_LINE = "✅ Checks pass on "
+
+
+def with_checks_passed(body: str, sha: str) -> str:
+    """A status comment's body saying its pull request's checks pass on `sha`: one line under
+    the title, replacing what an earlier head's said."""
+    lines = [line for line in body.split("\n") if not line.startswith(CHECKS_LINE)]
+    at = min(2, len(lines))  # the marker, the title, then this line
+    lines[at:at] = [f"{CHECKS_LINE}`{sha[:12]}`.", ""]
+    return "\n".join(lines).replace("\n\n\n", "\n\n")
+
+
+def all_pass(conclusions: Iterable[str | None]) -> bool:
+    """Every check run of the head has completed and none failed (a skipped or neutral one
+    does not fail)."""
+    found = list(conclusions)
+    return bool(found) and all(c in ("success", "neutral", "skipped") for c in found)

@@ -79,7 +79,7 @@ def fail(sim: GitHubSimulator, sha: str, name: str = "tests", **extra: Any) -> N
     sim.add_check_run(OWNER, REPO, sha, name, conclusion="failure", **extra)
 
 
-def test_a_failing_check_is_fixed_in_one_round(
+def test_a_failing_check_is_fixed_in_one_round_and_the_status_comment_says_when_checks_pass(
     sim: GitHubSimulator,
     model: ScriptedModelServer,
     repo: dict[str, Any],
@@ -120,6 +120,18 @@ def test_a_failing_check_is_fixed_in_one_round(
     assert tasks(owner_conn)[-1] == ("fix_checks", "cancelled")
     [pull] = sim.pulls(OWNER, REPO)
     assert git(sim, "rev-parse", f"{pull['head']['sha']}^").strip() == head
+
+    # the fix's head passes: the fix task's status comment says so
+    fixed = pull["head"]["sha"]
+    sim.add_check_run(OWNER, REPO, fixed, "tests", conclusion="success")
+    assert post_all(agent, sim.check_deliveries(OWNER, REPO, fixed)) == ["ignored", "accepted"]
+    drain(redis)
+    assert tasks(owner_conn)[-1] == ("checks_passed", "succeeded")
+    [status] = [c["body"] for c in sim.comments(OWNER, REPO, pull["number"])]
+    assert status.split("\n")[1:3] == [
+        "**MorningAI** — ✅ Done",
+        f"✅ Checks pass on `{fixed[:12]}`.",
+    ]
 
 
 def test_a_check_failing_on_the_base_too_gets_a_comment_and_no_model_call(

@@ -15,9 +15,11 @@ from github_app.intents import Ignore, Reject, RequestTask
 from jobs.steps.ci_failure import (
     Failure,
     actions_job_id,
+    all_pass,
     render,
     split_by_base,
     trim_log,
+    with_checks_passed,
 )
 from tests.fakes.npm_fixtures import webhook_example
 
@@ -61,9 +63,48 @@ def test_a_failure_on_our_head_asks_for_one_fix_per_head(event: str, conclusion:
     assert intent.requested_by == "github-actions[bot]"
 
 
-@pytest.mark.parametrize("conclusion", ["success", "cancelled", "neutral", "skipped", None])
+@pytest.mark.parametrize("conclusion", ["cancelled", "neutral", "skipped", None])
 def test_other_conclusions_ask_for_no_fix(conclusion: Any) -> None:
     assert isinstance(_routed("check_suite", _delivery("check_suite", conclusion)), Ignore)
+    assert isinstance(_routed("check_run", _delivery("check_run", conclusion)), Ignore)
+
+
+def test_a_suite_that_passed_asks_for_the_status_comment_to_say_so() -> None:
+    payload = _delivery("check_suite", "success")
+    intent = _routed("check_suite", payload)
+    assert isinstance(intent, RequestTask)
+    assert (intent.kind, intent.number) == ("checks_passed", 2)
+    assert intent.trigger == f"checks_passed:{payload['check_suite']['head_sha']}"
+    assert head_of(intent.trigger) == payload["check_suite"]["head_sha"]
+    # a run that passed says nothing: its suite speaks for all of them
+    assert isinstance(_routed("check_run", _delivery("check_run", "success")), Ignore)
+
+
+def test_the_status_comment_says_the_checks_pass_once() -> None:
+    body = "<!-- m -->\n**MorningAI** — ✅ Done\n\nThe pull request is ready.\n\n- [x] Queued"
+    once = with_checks_passed(body, "a" * 40)
+    assert once.split("\n")[:5] == [
+        "<!-- m -->",
+        "**MorningAI** — ✅ Done",
+        "✅ Checks pass on `aaaaaaaaaaaa`.",
+        "",
+        "The pull request is ready.",
+    ]
+    again = with_checks_passed(once, "b" * 40)
+    assert again == once.replace("a" * 12, "b" * 12)
+
+
+@pytest.mark.parametrize(
+    ("conclusions", "passed"),
+    [
+        (["success", "skipped", "neutral"], True),
+        (["success", "failure"], False),
+        (["success", None], False),  # still running
+        ([], False),
+    ],
+)
+def test_checks_pass_when_every_run_has_and_none_failed(conclusions: Any, passed: bool) -> None:
+    assert all_pass(conclusions) is passed
 
 
 @pytest.mark.parametrize(
