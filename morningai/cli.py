@@ -103,6 +103,15 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(_: argparse.Namespace) -> int:
+    from core.settings import Settings
+    from morningai.doctor import passed, render, run_checks
+
+    checks = run_checks(Settings())
+    print(render(checks), end="")
+    return 0 if passed(checks) else 1
+
+
 def _locate(args: argparse.Namespace) -> int:
     from agents.code.locate import locate_main
 
@@ -295,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="queues, running and stuck tasks, last failures")
     status.add_argument("--failures", type=int, default=10, help="how many failures to list")
     status.set_defaults(func=_status)
+    sub.add_parser(
+        "doctor", help="check the configuration end to end: services, App, model, web app"
+    ).set_defaults(func=_doctor)
     locate = sub.add_parser("locate", help="rank a repository's files for an issue")
     locate.add_argument("--repo", required=True, help="repository directory")
     locate.add_argument("--issue-file", required=True, help="file with the issue's text")
