@@ -601,6 +601,10 @@ def well_formed_cases(draw: st.DrawFn) -> Case:
 def _subject_of(payload: dict[str, Any]) -> tuple[str, Any] | None:
     """The repository and number a task made from `payload` must name, as the app reads them."""
     thread = payload.get("issue") if "issue" in payload else payload.get("pull_request")
+    checked = payload.get("check_suite") or payload.get("check_run")
+    if thread is None and isinstance(checked, dict):  # the pull request whose head it checked
+        pulls = checked.get("pull_requests")
+        thread = pulls[0] if isinstance(pulls, list) and pulls else None
     repo = payload.get("repository")
     if not isinstance(thread, dict) or not isinstance(repo, dict):
         return None
@@ -670,6 +674,8 @@ def _check_one(url: str, http: httpx.Client, owner_conn: Conn, redis: Redis, cas
         "pull_request",
         "pull_request_review",
         "pull_request_review_comment",
+        "check_suite",
+        "check_run",
     )
     # each example starts empty, so no live task can turn a task-making delivery away
     assert len(tasks) == (1 if makes_tasks and answer["outcome"] == "accepted" else 0), said

@@ -124,7 +124,26 @@ def _pull_extras(event: str) -> Payload:
     return {"comment": comment}
 
 
+def _check(event: str) -> Payload:
+    """A completed `check_suite` or `check_run`, listing the pull request whose head it is."""
+    sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+    end = {"ref": "changes", "sha": sha, "repo": {"id": REPO_ID, "url": "u", "name": NAME}}
+    pull = {"id": 279_147_437, "number": 2, "url": "u", "head": end, "base": {**end, "ref": "main"}}
+    found: Payload = {"id": 118_578_147, "head_sha": sha, "status": "completed"}
+    found.update(conclusion="success", pull_requests=[pull])
+    if event == "check_run":
+        found.update(name="build", check_suite={"id": 118_578_148, "status": "completed"})
+    return found
+
+
 def _skeleton(event: str, action: str | None) -> Payload:
+    if event in ("check_suite", "check_run"):
+        found = {event: _check(event), "repository": _repository(), "sender": _user()}
+        return {**found, "action": action} if action is not None else found
+    return _skeleton_other(event, action)
+
+
+def _skeleton_other(event: str, action: str | None) -> Payload:
     base: Payload = {"sender": _user()}
     if action is not None:
         base["action"] = action
@@ -247,6 +266,23 @@ def review_comment(*, lone: bool) -> Callable[[Payload], None]:
     return shape
 
 
+def checks(event: str, conclusion: str, *, ours: bool = True) -> Callable[[Payload], None]:
+    """A completed check suite or run (its suite completed too) on the head of a pull request:
+    one of MorningAI's, or another branch's."""
+
+    def shape(payload: Payload) -> None:
+        _for_app(payload)
+        found = payload[event]
+        found["conclusion"] = conclusion
+        if event == "check_run":
+            found["check_suite"].update(status="completed", conclusion=conclusion)
+        head = found["pull_requests"][0]["head"]
+        head.update(ref="morningai/issue-1" if ours else "feature", sha=found["head_sha"])
+        head["repo"]["id"] = payload["repository"]["id"]
+
+    return shape
+
+
 def installation_event(payload: Payload) -> None:
     payload["sender"] = {**payload.get("sender", {}), "type": "User"}
     payload["installation"]["id"] = INSTALLATION
@@ -365,6 +401,38 @@ KINDS = (
         "ignored",
         None,
         review_comment(lone=False),
+    ),
+    Kind(
+        "check_suite failed ours",
+        "check_suite",
+        "completed",
+        "accepted",
+        "fix_checks",
+        checks("check_suite", "failure"),
+    ),
+    Kind(
+        "check_run failed ours",
+        "check_run",
+        "completed",
+        "accepted",
+        "fix_checks",
+        checks("check_run", "timed_out"),
+    ),
+    Kind(
+        "check_suite passed ours",
+        "check_suite",
+        "completed",
+        "accepted",
+        "checks_passed",
+        checks("check_suite", "success"),
+    ),
+    Kind(
+        "check_suite failed theirs",
+        "check_suite",
+        "completed",
+        "ignored",
+        None,
+        checks("check_suite", "failure", ours=False),
     ),
     *(
         Kind(f"installation.{a}", "installation", a, "accepted", None, installation_event)
