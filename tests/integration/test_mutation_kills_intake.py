@@ -126,6 +126,18 @@ INTENTS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("star", {"tenant_of": 9501, "type": "ignore", "reason": "not an event we act on"}),
+    (
+        "pull_request",
+        {
+            "tenant_of": 9501,
+            "type": "pull_request_state",
+            "repository_github_id": 95011,
+            "number": 1,
+            "state": "closed",
+            "at": "2026-12-04T00:00:00+00:00",
+            "stale_check": None,
+        },
+    ),
 ]
 
 
