@@ -58,11 +58,10 @@ def _worker(args: argparse.Namespace) -> int:
 def _reconcile(_: argparse.Namespace) -> int:
     from redis import Redis
 
-    from core.settings import Settings
     from db.pool import Database
     from jobs.runtime.reconciler import reconcile
 
-    settings = Settings()
+    settings = _settings_beside_run()
     _reach_services(settings)
     db = Database(settings.require_database_url()).open(wait=True)
     try:
@@ -71,6 +70,15 @@ def _reconcile(_: argparse.Namespace) -> int:
         db.close()
     log.info("enqueued %d task(s): %s", len(ids), ids)
     return 0
+
+
+def _settings_beside_run() -> Settings:
+    """Settings, with the embedded services of a `make run` in this directory where unset."""
+    from core.settings import Settings
+    from morningai.runstate import adopt_run_state
+
+    settings = Settings()
+    return Settings() if adopt_run_state(settings) else settings
 
 
 def _reach_services(settings: Settings) -> None:
@@ -85,11 +93,10 @@ def _status(args: argparse.Namespace) -> int:
 
     from redis import Redis
 
-    from core.settings import Settings
     from db.pool import Database
     from morningai.status import gather, render
 
-    settings = Settings()
+    settings = _settings_beside_run()
     _reach_services(settings)
     db = Database(settings.require_database_url(), max_size=1).open(wait=True)
     redis = Redis.from_url(settings.require_redis_url())
@@ -104,10 +111,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _doctor(_: argparse.Namespace) -> int:
-    from core.settings import Settings
     from morningai.doctor import passed, render, run_checks
 
-    checks = run_checks(Settings())
+    checks = run_checks(_settings_beside_run())
     print(render(checks), end="")
     return 0 if passed(checks) else 1
 
@@ -161,11 +167,10 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _faq(args: argparse.Namespace) -> int:
-    from core.settings import Settings
     from morningai.faq_cli import FaqCliError, mine
     from morningai.preflight import require_app
 
-    settings = Settings()
+    settings = _settings_beside_run()
     require_app(settings)
     _reach_services(settings)
     try:

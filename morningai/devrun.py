@@ -12,23 +12,29 @@ from pathlib import Path
 
 from core.secrets_at_rest import new_key
 from morningai.embedded import EmbeddedRedis, provision_database, start_postgres
+from morningai.runstate import STATE_FILE, remove_state, write_state
 from morningai.schema import migrate_all
 
 log = logging.getLogger("morningai.run")
+RUN_STATE = STATE_FILE.name  # under data_dir, `.morningai` by default
 
 
-def _services(data_dir: Path, env: dict[str, str]) -> EmbeddedRedis | None:
-    """Fill DATABASE_URL / REDIS_URL in `env` with embedded servers where they are unset."""
+def _services(
+    data_dir: Path, env: dict[str, str], embedded: dict[str, str]
+) -> EmbeddedRedis | None:
+    """Fill DATABASE_URL / REDIS_URL in `env` with embedded servers where they are unset
+    (and in `embedded`, which `.morningai/run.json` tells the command line)."""
     if not env.get("DATABASE_URL"):
         admin = start_postgres(data_dir / "postgres")
         urls = provision_database(admin, "morningai")
         env["DATABASE_URL"] = urls.app
         env["DATABASE_MIGRATION_URL"] = urls.owner
+        embedded.update(DATABASE_URL=urls.app, DATABASE_MIGRATION_URL=urls.owner)
         log.info("embedded PostgreSQL (pgvector) running, data in %s", data_dir / "postgres")
     redis = None
     if not env.get("REDIS_URL"):
         redis = EmbeddedRedis(data_dir / "redis")
-        env["REDIS_URL"] = redis.start()
+        env["REDIS_URL"] = embedded["REDIS_URL"] = redis.start()
     return redis
 
 
@@ -50,10 +56,14 @@ def local_secret_key(data_dir: Path, env: dict[str, str]) -> None:
 
 def run_all(data_dir: str, config: str) -> int:
     env = dict(os.environ)
-    redis = _services(Path(data_dir).resolve(), env)
+    embedded: dict[str, str] = {}
+    redis = _services(Path(data_dir).resolve(), env, embedded)
     local_secret_key(Path(data_dir).resolve(), env)
     applied = migrate_all(env.get("DATABASE_MIGRATION_URL") or env["DATABASE_URL"])
     log.info("migrations applied: %s", applied or "none (up to date)")
+    state = Path(data_dir).resolve() / RUN_STATE
+    if embedded:
+        write_state(state, embedded)
     exe = Path(sys.executable).parent
     children = [
         subprocess.Popen([str(exe / "gunicorn"), "-c", config, "web.wsgi:app"], env=env),
@@ -83,6 +93,7 @@ def run_all(data_dir: str, config: str) -> int:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+        remove_state(state)
         if redis is not None:
             redis.stop()
     return 0 if stopping else 1
