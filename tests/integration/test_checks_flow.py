@@ -146,11 +146,15 @@ def test_a_check_failing_on_the_base_too_gets_a_comment_and_no_model_call(
     head = our_pull(sim, agent_settings, redis, repo)
     fail(sim, base_sha(sim), "lint")
     fail(sim, head, "lint", job_log="E501 line too long\n")
-    assert post_all(agent, sim.check_deliveries(OWNER, REPO, head)) == ["accepted", "ignored"]
+    sent = sim.check_deliveries(OWNER, REPO, head)
+    assert post_all(agent, sent) == ["accepted", "ignored"]
+    drain(redis)
+    # the suite's delivery again, after that task ended: the head was taken up, no second say
+    assert post_all(agent, sent[-1:]) == ["accepted"]
     drain(redis)
     model.assert_done()  # nothing was scripted: any model call fails the test
 
-    assert tasks(owner_conn) == [("fix_checks", "cancelled")]
+    assert tasks(owner_conn) == [("fix_checks", "cancelled")] * 2
     [pull] = sim.pulls(OWNER, REPO)
     assert pull["head"]["sha"] == head
     bodies = [c["body"] for c in sim.comments(OWNER, REPO, pull["number"])]
@@ -215,3 +219,28 @@ def test_failures_elsewhere_start_nothing(
     assert post_all(agent, sent) == ["ignored", "ignored"]
     drain(redis)
     assert tasks(owner_conn) == []
+
+
+def test_a_failure_of_a_head_the_pull_request_moved_on_from_spends_nothing(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+    agent_settings: Settings,
+) -> None:
+    head = our_pull(sim, agent_settings, redis, repo)
+    fail(sim, head, job_log="E boom\n")
+    sent = sim.check_deliveries(OWNER, REPO, head)
+    # someone pushes to the branch before the deliveries are worked
+    sim.push(OWNER, REPO, HEAD, {"app.py": "def greet(name):\n    return 'Hi, ' + name\n"})
+    # its checks fail too, but their own deliveries take those up, not the old head's
+    [pull] = sim.pulls(OWNER, REPO)
+    fail(sim, pull["head"]["sha"], job_log="E again\n")
+    assert post_all(agent, sent) == ["accepted", "ignored"]
+    drain(redis)
+    model.assert_done()
+    assert tasks(owner_conn) == [("fix_checks", "cancelled")]
+    [pull] = sim.pulls(OWNER, REPO)
+    assert sim.comments(OWNER, REPO, pull["number"]) == []
