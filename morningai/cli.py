@@ -44,14 +44,16 @@ def _worker(args: argparse.Namespace) -> int:
     from core.settings import Settings
     from jobs.runtime.worker import LANE_QUEUES, run_worker, stop_lane
 
+    settings = Settings()
     if args.lane:  # the stop lane itself: high only; the main worker reconciles
-        run_worker(Settings(), burst=args.burst, queues=LANE_QUEUES, reconciler=False)
+        run_worker(settings, burst=args.burst, queues=LANE_QUEUES, reconciler=False)
         return 0
+    _reach_services(settings)  # fail in words at once, not after the pool's 30 s of retries
     if args.burst or args.no_lane:
-        run_worker(Settings(), burst=args.burst)
+        run_worker(settings, burst=args.burst)
         return 0
     with stop_lane([sys.executable, "-m", "morningai.cli", "worker", "--lane"]):
-        run_worker(Settings())
+        run_worker(settings)
     return 0
 
 

@@ -87,7 +87,7 @@ def test_wrong_api_key_is_named(checkout: Path, tmp_path: Path, model: ScriptedM
 
 def test_unreachable_database_hides_the_password(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"postgresql://someone:{PASSWORD}@127.0.0.1:1/db"}
-    for command in ("migrate", "status", "reconcile"):
+    for command in ("migrate", "status", "reconcile", "worker"):
         result = cli(command, env=env, cwd=tmp_path)
         assert_clear(result, "cannot reach PostgreSQL", PASSWORD)
         assert "Check DATABASE_URL" in result.stderr
