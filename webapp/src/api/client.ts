@@ -103,7 +103,18 @@ export interface Me {
 
 // ---- tasks ----
 
-export const TASK_KINDS = ["code", "revise", "faq_pr", "faq_history", "faq_stale", "ask", "stop"] as const;
+export const TASK_KINDS = [
+  "code",
+  "revise",
+  "fix_checks",
+  "checks_passed",
+  "stop",
+  "faq_pr",
+  "faq_history",
+  "faq_stale",
+  "ask",
+  "chat_ask",
+] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
