@@ -59,3 +59,15 @@ def set_faq_mined_through(scope: TenantScope, repository_id: int, when: datetime
         "UPDATE repositories SET faq_mined_through = greatest(faq_mined_through, %s) WHERE id = %s",
         (when, repository_id),
     )
+
+
+def set_trigger_label(scope: TenantScope, full_name: str, label: str | None) -> int:
+    """Store the trigger label the repository's configuration names (None: it names none, the
+    global label applies), which the webhook intake decides against; returns the rows changed
+    (none when the label is already stored, or the repository is not the tenant's)."""
+    cur = scope.conn.execute(
+        "UPDATE repositories SET trigger_label = %s, updated_at = now()"
+        " WHERE lower(full_name) = lower(%s) AND trigger_label IS DISTINCT FROM %s",
+        (label, full_name, label),
+    )
+    return cur.rowcount

@@ -14,6 +14,7 @@ from db import deliveries
 from db.deliveries import DeliveryRecord
 from db.pool import Database
 from github_app.events import Envelope, Repo
+from github_app.handlers.issues import LabelRequest
 from github_app.intents import (
     AuthorizationRevoked,
     Ignore,
@@ -76,7 +77,17 @@ def _repo(repo: Repo) -> dict[str, Any]:
 
 
 def _task(intent: RequestTask) -> dict[str, Any]:
+    labels = (
+        {
+            "labels": list(intent.labels),
+            "global_label": intent.global_label,
+            "not_triggered": intent.not_triggered,
+        }
+        if isinstance(intent, LabelRequest)
+        else {}
+    )
     return {
+        **labels,
         "type": "task",
         "installation_id": intent.installation_id,
         # an installation never seen is recorded under the repository's owner until its own

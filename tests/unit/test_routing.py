@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from github_app.events import Envelope, parse
+from github_app.handlers.issues import LabelRequest
 from github_app.intents import (
     Ignore,
     InstallationChanged,
@@ -46,9 +47,20 @@ def test_trigger_label_requests_code() -> None:
     assert intent.requested_by == payload["sender"]["login"]
 
 
-def test_other_label_is_ignored() -> None:
+def test_any_label_is_handed_to_the_intake_which_decides() -> None:
+    # the repository's own trigger label is known to the database only (0013): the intake
+    # decides, against it or else the global label (tests/integration/test_trigger_label.py)
     intent = route(_env("issues", _labeled("bug")), trigger_label=LABEL)
-    assert intent == Ignore("label is not the trigger label")
+    assert isinstance(intent, LabelRequest)
+    assert (intent.labels, intent.global_label) == (("bug",), LABEL)
+    assert intent.not_triggered == "label is not the trigger label"
+
+
+def test_an_issue_opened_without_labels_is_ignored() -> None:
+    payload = _labeled()
+    payload["issue"]["labels"] = []
+    intent = route(_env("issues", {**payload, "action": "opened"}), trigger_label=LABEL)
+    assert intent == Ignore("opened without the trigger label")
 
 
 def test_bots_never_trigger() -> None:
