@@ -76,6 +76,7 @@ OPENAI_KEY = "sk-morningai-SECRET-openai-4f9c2a7e1b3d5c8a0e6f"
 WEBHOOK_SECRET = "whsec-morningai-SECRET-webhook-9d8c7b6a5f4e"
 SECRET_KEY = base64.b64encode(b"MORNINGAI-SECRET-KEY-32-BYTES!!!").decode()
 DB_PASSWORD = "pg-morningai-SECRET-password-3e2d1c0b"
+RIG_CONNECTIONS = "morningai-secrets-rig"  # application_name of the rig's connections
 METRICS_TOKEN = "metrics-morningai-SECRET-token-8a7b6c5d"
 CHAT = {
     "slack_signing_secret": "slack-morningai-SECRET-signing-1a2b3c4d",
@@ -107,7 +108,10 @@ def secret_settings(
     """Every secret setting set, to a value found nowhere else."""
     client_id, client_secret = sim.oauth_client()
     values: dict[str, Any] = {
-        "database_url": make_conninfo(database.app, password=DB_PASSWORD),
+        # named, so losing PostgreSQL cuts the rig's connections only, not the session's pool
+        "database_url": make_conninfo(
+            database.app, password=DB_PASSWORD, application_name=RIG_CONNECTIONS
+        ),
         "redis_url": redis_url,
         "github_webhook_secret": WEBHOOK_SECRET,
         "github_app_id": str(sim.app_id),
@@ -361,8 +365,8 @@ def lose_postgres_when(
             admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND usename = %s",
-                (name, APP_ROLE),
+                " WHERE datname = %s AND usename = %s AND application_name = %s",
+                (name, APP_ROLE, RIG_CONNECTIONS),
             )
         then.set()
 

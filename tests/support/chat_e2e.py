@@ -290,7 +290,11 @@ def installation_tokens(sim: GitHubSimulator) -> list[str]:
     return [
         str(ex.response_json["token"])
         for ex in sim.requests
-        if ex.path.endswith("/access_tokens") and isinstance(ex.response_json, dict)
+        # a refused exchange (the organisation's `.github`, where the App is not installed)
+        # answers an error with no token
+        if ex.path.endswith("/access_tokens")
+        and isinstance(ex.response_json, dict)
+        and "token" in ex.response_json
     ]
 
 
