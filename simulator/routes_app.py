@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from simulator import shapes
-from simulator.api import ApiError, field, json_body, not_found, paginate, respond
+from simulator.api import ApiError, field, json_body, not_found, paginate, respond, respond_page
 from simulator.auth import AuthError, mint_token, narrow_permissions
 from simulator.routing import caller_token, current_repo, route, site, world
 from simulator.state import Installation, Repo
@@ -25,6 +25,30 @@ def _installation(installation_id: int) -> Installation:
     if found is None:
         raise not_found()
     return found
+
+
+@route(bp, "GET", "/app/installations", "apps/list-installations", auth="app")
+def list_installations() -> Response:
+    """The App's installations, oldest first, paged as GitHub pages them (per_page, Link)."""
+    found = sorted(world().installations.values(), key=lambda i: i.id)
+    return respond_page([_listed(inst) for inst in found])
+
+
+def _listed(inst: Installation) -> dict[str, Any]:
+    """An installation as GitHub lists it. This operation's description types `account` as
+    allOf(Simple User, Enterprise) where "Get an installation" says anyOf: the account carries
+    the Enterprise's required fields too (name, slug, created_at, updated_at), so the answer
+    meets the description as published; a client reads `account.login` either way."""
+    shown = shapes.installation(site(), inst)
+    account = shown["account"]
+    shown["account"] = {
+        **account,
+        "name": inst.account.login,
+        "slug": inst.account.login.lower(),
+        "created_at": shown["created_at"],
+        "updated_at": shown["updated_at"],
+    }
+    return shown
 
 
 @route(bp, "GET", "/app/installations/<int:installation_id>", "apps/get-installation", auth="app")

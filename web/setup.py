@@ -1,5 +1,8 @@
 """First start: register the GitHub App from app.yml (the manifest flow), then send the person
-to its install page. `GET /api/setup/status`, `GET /api/setup/manifest`, `GET /setup/complete`.
+to its install page. `GET /api/setup/status`, `GET /api/setup/manifest`, `GET /setup/complete`,
+and `GET /api/setup/checks`: `morningai doctor`'s checks that need no model client
+(jobs/runtime/setup_checks.py), public until an App exists, then for an admin of one of its
+installations only (404 to anyone else).
 
 The public URL defaults to the request's own host URL. No ProxyFix: X-Forwarded-* headers are
 not trusted (anyone can send them); behind a proxy the page passes its own origin as `url`.
@@ -10,15 +13,19 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import Blueprint, Response, jsonify, request
+from psycopg_pool import PoolTimeout
 
 from core.secrets_at_rest import SealedValueError, SecretKeyError, parse_key
 from core.settings import Settings
 from github_app import manifest, registration
 from github_app.client import GitHubException, convert_manifest
-from web import round_trips
+from jobs.runtime import setup_checks
+from web import round_trips, spa
 from web.errors import json_error
 from web.services import Services, current_services
+from web.viewer import current_viewer
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("setup", __name__)
@@ -103,3 +110,35 @@ def complete() -> Response:
     )
     install = manifest.install_url(services.settings.github_url, created.slug)
     return Response(status=302, headers={"Location": install})
+
+
+def _may_see_checks(services: Services) -> bool:
+    """Before an App exists, anyone (the setup page is public then); afterwards only a
+    signed-in admin of one of its installations. When the database cannot say, no one."""
+    try:
+        if not _already_configured(services):
+            return True
+    except (psycopg.Error, PoolTimeout):
+        return False
+    viewer = current_viewer()
+    return not isinstance(viewer, Response) and any(i.admin for i in viewer.installations)
+
+
+@blueprint.get("/api/setup/checks")
+def checks() -> Response:
+    services = current_services()
+    if not _may_see_checks(services):
+        return json_error(404, "not found")
+    settings = services.github_settings()
+    found = [
+        setup_checks.guarded(name, check, setup_checks.explain_plainly)
+        for name, check in setup_checks.without_model(settings, spa.build_dir())
+    ]
+    # name, verdict and fix only: a detail names servers and paths (`morningai doctor` shows it)
+    return jsonify(
+        checks=[
+            {"name": c.name, "ok": c.status != "fail", "status": c.status, "fix": c.fix}
+            for c in found
+        ],
+        passed=all(c.status != "fail" for c in found),
+    )

@@ -71,6 +71,22 @@ export interface SetupStatus {
   app_slug?: string | null;
 }
 
+/** One of GET /api/setup/checks' checks: `morningai doctor`'s, without the model's. */
+export interface SetupCheck {
+  name: string;
+  ok: boolean;
+  /** off: optional or not checked here (ok stays true) */
+  status: "ok" | "fail" | "off";
+  /** the fix in words ("" when it holds) */
+  fix: string;
+}
+
+/** GET /api/setup/checks: public before an App exists, then an installation admin's only. */
+export interface SetupChecks {
+  checks: SetupCheck[];
+  passed: boolean;
+}
+
 /** GET /api/setup/manifest: the manifest to post to GitHub, where to post it, and its state. */
 export interface ManifestAnswer {
   manifest: Record<string, unknown>;
@@ -406,6 +422,16 @@ function taskPath(taskId: number | string, rest = ""): string {
 
 export const api = {
   setupStatus: (): Promise<SetupStatus> => getJson<SetupStatus>("/api/setup/status"),
+
+  /** null when the server answers 404: an App exists and this person administers none of it */
+  setupChecks: async (): Promise<SetupChecks | null> => {
+    try {
+      return await getJson<SetupChecks>("/api/setup/checks");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  },
 
   setupManifest: (request: ManifestRequest): Promise<ManifestAnswer> => {
     const query = new URLSearchParams({ url: request.url, org: request.org, name: request.name });

@@ -5,6 +5,7 @@ import { api } from "../../api/client";
 import { ErrorNote } from "../../components/ErrorNote";
 import { MissingSettings } from "./MissingSettings";
 import { RegisterAppForm } from "./RegisterAppForm";
+import { SetupChecks } from "./SetupChecks";
 import { SetupDone } from "./SetupDone";
 
 export function SetupPage() {
@@ -32,6 +33,7 @@ export function SetupPage() {
             <RegisterAppForm />
           </>
         ))}
+      <SetupChecks />
     </section>
   );
 }
