@@ -40,6 +40,7 @@ SERVED = {
     "apps/get-installation",
     "apps/create-installation-access-token",
     "apps/get-repo-installation",
+    "apps/list-installations",
     "repos/get",
     "repos/get-content",
     "repos/download-tarball-archive",
@@ -125,6 +126,8 @@ def exercise_app_auth(s: Seeded) -> None:
     assert inst.account is not None
     assert getattr(inst.account, "login", None) == OWNER
     assert s.app.rest.apps.get_repo_installation(OWNER, REPO).parsed_data.id == s.installation
+    listed = s.app.rest.apps.list_installations(per_page=100).parsed_data
+    assert s.installation in [i.id for i in listed]
     token = s.app.rest.apps.create_installation_access_token(
         s.installation, repositories=[REPO], permissions={"contents": "read"}
     ).parsed_data
