@@ -13,8 +13,8 @@ from agents.embeddings import OpenAIEmbedder
 from agents.ports import Message
 from core.settings import Settings
 from jobs.runtime import setup_checks
-from jobs.runtime.setup_checks import WEB_DIST, Check, check_role, fail, ok
-from morningai.errors import explain, where
+from jobs.runtime.setup_checks import WEB_DIST, Check, check_role, fail, ok, where
+from morningai.errors import explain
 from morningai.preflight import CLI_RETRIES, CLI_TIMEOUT, cli_chat_model
 
 __all__ = ["WEB_DIST", "Check", "check_role", "passed", "render", "run_checks"]

@@ -4,7 +4,6 @@ or two lines saying what is wrong and what to do — pure, no secret in the word
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import openai
 import psycopg
@@ -13,6 +12,7 @@ import pydantic
 import redis.exceptions
 
 from core.logs import redact
+from jobs.runtime.setup_checks import where
 
 CONFIG_EXIT = 2  # a setting, a service or an argument is wrong: nothing was done
 FAILED_EXIT = 1  # the work itself failed
@@ -31,19 +31,6 @@ class CliError(Exception):
 class Explained:
     message: str
     exit_code: int
-
-
-def where(url: str | None) -> str:
-    """`scheme://host:port` of a URL: never its user, password, path or query."""
-    if not url:
-        return "an unknown address"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "an unparseable address"
-    return f"{parts.scheme}://{host}{port}" if parts.scheme and host else "an unparseable address"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import psycopg
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from openai import OpenAI, Timeout
 from redis import Redis
 
 from agents.llm import OpenAIChatModel
 from core.settings import Settings
+from jobs.runtime.setup_checks import private_key_problem
 from morningai.errors import CliError
 
 # interactive commands: a dead endpoint fails in seconds, not after a minute of retries; a
@@ -95,22 +95,3 @@ def require_app(settings: Settings) -> None:
     problem = private_key_problem(settings)
     if problem:
         raise CliError(problem)
-
-
-def private_key_problem(settings: Settings) -> str | None:
-    """Why the configured private key is no key (never its text), or None."""
-    if settings.github_private_key is None:
-        return None
-    text = settings.github_private_key.get_secret_value().strip().encode()
-    try:
-        load_pem_private_key(text, password=None)
-    except (ValueError, TypeError):
-        source = (
-            "GITHUB_PRIVATE_KEY_PATH" if settings.github_private_key_path else "GITHUB_PRIVATE_KEY"
-        )
-        return (
-            f"{source} does not hold a PEM private key.\n"
-            "Generate one on the App's settings page (Private keys) and give the whole "
-            ".pem file, BEGIN and END lines included."
-        )
-    return None

@@ -14,7 +14,8 @@ from psycopg.conninfo import conninfo_to_dict
 from redis.exceptions import RedisError
 
 from core.settings import Settings
-from morningai.errors import CliError, where
+from jobs.runtime.setup_checks import where
+from morningai.errors import CliError
 from morningai.preflight import reach_postgres, reach_redis
 
 STATE_FILE = Path(".morningai") / "run.json"

@@ -10,7 +10,8 @@ import pydantic
 import pytest
 import redis.exceptions
 
-from morningai.errors import CONFIG_EXIT, FAILED_EXIT, CliError, explain, where
+from jobs.runtime.setup_checks import where
+from morningai.errors import CONFIG_EXIT, FAILED_EXIT, CliError, explain
 
 REQUEST = httpx.Request("POST", "http://user:hunter2@model.local:11434/v1/chat/completions")
 
