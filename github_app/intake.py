@@ -11,7 +11,7 @@ from typing import Any
 
 from core.ids import new_trace_id
 from db import deliveries
-from db.deliveries import DeliveryRecord
+from db.deliveries import CreatedTask, DeliveryRecord
 from db.pool import Database
 from github_app.events import Envelope, Repo
 from github_app.handlers.issues import LabelRequest
@@ -26,14 +26,8 @@ from github_app.intents import (
     RequestTask,
 )
 
-
-@dataclass(frozen=True)
-class QueuedTask:
-    task_id: int
-    tenant_id: int
-    kind: str
-    queue: str
-    trace_id: str
+# the task a delivery created, to enqueue once its transaction committed (chat's intake too)
+QueuedTask = CreatedTask
 
 
 @dataclass(frozen=True)
@@ -56,9 +50,7 @@ def apply(db: Database, env: Envelope, intent: Intent) -> Outcome:
     """Record the delivery and act on `intent`, committed before this returns (so before the
     202). A delivery id seen before changes nothing and is answered 200 "duplicate"."""
     done = deliveries.intake(db, _delivery_json(env), _intent_json(env, intent))
-    t = done.task
-    task = QueuedTask(t.task_id, t.tenant_id, t.kind, t.queue, t.trace_id) if t else None
-    return Outcome(done.status, done.outcome, done.detail, task)
+    return Outcome(done.status, done.outcome, done.detail, done.task)
 
 
 def _delivery_json(env: Envelope) -> dict[str, Any]:
