@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
-from agents.ports import Completion, Message, Usage
+from agents.ports import Completion, Message, Tool, Usage
 
 # USD per million tokens (input, output); unknown models cost 0 and say so in the summary
 PRICES: dict[str, tuple[float, float]] = {
@@ -48,7 +49,9 @@ class OpenAIChatModel:
         )
         return cls(client, model)
 
-    def complete(self, messages: list[Message], *, max_tokens: int) -> Completion:
+    def complete(
+        self, messages: list[Message], *, max_tokens: int, tools: Sequence[Tool] = ()
+    ) -> Completion:
         response = self.client.chat.completions.create(
             model=self.model,
             messages=[_param(m) for m in messages],

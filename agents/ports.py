@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call the model asked for: its id (a tool result answers it), the tool's name and
+    the arguments as the model wrote them (JSON text, untrusted until parsed)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool offered to the model: its name, what it does, its parameters (JSON Schema)."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Message:
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant turn that called tools
+    tool_call_id: str | None = None  # a tool turn: the call it answers
 
 
 @dataclass(frozen=True)
@@ -35,15 +57,20 @@ class Completion:
     text: str
     usage: Usage
     model: str
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class ChatModel(Protocol):
-    """One chat completion; retries on 429/5xx are the adapter's business."""
+    """One chat completion; retries on 429/5xx are the adapter's business. With `tools`, the
+    model may answer with tool calls instead of text — through the server's tool calling, or
+    the adapter's plain-text protocol for servers without it."""
 
     @property
     def model(self) -> str: ...
 
-    def complete(self, messages: list[Message], *, max_tokens: int) -> Completion: ...
+    def complete(
+        self, messages: list[Message], *, max_tokens: int, tools: Sequence[Tool] = ()
+    ) -> Completion: ...
 
 
 class Progress(Protocol):
@@ -52,6 +79,10 @@ class Progress(Protocol):
     def stage(self, name: str, detail: str) -> None: ...
 
     def spent(self, usage: Usage) -> None: ...
+
+    def note(self, kind: str, message: str, **data: object) -> None:
+        """Record one thing the graph did (a tool call, a sandboxed run) in the task's events."""
+        ...
 
 
 class Embedder(Protocol):

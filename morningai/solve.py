@@ -39,6 +39,9 @@ class PrintProgress:
     def spent(self, usage: Usage) -> None:
         print(f"[tokens] {usage.total:,} so far", file=self.out)
 
+    def note(self, kind: str, message: str, **data: object) -> None:
+        print(f"[{kind}] {message}", file=self.out)
+
 
 def _git(repo: Path, *args: str) -> str:
     done = subprocess.run(

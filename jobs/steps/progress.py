@@ -44,6 +44,11 @@ class TaskProgress:
             self.before_step(name)
         self.update(stage=name, detail=detail)
 
+    def note(self, kind: str, message: str, **data: object) -> None:
+        """The graphs' progress port: one thing done (a tool call, a sandboxed run), recorded in
+        the task's timeline."""
+        self.run.record(kind, message, stage=self._stage, **data)
+
     def spent(self, usage: Usage) -> None:
         """The graphs' progress port: tokens so far (after each model call), shown with the next
         update and recorded, so the dashboard lists the calls (each one the difference between

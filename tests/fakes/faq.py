@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from agents.faq.context import FaqContext, KnownEntry, Passage
-from agents.ports import Completion, Message, Usage
+from agents.ports import Completion, Message, Tool, Usage
 
 SERVER = [
     '"""The demo web server."""',
@@ -81,7 +81,9 @@ class ScriptedModel:
     def model(self) -> str:
         return self._model
 
-    def complete(self, messages: list[Message], *, max_tokens: int) -> Completion:
+    def complete(
+        self, messages: list[Message], *, max_tokens: int, tools: Sequence[Tool] = ()
+    ) -> Completion:
         self.calls.append(list(messages))
         if not self.replies:
             raise AssertionError("the model was asked more often than scripted")
@@ -92,12 +94,16 @@ class ScriptedModel:
 class RecordingProgress:
     stages: list[tuple[str, str]] = field(default_factory=list)
     spent_usage: list[Usage] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     def stage(self, name: str, detail: str) -> None:
         self.stages.append((name, detail))
 
     def spent(self, usage: Usage) -> None:
         self.spent_usage.append(usage)
+
+    def note(self, kind: str, message: str, **data: object) -> None:
+        self.notes.append((kind, message))
 
 
 def context(
