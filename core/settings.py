@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     morningai_model: str = "gpt-4.1-mini"
+    # how the model is offered tools: the server's tool calling ("native"), a plain-text
+    # protocol in the prompt ("text"), or native until the server refuses tools ("auto")
+    morningai_tool_calling: Literal["auto", "native", "text"] = "auto"
     # unset: FAQ memory and `ask` retrieve by PostgreSQL full-text search instead of vectors
     morningai_embedding_model: str | None = None
     morningai_embedding_dimensions: int | None = None
