@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     morningai_embedding_model: str | None = None
     morningai_embedding_dimensions: int | None = None
     morningai_trigger_label: str = "morningai"
+    # where model-written tests run (agents/code/sandbox.py): bubblewrap when the host allows it
+    # ("auto"), bubblewrap or no run at all ("bubblewrap"), or the process floor only ("process")
+    morningai_sandbox: Literal["auto", "bubblewrap", "process"] = "auto"
     # where people open the dashboard (links in chat messages); unset: chat messages carry none
     morningai_public_url: str | None = None
     # chat (docs: README "Chat"): a platform whose settings are unset answers 404 on its endpoints
