@@ -42,7 +42,7 @@ def cli_chat_model(settings: Settings) -> OpenAIChatModel:
         max_retries=CLI_RETRIES,
         timeout=CLI_TIMEOUT,
     )
-    return OpenAIChatModel(client, settings.morningai_model)
+    return OpenAIChatModel(client, settings.morningai_model, settings.morningai_tool_calling)
 
 
 def require_directory(repo: Path) -> None:
