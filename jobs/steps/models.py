@@ -14,7 +14,10 @@ def _key(settings: Settings) -> str | None:
 
 def chat_model(settings: Settings) -> OpenAIChatModel:
     return OpenAIChatModel.connect(
-        settings.morningai_model, _key(settings), settings.openai_base_url
+        settings.morningai_model,
+        _key(settings),
+        settings.openai_base_url,
+        tool_calling=settings.morningai_tool_calling,
     )
 
 
