@@ -33,6 +33,25 @@ class CiConfig:
 
 
 @dataclass(frozen=True)
+class ExploreConfig:
+    """The code agent's look around the repository before it plans: at most `max_steps` model
+    calls with tools (0: none), within `budget_percent` of the task's token budget."""
+
+    max_steps: int = 12
+    budget_percent: int = 30
+
+
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """A test that shows the issue, written and run before the fix (when a test command is
+    configured or detected); `keep`: commit it with the fix when it failed before and passes
+    after (else it is only reported in the pull request)."""
+
+    enabled: bool = True
+    keep: bool = False
+
+
+@dataclass(frozen=True)
 class BudgetConfig:
     """The installation's monthly budget: set in the organisation's `.github` repository only
     (core.org_config); None: no limit of that kind."""
@@ -61,6 +80,8 @@ class RepoConfig:
     faq: FaqConfig = FaqConfig()
     ci: CiConfig = CiConfig()
     budget: BudgetConfig = BudgetConfig()
+    explore: ExploreConfig = ExploreConfig()
+    reproduce: ReproduceConfig = ReproduceConfig()
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,11 @@ class _Field:
 # The schema: one row per key. A nested mapping is a section with its own table and dataclass.
 _FAQ_FIELDS: Mapping[str, _Field] = {"auto_update": _Field("flag")}
 _CI_FIELDS: Mapping[str, _Field] = {"max_fix_rounds": _Field("count", minimum=0, maximum=10)}
+_EXPLORE_FIELDS: Mapping[str, _Field] = {
+    "max_steps": _Field("count", minimum=0, maximum=50),
+    "budget_percent": _Field("count", minimum=1, maximum=100),
+}
+_REPRODUCE_FIELDS: Mapping[str, _Field] = {"enabled": _Field("flag"), "keep": _Field("flag")}
 _BUDGET_FIELDS: Mapping[str, _Field] = {
     "monthly_usd": _Field("amount", nullable=True),
     "monthly_tokens": _Field("count", nullable=True, minimum=1),
@@ -108,6 +134,8 @@ _SECTIONS: Mapping[str, tuple[type[Any], Mapping[str, _Field]]] = {
     "faq": (FaqConfig, _FAQ_FIELDS),
     "ci": (CiConfig, _CI_FIELDS),
     "budget": (BudgetConfig, _BUDGET_FIELDS),
+    "explore": (ExploreConfig, _EXPLORE_FIELDS),
+    "reproduce": (ReproduceConfig, _REPRODUCE_FIELDS),
 }
 EXTENDS = "_extends"  # Probot's key: the file this one builds on (core.org_config)
 _FIELDS: Mapping[str, _Field] = {

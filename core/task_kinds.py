@@ -21,6 +21,7 @@ CODE_STAGES: Stages = (
     ("reading", "Reading the repository"),
     ("locating", "Locating the relevant files"),
     ("planning", "Planning"),
+    ("reproducing", "Reproducing the issue"),
     ("editing", "Editing"),
     ("validating", "Validating"),
     ("publishing", "Opening the pull request"),

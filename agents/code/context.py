@@ -22,3 +22,12 @@ class CodeContext:
     top_files: int = 8
     max_context_chars: int = 60_000
     max_output_tokens: int = 8_000
+    # looking around before planning: model calls with tools, and their share of token_budget
+    explore_steps: int = 12
+    explore_budget_percent: int = 30
+    max_tool_chars: int = 12_000  # one tool result, as the model sees it
+    max_opened_chars: int = 40_000  # files opened while exploring, added to the edit's context
+    # a test that shows the issue before the fix; kept in the change only when `keep_reproduction`
+    reproduce: bool = True
+    keep_reproduction: bool = False
+    sandbox_mode: str = "auto"  # agents.code.sandbox: "auto", "bubblewrap" or "process"

@@ -226,3 +226,24 @@ def test_ci_max_fix_rounds_defaults_to_two_and_is_read() -> None:
     assert parse_repo_config("ci:\n  max_fix_rounds: 0\n").ci.max_fix_rounds == 0
     with pytest.raises(RepoConfigError, match="line 2: 'max_fix_rounds' must be at most 10"):
         parse_repo_config("ci:\n  max_fix_rounds: 11\n")
+
+
+def test_explore_and_reproduce_have_defaults_and_are_read() -> None:
+    config = parse_repo_config(None)
+    assert (config.explore.max_steps, config.explore.budget_percent) == (12, 30)
+    assert (config.reproduce.enabled, config.reproduce.keep) == (True, False)
+    text = "explore:\n  max_steps: 0\n  budget_percent: 50\nreproduce:\n  keep: true\n"
+    config = parse_repo_config(text)
+    assert config.explore == repo_config.ExploreConfig(max_steps=0, budget_percent=50)
+    assert config.reproduce == repo_config.ReproduceConfig(enabled=True, keep=True)
+    for fields, cls in (
+        (repo_config._EXPLORE_FIELDS, repo_config.ExploreConfig),
+        (repo_config._REPRODUCE_FIELDS, repo_config.ReproduceConfig),
+    ):
+        assert {f.name for f in dataclasses.fields(cls)} == set(fields)
+    with pytest.raises(RepoConfigError, match="line 2: 'budget_percent' must be at least 1"):
+        parse_repo_config("explore:\n  budget_percent: 0\n")
+    with pytest.raises(RepoConfigError, match="line 2: 'max_steps' must be at most 50"):
+        parse_repo_config("explore:\n  max_steps: 51\n")
+    with pytest.raises(RepoConfigError, match="line 2: 'keep' must be true or false"):
+        parse_repo_config("reproduce:\n  keep: sometimes\n")
