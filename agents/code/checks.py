@@ -1,7 +1,8 @@
 """Verification of a change: files still parse, and the repository's tests when enabled.
 
-Tests run in their own temporary copy, in a subprocess with a timeout and a scrubbed
-environment, as a user that may not inspect the worker (agents/code/sandbox.py): no token, key
+Tests (and the model's reproduction) run in their own temporary copy, in the sandbox of
+agents/code/sandbox.py: a cleared environment, a user that may not inspect the worker, limits,
+and under bubblewrap no network and nothing of the host writable but the copy — no token, key
 or secret of ours is visible to code from the repository.
 """
 
@@ -9,22 +10,21 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import shlex
 import shutil
-import subprocess
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
 from agents.code import sandbox
+from agents.code.sandbox import Limits, RunResult
 from agents.code.state import CheckResult
 
-# only what a test run needs; nothing of the worker's environment passes by default
-_KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+TAIL_LINES = 15  # of a test run's output, in its check's detail
 
 
 def parse_check(path: str, content: str) -> CheckResult | None:
@@ -63,43 +63,44 @@ def materialize(pristine: Path, new_contents: Mapping[str, str | None], dest: Pa
     return dest
 
 
-def scrubbed_env(home: Path) -> dict[str, str]:
-    env = {k: os.environ[k] for k in _KEPT_ENV if k in os.environ}
-    env.update(HOME=str(home), CI="true", PYTHONDONTWRITEBYTECODE="1")
-    return env
-
-
-def run_tests(
-    pristine: Path, new_contents: Mapping[str, str | None], command: str, timeout: int
-) -> CheckResult:
-    """Run the repository's test command on a temporary copy with the change applied."""
+def run_in_copy(
+    pristine: Path,
+    new_contents: Mapping[str, str | None],
+    argv: Sequence[str],
+    *,
+    limits: Limits,
+    mode: str = "auto",
+) -> RunResult:
+    """Run `argv` in the sandbox on a throw-away copy of the snapshot with the change applied
+    (the repository's tests, the model's reproduction): the copy is the test user's and
+    removed afterwards."""
     run_as = sandbox.test_user()
     scratch = sandbox.scratch_root() if run_as else None
     with tempfile.TemporaryDirectory(prefix="morningai-check-", dir=scratch) as tmp:
+        # the test user may pass through to its copy, not write beside it
+        Path(tmp).chmod(0o711)
         work = materialize(pristine, new_contents, Path(tmp) / "repo")
         if run_as is not None:
-            sandbox.hand_over(Path(tmp), run_as)
-        try:
-            done = subprocess.run(
-                shlex.split(command),
-                cwd=work,
-                env=scrubbed_env(Path(tmp)),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                user=run_as.uid if run_as else None,
-                group=run_as.gid if run_as else None,
-                extra_groups=[] if run_as else None,
-            )
-        except subprocess.TimeoutExpired:
-            return CheckResult(
-                name=f"`{command}`", ok=False, ran=True, detail=f"timed out after {timeout} s"
-            )
-        except OSError as exc:
-            return CheckResult(
-                name=f"`{command}`", ok=False, ran=False, detail=f"could not start: {exc.strerror}"
-            )
-    tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
-    detail = f"exit {done.returncode}" + ("\n" + "\n".join(tail) if tail else "")
-    return CheckResult(name=f"`{command}`", ok=done.returncode == 0, ran=True, detail=detail)
+            sandbox.hand_over(work, run_as)
+        return sandbox.run(argv, work, limits=limits, mode=mode)
+
+
+def run_tests(
+    pristine: Path,
+    new_contents: Mapping[str, str | None],
+    command: str,
+    timeout: int,
+    *,
+    limits: Limits | None = None,
+    mode: str = "auto",
+) -> CheckResult:
+    """Run the repository's test command on a temporary copy with the change applied, in the
+    sandbox (`limits` default to the sandbox's, with `timeout`)."""
+    bounds = replace(limits or Limits(), timeout_seconds=timeout)
+    done = run_in_copy(pristine, new_contents, shlex.split(command), limits=bounds, mode=mode)
+    name = f"`{command}`"
+    if done.status == "could_not_start":
+        return CheckResult(name=name, ok=False, ran=False, detail=done.reason)
+    tail = done.output.strip().splitlines()[-TAIL_LINES:]
+    detail = done.reason + ("\n" + "\n".join(tail) if tail else "")
+    return CheckResult(name=name, ok=done.ok, ran=True, detail=detail)
