@@ -243,25 +243,16 @@ def imports(test_text: str, changed: str) -> bool:
 
 
 def _closeness(runner: TestRunner, changed: str, test: str) -> int | None:
-    """0 the changed file itself, 1 named after it, 2 beside it (same directory, a tests/
-    directory inside or beside it); None otherwise (importing it is rank 3, read separately)."""
+    """0 the changed file itself, 1 named after it, 2 beside it (its directory, or a tests/
+    directory next to it); None otherwise (importing it is rank 3, read separately). A
+    top-level tests/ is not "beside" every package: its tests are near by name or import."""
     if test == changed:
         return 0
     if _subject(runner, test) == _stem(changed):
         return 1
     here, there = _parent(changed), _parent(test)
-    beside = {
-        here,
-        *(f"{base}{d}" for base in _bases(here) for d in ("tests", "test", "__tests__")),
-    }
-    return 2 if there in beside else None
-
-
-def _bases(folder: str) -> list[str]:
-    bases = [folder + "/" if folder else ""]
-    if folder:
-        bases.append(_parent(folder) + "/" if _parent(folder) else "")
-    return bases
+    prefix = here + "/" if here else ""
+    return 2 if there in {here, *(prefix + d for d in ("tests", "test", "__tests__"))} else None
 
 
 def nearby_tests(
