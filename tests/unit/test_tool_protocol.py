@@ -164,6 +164,11 @@ def test_without_a_system_message_one_is_added_and_without_tools_none() -> None:
 
 def test_call_ids_continue_after_the_conversations_earlier_calls() -> None:
     earlier = (ToolCall("x", "grep", "{}"), ToolCall("y", "grep", "{}"))
-    messages = [Message("user", "Hi."), Message("assistant", "", tool_calls=earlier)]
+    messages = [
+        Message("user", "Hi."),
+        Message("assistant", "", tool_calls=earlier),
+        Message("tool", "found", tool_call_id="x"),
+        Message("tool", "found", tool_call_id="y"),
+    ]
     assert first_call_number(messages) == 2
     assert tool_text.CALL_ID_PREFIX == "text_call_"
