@@ -7,7 +7,8 @@ the model as feedback, so the secrets would reach the model server, and from the
 A real `morningai worker --burst` runs the task here, with its settings in its environment.
 
 The test command runs as an unprivileged user when the worker is root, and every worker is
-marked not dumpable (agents/code/sandbox.py): the ancestors' /proc entries are closed to it.
+marked not dumpable (agents/code/sandbox.py): the ancestors' /proc entries are closed to it;
+under bubblewrap it does not even see them (a PID namespace of its own).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from agents.code import sandbox
 from tests.support.attacks import hits, secret_values
 from tests.support.flow import Flow
 from tests.support.model import FIX, PLAN
@@ -94,4 +96,7 @@ def test_model_written_tests_cannot_read_the_workers_secrets(flow: Flow) -> None
     secrets = secret_values(flow.settings, flow.sim)
     leaked = hits(secrets, "the model's feedback", feedback)
     assert leaked == []
-    assert "Permission denied" in feedback  # it tried, and the kernel said no
+    if sandbox.isolation().kind == "bubblewrap":  # its own PID namespace: no ancestor in sight
+        assert "AssertionError: []" in feedback
+    else:
+        assert "Permission denied" in feedback  # it tried, and the kernel said no
