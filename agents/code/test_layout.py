@@ -121,9 +121,15 @@ def _python_runner(root: Path, files: Sequence[str]) -> TestRunner | None:
     if _names_pytest(root, files) and any(is_test_file(pytest, f) for f in files):
         return pytest
     plain = TestRunner("unittest", ("python3", "-m", "unittest"))
-    if any(is_test_file(plain, f) and _IMPORTS_UNITTEST.search(_read(root / f)) for f in files):
-        return plain
-    return None
+    found = next(
+        (f for f in files if is_test_file(plain, f) and _IMPORTS_UNITTEST.search(_read(root / f))),
+        None,
+    )
+    if found is None or is_test_file(plain, found, root) or "/" not in found:
+        return None if found is None else plain
+    # discovery from the root skips directories that are not packages: start in the tests'
+    start = found.split("/", 1)[0]
+    return replace(plain, suite=(*plain.suite, "discover", "-s", start))
 
 
 def _npm_test_script(root: Path) -> str | None:

@@ -136,6 +136,13 @@ def test_from_command_names_the_runner(tmp_path: Path, command: str, expected: s
         )  # the configured command is the suite
 
 
+def test_unittest_suite_starts_where_discovery_finds_the_tests(tmp_path: Path) -> None:
+    _tree(tmp_path, {"tests/test_a.py": "import unittest\n", "pkg/__init__.py": ""})
+    assert detect(tmp_path) == TestRunner("unittest", (*UNITTEST.suite, "discover", "-s", "tests"))
+    _tree(tmp_path, {"tests/__init__.py": ""})
+    assert detect(tmp_path) == UNITTEST
+
+
 def test_make_test_falls_back_to_the_layout_with_the_configured_suite(tmp_path: Path) -> None:
     _tree(tmp_path, {"Makefile": "test:\n\tgo test ./...\n", "go.mod": "", "a_test.go": ""})
     assert from_command("make test", tmp_path) == TestRunner("go", ("make", "test"))
