@@ -18,7 +18,15 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from agents.code.locate_repo import SKIP_DIRS
-from agents.code.test_runners import NPM_EXTS, TestRunner, command_runner, is_test_file
+from agents.code.test_runners import (
+    NPM_EXTS,
+    TestRunner,
+    closeness,
+    command_runner,
+    imports,
+    is_test_file,
+    parent_dir,
+)
 
 # A monorepo can hold millions of files; the layout shows in far fewer.
 MAX_WALK = 20_000
@@ -187,80 +195,6 @@ def go_package(root: Path, directory: str) -> str | None:
     return None
 
 
-def _subject(runner: TestRunner, test: str) -> str:
-    """The stem of the source file a test file is named after: test_foo.py, foo_test.go,
-    foo.test.ts and tests/foo.rs are all about `foo`."""
-    name = PurePosixPath(test).name
-    if runner.name in ("pytest", "unittest"):
-        stem = name.removesuffix(".py")
-        return stem.removeprefix("test_").removesuffix("_test").removeprefix("test")
-    if runner.name == "go":
-        return name.removesuffix("_test.go")
-    if runner.name == "npm":
-        return re.sub(r"(\.(test|spec))?\.\w+$", "", name)
-    return name.removesuffix(".rs")
-
-
-def _stem(path: str) -> str:
-    name = PurePosixPath(path).name
-    return re.sub(r"(\.(test|spec))?\.\w+$", "", name)
-
-
-def _parent(path: str) -> str:
-    parent = PurePosixPath(path).parent.as_posix()
-    return "" if parent == "." else parent
-
-
-def _python_modules(path: str) -> list[str]:
-    """The dotted names a Python file may be imported by: as it stands, and without a `src/`
-    or `lib/` layout directory in front."""
-    parts = path.removesuffix(".py").split("/")
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    names = [".".join(parts)] if parts else []
-    if len(parts) > 1 and parts[0] in ("src", "lib"):
-        names.append(".".join(parts[1:]))
-    return names
-
-
-def imports(test_text: str, changed: str) -> bool:
-    """Whether a test's text imports the changed file (a cheap text search, not a resolver)."""
-    if changed.endswith(".py"):
-        for module in _python_modules(changed):
-            head, _, last = module.rpartition(".")
-            plain = re.escape(module)
-            if re.search(rf"^\s*(import|from)\s+{plain}\b(?!\.)", test_text, re.MULTILINE):
-                return True
-            if head and any(
-                re.search(rf"\b{re.escape(last)}\b", names)
-                for names in re.findall(
-                    rf"^\s*from\s+{re.escape(head)}\s+import\s+(\([^)]*\)|[^\n]*)",
-                    test_text,
-                    re.MULTILINE,
-                )
-            ):
-                return True
-        return False
-    if changed.endswith(".go"):
-        folder = _parent(changed)
-        return bool(folder) and re.search(rf'"[^"\n]*/{re.escape(folder)}"', test_text) is not None
-    specifiers = re.findall(r"""(?:from|require\(|import\(?)\s*['"]([^'"\n]+)['"]""", test_text)
-    return any(_stem(s) == _stem(changed) and "/" in s for s in specifiers)
-
-
-def _closeness(runner: TestRunner, changed: str, test: str) -> int | None:
-    """0 the changed file itself, 1 named after it, 2 beside it (its directory, or a tests/
-    directory next to it); None otherwise (importing it is rank 3, read separately). A
-    top-level tests/ is not "beside" every package: its tests are near by name or import."""
-    if test == changed:
-        return 0
-    if _subject(runner, test) == _stem(changed):
-        return 1
-    here, there = _parent(changed), _parent(test)
-    prefix = here + "/" if here else ""
-    return 2 if there in {here, *(prefix + d for d in ("tests", "test", "__tests__"))} else None
-
-
 def nearby_tests(
     root: Path, runner: TestRunner, changed: Iterable[str], limit: int = 20
 ) -> tuple[str, ...]:
@@ -272,7 +206,7 @@ def nearby_tests(
     for test in (f for f in walk_files(root) if is_test_file(runner, f)):
         text: str | None = None
         for index, change in enumerate(changes):
-            rank = _closeness(runner, change, test)
+            rank = closeness(runner, change, test)
             if rank is None and runner.name != "cargo":
                 text = _read(root / test) if text is None else text
                 rank = 3 if imports(text, change) else None
@@ -298,9 +232,9 @@ def _tags(issue_number: int, sep: str) -> Iterator[str]:
 
 
 def _crate_dir(root: Path, path: str) -> str:
-    folder = _parent(path)
+    folder = parent_dir(path)
     while folder and not (root / folder / "Cargo.toml").is_file():
-        folder = _parent(folder)
+        folder = parent_dir(folder)
     return folder
 
 
@@ -309,12 +243,12 @@ def _tests_dir(root: Path, runner: TestRunner, near: Sequence[str]) -> str | Non
     nearby ones first, else those sharing the longest path with it."""
     close = nearby_tests(root, runner, near, limit=1)
     if close:
-        return _parent(close[0])
+        return parent_dir(close[0])
     tests = [f for f in walk_files(root) if is_test_file(runner, f)]
     if not tests:
         return None
     first = near[0] if near else ""
-    return _parent(min(tests, key=lambda t: (-len(os.path.commonpath([t, first])), t)))
+    return parent_dir(min(tests, key=lambda t: (-len(os.path.commonpath([t, first])), t)))
 
 
 def reproduction_path(
@@ -324,7 +258,7 @@ def reproduction_path(
     existing tests closest to the `near` files (ranked candidates); never an existing file."""
     if runner.name == "go":
         sources = [p for p in near if p.endswith(".go") and not p.endswith("_test.go")]
-        folder = _parent(sources[0]) if sources else (_tests_dir(root, runner, near) or "")
+        folder = parent_dir(sources[0]) if sources else (_tests_dir(root, runner, near) or "")
         return _free(root, folder, (f"{t}_test.go" for t in _tags(issue_number, "_")))
     if runner.name == "cargo":
         crate = _crate_dir(root, near[0]) if near else ""

@@ -1,5 +1,6 @@
 """Test runners (pytest, unittest, npm, go, cargo): which files each collects, the argv that runs
-some of them, which runner a command line names, and how a run ended — pure, over strings.
+some of them, which runner a command line names, how near a test is to a changed file, and how a
+run ended — pure, over strings.
 
 What a repository directory shows (its runner, where a new test goes, the tests near a change):
 agents/code/test_layout.py.
@@ -73,8 +74,8 @@ def _dotted(path: str) -> str:
 
 
 def _go_package_arg(path: str) -> str:
-    parent = PurePosixPath(path).parent.as_posix()
-    return "." if parent == "." else "./" + parent
+    parent = parent_dir(path)
+    return "./" + parent if parent else "."
 
 
 def _npm_tail(runner: TestRunner, paths: Sequence[str]) -> tuple[str, ...]:
@@ -147,6 +148,81 @@ def command_runner(argv: Sequence[str]) -> RunnerName | None:
     if program == "cargo" and argv[1:2] in (["test"], ["nextest"]):
         return "cargo"
     return None
+
+
+def _subject(runner: TestRunner, test: str) -> str:
+    """The stem of the source file a test file is named after: test_foo.py, foo_test.go,
+    foo.test.ts and tests/foo.rs are all about `foo`."""
+    name = PurePosixPath(test).name
+    if runner.name in ("pytest", "unittest"):
+        stem = name.removesuffix(".py")
+        return stem.removeprefix("test_").removesuffix("_test").removeprefix("test")
+    if runner.name == "go":
+        return name.removesuffix("_test.go")
+    if runner.name == "npm":
+        return re.sub(r"(\.(test|spec))?\.\w+$", "", name)
+    return name.removesuffix(".rs")
+
+
+def _stem(path: str) -> str:
+    name = PurePosixPath(path).name
+    return re.sub(r"(\.(test|spec))?\.\w+$", "", name)
+
+
+def parent_dir(path: str) -> str:
+    """The directory of a repository-relative path, "" at the root."""
+    parent = PurePosixPath(path).parent.as_posix()
+    return "" if parent == "." else parent
+
+
+def _python_modules(path: str) -> list[str]:
+    """The dotted names a Python file may be imported by: as it stands, and without a `src/`
+    or `lib/` layout directory in front."""
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    names = [".".join(parts)] if parts else []
+    if len(parts) > 1 and parts[0] in ("src", "lib"):
+        names.append(".".join(parts[1:]))
+    return names
+
+
+def imports(test_text: str, changed: str) -> bool:
+    """Whether a test's text imports the changed file (a cheap text search, not a resolver)."""
+    if changed.endswith(".py"):
+        for module in _python_modules(changed):
+            head, _, last = module.rpartition(".")
+            plain = re.escape(module)
+            if re.search(rf"^\s*(import|from)\s+{plain}\b(?!\.)", test_text, re.MULTILINE):
+                return True
+            if head and any(
+                re.search(rf"\b{re.escape(last)}\b", names)
+                for names in re.findall(
+                    rf"^\s*from\s+{re.escape(head)}\s+import\s+(\([^)]*\)|[^\n]*)",
+                    test_text,
+                    re.MULTILINE,
+                )
+            ):
+                return True
+        return False
+    if changed.endswith(".go"):
+        folder = parent_dir(changed)
+        return bool(folder) and re.search(rf'"[^"\n]*/{re.escape(folder)}"', test_text) is not None
+    specifiers = re.findall(r"""(?:from|require\(|import\(?)\s*['"]([^'"\n]+)['"]""", test_text)
+    return any(_stem(s) == _stem(changed) and "/" in s for s in specifiers)
+
+
+def closeness(runner: TestRunner, changed: str, test: str) -> int | None:
+    """0 the changed file itself, 1 named after it, 2 beside it (its directory, or a tests/
+    directory next to it); None otherwise (importing it is rank 3, read separately). A
+    top-level tests/ is not "beside" every package: its tests are near by name or import."""
+    if test == changed:
+        return 0
+    if _subject(runner, test) == _stem(changed):
+        return 1
+    here, there = parent_dir(changed), parent_dir(test)
+    prefix = here + "/" if here else ""
+    return 2 if there in {here, *(prefix + d for d in ("tests", "test", "__tests__"))} else None
 
 
 Verdict = tuple[RunStatus, str]
