@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from agents.code import sandbox
 from agents.embeddings import OpenAIEmbedder
 from agents.ports import Message
 from core.settings import Settings
@@ -19,7 +20,7 @@ from morningai.preflight import CLI_RETRIES, CLI_TIMEOUT, cli_chat_model
 
 __all__ = ["WEB_DIST", "Check", "check_role", "passed", "render", "run_checks"]
 
-MARKS = {"ok": "✓", "fail": "✗", "off": "-"}
+MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "off": "-"}
 
 
 def check_model(settings: Settings) -> Check:
@@ -55,11 +56,13 @@ def check_embeddings(settings: Settings) -> Check:
 
 
 def run_checks(settings: Settings, *, dist: Path = WEB_DIST) -> list[Check]:
+    mode = settings.morningai_sandbox
     checks: list[tuple[str, Callable[[], Check]]] = [
         *setup_checks.before_models(settings),
         ("model", lambda: check_model(settings)),
         ("embedding model", lambda: check_embeddings(settings)),
         *setup_checks.after_models(dist),
+        ("sandbox", lambda: setup_checks.check_sandbox(mode, *sandbox.report(mode))),
     ]
     return [setup_checks.guarded(name, check, _explained) for name, check in checks]
 

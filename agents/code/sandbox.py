@@ -51,7 +51,7 @@ from agents.code.sandbox_plan import (
 
 __all__ = [
     "Isolation", "Limits", "Mode", "RunAs", "RunResult", "describe_isolation",
-    "forbid_inspection", "hand_over", "isolation", "run", "scratch_root", "test_user",
+    "forbid_inspection", "hand_over", "isolation", "report", "run", "scratch_root", "test_user",
 ]  # fmt: skip
 
 PR_SET_DUMPABLE = 4
@@ -139,6 +139,11 @@ def describe_isolation(
     """One line for people: which isolation runs get here, what it keeps out and what not."""
     found = isolation(mode, bwrap)
     return describe(found.kind, found.why, limits or Limits(), _user_words())
+
+
+def report(mode: str = "auto", bwrap: str = BWRAP) -> tuple[Kind | None, str]:
+    """(which isolation, in words) for start-up's log line and `morningai doctor`."""
+    return isolation(mode, bwrap).kind, describe_isolation(mode, bwrap=bwrap)
 
 
 def _user_words() -> str:

@@ -29,7 +29,8 @@ from core.settings import Settings
 from db.migrate import load_migrations
 from db.pool import UnsafeRoleError, enter_app_role
 
-Status = Literal["ok", "fail", "off"]  # off: optional and not configured
+# off: optional and not configured; warn: works, but weaker than it should be (never fails)
+Status = Literal["ok", "warn", "fail", "off"]
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 GITHUB_SECONDS = 10.0
 INSTALLATIONS_PAGE = 100  # the first page of GET /app/installations is enough to say "N+"
@@ -262,6 +263,25 @@ def check_web(dist: Path = WEB_DIST) -> Check:
             "build it: `make webapp` (npm ci and npm run build in webapp/)",
         )
     return ok("web app", f"built ({dist})")
+
+
+def check_sandbox(mode: str, kind: str | None, described: str) -> Check:
+    """Where model-written tests run on this host (agents/code/sandbox.py's `report`, handed in:
+    the web process never imports the graphs, and is not the worker's host anyway): bubblewrap
+    ✓; the process floor alone a warning; none at all (bubblewrap required, not there) ✗."""
+    name = "sandbox"
+    fix = (
+        "unset MORNINGAI_SANDBOX=process: bubblewrap is used where the host allows it"
+        if mode == "process"
+        else "install bubblewrap (apt-get install bubblewrap) or allow unprivileged user "
+        "namespaces (sysctl kernel.unprivileged_userns_clone=1; in a container, its seccomp "
+        "and AppArmor profile)"
+    )
+    if kind == "bubblewrap":
+        return ok(name, described)
+    if kind == "process":
+        return Check(name, "warn", described, fix)
+    return fail(name, described, fix)
 
 
 Checks = list[tuple[str, Callable[[], Check]]]

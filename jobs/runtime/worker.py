@@ -22,6 +22,7 @@ from datetime import timedelta
 from redis import Redis
 from rq import Worker
 
+from agents.code import sandbox
 from agents.code.sandbox import forbid_inspection
 from core.settings import Settings
 from db.pool import Database
@@ -66,6 +67,7 @@ def run_worker(
 
     if not forbid_inspection():  # before forking work-horses: they inherit it
         log.warning("could not mark the worker undumpable; tests may read its environment")
+    _say_sandbox(settings.morningai_sandbox)
     redis = Redis.from_url(settings.require_redis_url())
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()
@@ -87,6 +89,14 @@ def run_worker(
         stop.set()
         db.close()
         redis.close()
+
+
+def _say_sandbox(mode: str) -> None:
+    """Which isolation model-written tests get on this worker, once at start: a process-only
+    sandbox (no bubblewrap) is a warning, none at all (bubblewrap required, missing) an error."""
+    kind, words = sandbox.report(mode)
+    level = {"bubblewrap": logging.INFO, "process": logging.WARNING}.get(kind or "", logging.ERROR)
+    log.log(level, "sandbox for tests: %s", words)
 
 
 def _end_with_parent() -> None:

@@ -87,9 +87,9 @@ def test_doctor_passes_through_the_console_script(
         cwd=tmp_path,
     )
     # web/dist is this checkout's build: `make test` builds it; without it, that row alone fails
-    rows = [line for line in result.stdout.splitlines() if line.startswith(("✓", "✗", "-"))]
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("✓", "!", "✗", "-"))]
     assert [r for r in rows if r.startswith("✗") and "web app" not in r] == [], result.stdout
-    assert len(rows) == 9
+    assert len(rows) == 10
     assert API_KEY not in result.stdout + result.stderr
     assert "PRIVATE KEY" not in result.stdout + result.stderr
     built = all(not r.startswith("✗") for r in rows)
@@ -102,7 +102,8 @@ def test_every_check_holds(good: dict[str, str], model: ScriptedModelServer, dis
     model.expect_embeddings(dim=8)
     checks = run_checks(settings_from(good), dist=dist)
     assert passed(checks), render(checks)
-    assert {c.status for c in checks} == {"ok"}
+    # the sandbox is the host's: a warning where bubblewrap cannot run (its own test below)
+    assert {c.status for c in checks if c.name != "sandbox"} == {"ok"}
     assert "1 installation(s)" in by_name(checks)["GitHub App"].detail
 
 
