@@ -137,7 +137,7 @@ def command_runner(argv: Sequence[str]) -> RunnerName | None:
     if program in ("pytest", "py.test"):
         return "pytest"
     if _PYTHON_PRO.match(program) and len(argv) >= 3 and argv[1] == "-m":
-        return {"pytest": "pytest", "unittest": "unittest"}.get(argv[2])  # type: ignore[return-value]
+        return "pytest" if argv[2] == "pytest" else "unittest" if argv[2] == "unittest" else None
     if program in ("npm", "pnpm", "yarn") and len(argv) >= 2:
         script = argv[2] if argv[1] == "run" and len(argv) >= 3 else argv[1]
         return "npm" if script in ("t", "test") or script.startswith("test") else None
@@ -218,7 +218,8 @@ def closeness(runner: TestRunner, changed: str, test: str) -> int | None:
     top-level tests/ is not "beside" every package: its tests are near by name or import."""
     if test == changed:
         return 0
-    if _subject(runner, test) == _stem(changed):
+    subject = _subject(runner, test)
+    if subject and subject == _stem(changed):  # `test.py` is named after nothing
         return 1
     here, there = parent_dir(changed), parent_dir(test)
     prefix = here + "/" if here else ""

@@ -319,6 +319,9 @@ def test_nearby_tests_rank_and_order(tmp_path: Path) -> None:
         "tests/deep/test_mod.py",
         "pkg/test_near.py",
     )
+    # unittest collects `test.py`, which is named after no file (not even `.env`)
+    _tree(tmp_path / "u", {"tests/test.py": ""})
+    assert nearby_tests(tmp_path / "u", UNITTEST, ["conf/.env"]) == ()
 
 
 def test_nearby_tests_for_go_and_npm(tmp_path: Path) -> None:
