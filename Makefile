@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # the web app (webapp/): npm ci again only when its lockfile changes; Vite builds into web/dist/
 NPM_STAMP := webapp/node_modules/.installed-stamp
 
-.PHONY: install webapp fixtures browser run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
+.PHONY: install webapp fixtures browser sandbox run test lint bench-webhooks bench-webhooks-soak bench-jobs demo clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -52,7 +52,22 @@ browser:
 	$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends chromium \
 	|| echo "make browser: could not install chromium with apt-get (see above); the browser tests will fail" >&2
 
-run: install
+# bubblewrap, the sandbox model-written tests run in (agents/code/sandbox.py): Debian's package,
+# installed when missing (root, or sudo when there is one); without it tests run on the process
+# floor alone, which the worker and `morningai doctor` say
+BWRAP := /usr/bin/bwrap
+
+sandbox:
+	@if [ -x $(BWRAP) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "make sandbox: $(BWRAP) is missing and this user cannot install it (not root, no sudo): run 'apt-get install -y bubblewrap' as root; until then tests run without network isolation" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "make sandbox: $(BWRAP) is missing and there is no apt-get: install bubblewrap from your distribution; until then tests run without network isolation" >&2; exit 0; fi; \
+	echo "make sandbox: installing Debian's bubblewrap for the tests' sandbox"; \
+	$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends bubblewrap \
+	|| echo "make sandbox: could not install bubblewrap with apt-get (see above); tests run without network isolation" >&2
+
+run: install sandbox
 	$(BIN)/morningai run
 
 # in parallel: 4 pytest-xdist workers, each module on one worker (its module-scoped fixtures,
@@ -62,7 +77,7 @@ run: install
 # process: 160 s). `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 4 --dist loadfile
 
-test: install fixtures browser
+test: install fixtures browser sandbox
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
