@@ -20,6 +20,7 @@ import ctypes.util
 import functools
 import os
 import pwd
+import resource
 import selectors
 import shutil
 import signal
@@ -201,6 +202,22 @@ def host_layout() -> Layout:
     return Layout(tuple(links), tuple(dirs), etc)
 
 
+def hard_limits() -> dict[str, int]:
+    """This process's hard resource limits, by prlimit's names (-1: unlimited)."""
+    found = {
+        "nproc": resource.RLIMIT_NPROC,
+        "data": resource.RLIMIT_DATA,
+        "fsize": resource.RLIMIT_FSIZE,
+        "cpu": resource.RLIMIT_CPU,
+        "nofile": resource.RLIMIT_NOFILE,
+        "core": resource.RLIMIT_CORE,
+    }
+    return {
+        name: -1 if (hard := resource.getrlimit(which)[1]) == resource.RLIM_INFINITY else hard
+        for name, which in found.items()
+    }
+
+
 def processes_of(uid: int) -> int:
     """How many processes (threads: RLIMIT_NPROC counts them) the user `uid` has now."""
     count = 0
@@ -242,7 +259,8 @@ def run(
             else list(argv)
         )
         uid = run_as.uid if run_as else os.getuid()
-        command = [*prlimit_argv(prlimit, limits, processes_of(uid)), *inner]
+        bounds = prlimit_argv(prlimit, limits, processes_of(uid), hard_limits())
+        command = [*bounds, *inner]
         return _supervise(command, tree, env=env, run_as=run_as, limits=limits, kind=found.kind)
 
 

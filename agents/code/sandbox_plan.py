@@ -91,21 +91,28 @@ def bwrap_argv(
     return [*out, "--", *argv]
 
 
-def prlimit_argv(prlimit: str, limits: Limits, processes_in_use: int) -> list[str]:
+def prlimit_argv(
+    prlimit: str, limits: Limits, processes_in_use: int, ceilings: Mapping[str, int] | None = None
+) -> list[str]:
     """prlimit(1)'s command line setting the run's resource limits before it execs the rest:
     no Python runs between fork and exec (a `preexec_fn` may deadlock in a threaded parent).
     CPU time per process is the wall-clock budget: a process that escaped the kill still
-    stops there."""
-    return [
-        prlimit,
-        f"--nproc={processes_in_use + limits.processes}",
-        f"--data={limits.memory_mb * MB}",
-        f"--fsize={limits.file_mb * MB}",
-        f"--cpu={limits.timeout_seconds}",
-        f"--nofile={limits.open_files}",
-        "--core=0",
-        "--",
-    ]
+    stops there. `ceilings` are the hard limits we run under (-1: none): an unprivileged run
+    may not raise a limit past them, and prlimit would refuse to start at all."""
+    wanted = {
+        "nproc": processes_in_use + limits.processes,
+        "data": limits.memory_mb * MB,
+        "fsize": limits.file_mb * MB,
+        "cpu": limits.timeout_seconds,
+        "nofile": limits.open_files,
+        "core": 0,
+    }
+    ceilings = ceilings or {}
+    capped = {
+        name: value if ceilings.get(name, -1) < 0 else min(value, ceilings[name])
+        for name, value in wanted.items()
+    }
+    return [prlimit, *(f"--{name}={value}" for name, value in capped.items()), "--"]
 
 
 def sandbox_env(environ: Mapping[str, str], home: str) -> dict[str, str]:

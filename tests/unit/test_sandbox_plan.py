@@ -82,6 +82,19 @@ def test_prlimit_sets_every_limit_above_what_the_user_already_runs() -> None:
     ]
 
 
+def test_no_limit_is_asked_above_the_hard_limit_we_run_under() -> None:
+    limits = Limits(timeout_seconds=60, memory_mb=512, processes=100, file_mb=8, open_files=64)
+    ceilings = {"nproc": 120, "nofile": 32, "cpu": -1, "data": 256 * MB}
+    assert prlimit_argv("prlimit", limits, 40, ceilings)[1:-1] == [
+        "--nproc=120",
+        f"--data={256 * MB}",
+        f"--fsize={8 * MB}",
+        "--cpu=60",
+        "--nofile=32",
+        "--core=0",
+    ]
+
+
 def test_the_environment_keeps_only_what_a_test_needs() -> None:
     env = sandbox_env(
         {"PATH": "/usr/bin", "LANG": "C.UTF-8", "OPENAI_API_KEY": "sk-x", "HOME": "/root"},
