@@ -8,7 +8,9 @@ instance's `version` series (`pip download --no-deps --no-binary :all: NAME==X.Y
 close to, not at, `base_commit`. Sdists may lack tests, add a `src/` prefix or a `Name-1.2.3/`
 root, so a ranked path and a gold path match when one is a path-suffix of the other. Ranks
 `agents.code.locate.rank_files` and a plain BM25 baseline (whole-file content, the issue as the
-query, nothing else) over the same files, and prints top-1/5/10 accuracy for both.
+query, nothing else) over the same files, and prints top-1/5/10 accuracy for both, and the
+"oracle exploration" figure (`bench/locate_oracle.py`): how often a gold file is reachable from
+our top 5 within 1, 2, 3, 5 calls of the code agent's exploration tools.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 from agents.code.locate import RankedFile, rank_files
 from agents.code.locate_repo import SourceFile, read_sources
 from agents.code.locate_text import BM25, Tokenizer, query_weights
+from bench.locate_oracle import Explorable
 
 PYPI_NAMES = {
     "astropy/astropy": "astropy",
@@ -54,6 +57,9 @@ PYPI_NAMES = {
     "sympy/sympy": "sympy",
 }
 KS = (1, 5, 10)
+ORACLE_START = 5  # exploration starts from our top 5, the candidates the model is shown
+ORACLE_STEPS = (1, 2, 3, 5)
+TREES_KEPT = 3  # sdists whose files and definitions stay in memory for the next instances
 DIFF_FILE_RE = re.compile(r"^diff --git a/(\S+) b/", re.M)
 # git names the enclosing top-level definition after a hunk's line numbers
 HUNK_DEF_RE = re.compile(r"^@@ [^@]* @@.*?\b(?:def|class)\s+(\w+)", re.M)
@@ -74,6 +80,9 @@ class Outcome:
     # and how many of those had it among their five ranked symbols
     symbol_cases: int
     symbol_hits: int
+    # the fewest exploration tool calls after which a gold file is known, starting from our
+    # top ORACLE_START (0: it is among them); None: not within max(ORACLE_STEPS)
+    oracle_steps: int | None = None
 
 
 def gold_files(instance: dict[str, Any]) -> tuple[str, ...]:
@@ -163,7 +172,12 @@ def baseline_bm25(files: list[SourceFile], issue_text: str, top: int) -> list[st
     return [files[i].path for i in order[:top]]
 
 
-def run_instance(instance: dict[str, Any], cache: Path, repeat: int = 1) -> Outcome | None:
+def run_instance(
+    instance: dict[str, Any],
+    cache: Path,
+    repeat: int = 1,
+    trees: dict[Path, Explorable] | None = None,
+) -> Outcome | None:
     name = PYPI_NAMES.get(instance["repo"])
     root = fetch_source(name, instance["version"], cache) if name else None
     if root is None:
@@ -181,6 +195,18 @@ def run_instance(instance: dict[str, Any], cache: Path, repeat: int = 1) -> Outc
     present = {f.path for f in files}
     in_source = all(any(same_file(p, g) for p in present) for g in gold)
     source = f"{name} {sdist_version(root)}"
+    trees = trees if trees is not None else {}
+    if root not in trees:
+        while len(trees) >= TREES_KEPT:
+            del trees[next(iter(trees))]  # the oldest: instances come grouped by repository
+        trees[root] = Explorable.of(files)
+    tree = trees[root]
+    oracle = tree.steps(
+        ours[:ORACLE_START],
+        instance["problem_statement"],
+        lambda path: any(same_file(path, g) for g in gold),
+        max(ORACLE_STEPS),
+    )
     return Outcome(
         instance["instance_id"],
         gold,
@@ -192,6 +218,7 @@ def run_instance(instance: dict[str, Any], cache: Path, repeat: int = 1) -> Outc
         len(files),
         sum(len(f.text) for f in files) / 1e6,
         *symbol_hits(ranked, gold_definitions(instance["patch"])),
+        oracle,
     )
 
 
@@ -262,8 +289,22 @@ def report(outcomes: list[Outcome]) -> str:
         f"symbols: the patched definition is among the file's 5 ranked symbols in {found} of"
         f" {cases} gold files found in the top 10 ({_pct(found, cases).strip()})"
     )
+    lines.append(_oracle_line(outcomes))
     lines.extend(_speed_by_source(outcomes))
     return "\n".join(lines)
+
+
+def _oracle_line(outcomes: list[Outcome]) -> str:
+    """Gold reachable from our top 5 within N tool calls; N = 0 is recall@5."""
+    n = len(outcomes)
+    reached = [o.oracle_steps for o in outcomes]
+    cells = [
+        f"{steps} {_pct(sum(r is not None and r <= steps for r in reached), n).strip()}"
+        for steps in (0, *ORACLE_STEPS)
+    ]
+    return f"oracle exploration from our top {ORACLE_START}, gold known within N calls: " + (
+        ", ".join(f"N={c}" for c in cells)
+    )
 
 
 def _speed_by_source(outcomes: list[Outcome]) -> list[str]:
@@ -288,8 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     outcomes = []
+    trees: dict[Path, Explorable] = {}  # one per sdist, shared by its instances
     for instance in _instances(args.dataset, args.limit):
-        outcome = run_instance(instance, args.cache.resolve(), args.repeat)
+        outcome = run_instance(instance, args.cache.resolve(), args.repeat, trees)
         if outcome is not None:
             outcomes.append(outcome)
             rank = next(
@@ -297,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(
                 f"  {outcome.instance_id} ({outcome.source}, {outcome.files} files):"
-                f" gold rank {rank}, {outcome.seconds:.2f} s"
+                f" gold rank {rank}, {outcome.seconds:.2f} s, oracle steps {outcome.oracle_steps}"
             )
     if args.details:
         with args.details.open("w") as f:

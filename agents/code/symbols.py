@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from agents.code.locate_defs import definitions
@@ -60,20 +60,28 @@ def _assigned(targets: Sequence[ast.expr]) -> Iterator[str]:
             yield from _assigned(target.elts)
 
 
-def defining_sites(files: Sequence[SourceFile], name: str) -> list[Site]:
-    """Definitions of `name` (`Class.method` narrows to that class's member), by path."""
+def file_definitions(f: SourceFile) -> list[tuple[str, str, int]]:
+    """(qualname, kind, line) of one file's definitions; other languages' are bare names."""
+    if f.path.endswith((".py", ".pyi")):
+        return python_top_definitions(f.text)
+    return [(d.name, d.kind, d.line) for d in definitions(f.path, f.text, exact=False)]
+
+
+def defining_sites(
+    files: Sequence[SourceFile],
+    name: str,
+    defs_of: Callable[[SourceFile], list[tuple[str, str, int]]] = file_definitions,
+) -> list[Site]:
+    """Definitions of `name` (`Class.method` narrows to that class's member), by path;
+    `defs_of` may be a cache of `file_definitions`."""
     last = name.rsplit(".", 1)[-1]
     sites = []
     for f in files:
         if f.kind != "code" or last not in f.text:
             continue
-        if f.path.endswith((".py", ".pyi")):
-            found = python_top_definitions(f.text)
-            wanted = name
-        else:
-            # the regex scan knows bare names only, not which class a method is in
-            found = [(d.name, d.kind, d.line) for d in definitions(f.path, f.text, exact=False)]
-            wanted = last
+        found = defs_of(f)
+        # the regex scan of other languages knows bare names, not which class a method is in
+        wanted = name if f.path.endswith((".py", ".pyi")) else last
         lines = f.text.split("\n")
         for qual, kind, line in found:
             if qual == wanted or qual.endswith("." + wanted):
