@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.code import sandbox
+from agents.code import checks, sandbox
 from agents.code.sandbox import Limits, RunResult
 
 BWRAP_PROBLEM = sandbox.bwrap_problem()
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNNER = """
 import dataclasses, json, sys
 from pathlib import Path
-from agents.code import sandbox
+from agents.code import checks, sandbox
 mode, tree, script = sys.argv[1:]
 limits = sandbox.Limits(timeout_seconds=20)
 done = sandbox.run(["python3", "-c", script], Path(tree), limits=limits, mode=mode)
@@ -283,3 +283,41 @@ def test_a_command_that_is_nowhere_does_not_start(tree: Path) -> None:
     done = sandbox.run(["no-such-test-runner"], tree, limits=SHORT)
     assert done.status == "could_not_start"
     assert done.reason == "could not start: no-such-test-runner is not on PATH"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_change_runs_in_a_throwaway_copy(tmp_path: Path, mode: str) -> None:
+    pristine = tmp_path / "snapshot"
+    pristine.mkdir()
+    (pristine / "a.txt").write_text("old")
+    (pristine / "gone.txt").write_text("x")
+    script = (
+        "import os\n"
+        "print(open('a.txt').read(), os.path.exists('gone.txt'), os.getuid(), os.getcwd())\n"
+        "open('made', 'w').write('x')\n"
+    )
+    change = {"a.txt": "new", "gone.txt": None}
+    done = checks.run_in_copy(pristine, change, ["python3", "-c", script], limits=SHORT, mode=mode)
+    assert done.ok, done.reason
+    text, exists, uid, cwd = done.output.split()
+    run_as = sandbox.test_user()
+    assert (text, exists, int(uid)) == ("new", "False", run_as.uid if run_as else os.getuid())
+    assert not Path(cwd).exists()  # the copy is gone
+    assert sorted(p.name for p in pristine.iterdir()) == ["a.txt", "gone.txt"]
+    assert (pristine / "a.txt").read_text() == "old"
+
+
+def test_the_test_command_check_reads_the_run(tmp_path: Path) -> None:
+    (tmp_path / "t.py").write_text("import sys\nprint('one')\nprint('two')\nsys.exit(2)\n")
+    check = checks.run_tests(tmp_path, {}, "python3 t.py", 20)
+    assert check == {
+        "name": "`python3 t.py`",
+        "ok": False,
+        "ran": True,
+        "detail": "exit 2\none\ntwo",
+    }
+    missing = checks.run_tests(tmp_path, {}, "no-such-runner -x", 20)
+    assert (missing["ran"], missing["detail"]) == (
+        False,
+        "could not start: no-such-runner is not on PATH",
+    )
