@@ -253,17 +253,32 @@ def test_repo_map_lists_sources_first_with_their_names(repo: Path) -> None:
     assert "node_modules" not in text
 
 
-def test_repo_map_trims_to_fit_and_says_what_was_left_out(repo: Path) -> None:
-    for n in range(200):
+def test_repo_map_names_fewer_definitions_per_file_to_fit(repo: Path) -> None:
+    for n in range(20):
         (repo / "pkg" / f"mod{n:03}.py").write_text(
             "".join(f"def function_number_{k}():\n    pass\n" for k in range(30))
         )
-    text = repo_map(repo, 3000)
-    assert len(text) <= 3000
-    assert "pkg/mod000.py" in text
-    assert "function_number_0" not in text  # names dropped before files
-    assert text.splitlines()[-1].startswith("[")
-    assert "more files not shown" in text.splitlines()[-1]
+    text = repo_map(repo, 4000)
+    assert len(text) <= 4000
+    assert "pkg/mod019.py: function_number_0, function_number_1" in text
+    assert "function_number_29" not in text
+    assert "names per file shown]" in text
+
+
+def test_repo_map_falls_back_to_directories_then_says_what_was_left_out(repo: Path) -> None:
+    for d in range(60):
+        (repo / f"d{d:02}").mkdir()
+        for n in range(5):
+            (repo / f"d{d:02}" / f"mod{n}.py").write_text("def f():\n    pass\n")
+    text = repo_map(repo, 1500)
+    lines = text.splitlines()
+    assert len(text) <= 1500
+    assert "./: long.py, latin.txt" in lines
+    assert "d00/: mod0.py, mod1.py, mod2.py, mod3.py, mod4.py" in lines
+    assert "[one line per directory; list_dir, open_file and find_symbol show more]" in lines
+    assert lines[-1].startswith("[")
+    assert "more files not shown (" in lines[-1]
+    assert lines[-1].endswith(", …; list_dir shows them]")  # ten top directories named
 
 
 @pytest.mark.parametrize(
