@@ -170,7 +170,7 @@ def _list_dir(snap: _Snapshot, args: dict[str, Any], max_chars: int) -> ToolOutc
         child_rel = f"{rel}/{child.name}" if rel else child.name
         if not snap.allowed(child_rel, directory=child.is_dir()):
             continue  # .git and forbidden paths are not even named
-        if child.name in SKIP_DIRS or child.name.endswith(".egg-info"):
+        if child.is_dir() and (child.name in SKIP_DIRS or child.name.endswith(".egg-info")):
             skipped.append(child.name + "/")
         else:
             shown.append(_entry(snap, child))
