@@ -319,8 +319,11 @@ def _supervise(
     finally:
         os.close(write_end)
     tail = Tail(limits.output_bytes)
+    deadline = time.monotonic() + limits.timeout_seconds
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        stop = _drain(pipe, proc, tail, limits)
+        stop = _drain(pipe, proc, tail, deadline)
+    if stop == "eof":  # its output closed, not necessarily its end: it may still be exiting
+        stop = _wait(proc, deadline)
     # bubblewrap killed takes its PID namespace along (--die-with-parent, then its init);
     # without it the group is what we can reach
     _kill_group(proc.pid)
@@ -333,10 +336,17 @@ def _supervise(
     return RunResult("exited", code, tail.text(), kind, reason("exited", code, limits, cut=cut))
 
 
-def _drain(pipe: BinaryIO, proc: subprocess.Popen[bytes], tail: Tail, limits: Limits) -> Stop:
+def _wait(proc: subprocess.Popen[bytes], deadline: float) -> Stop:
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "eof"
+
+
+def _drain(pipe: BinaryIO, proc: subprocess.Popen[bytes], tail: Tail, deadline: float) -> Stop:
     """Read the run's output until every writer is gone, the time is up or it printed too
     much; a process left holding the pipe after the command exited is not waited for."""
-    deadline = time.monotonic() + limits.timeout_seconds
     exited_at: float | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(pipe, selectors.EVENT_READ)
@@ -353,7 +363,7 @@ def _drain(pipe: BinaryIO, proc: subprocess.Popen[bytes], tail: Tail, limits: Li
                 if not chunk:
                     return "eof"
                 tail.add(chunk)
-                if tail.total > limits.output_bytes:
+                if tail.total > tail.cap:
                     return "output"
 
 

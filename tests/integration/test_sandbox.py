@@ -321,3 +321,10 @@ def test_the_test_command_check_reads_the_run(tmp_path: Path) -> None:
         False,
         "could not start: no-such-runner is not on PATH",
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_command_that_closes_its_output_early_is_waited_for(tree: Path, mode: str) -> None:
+    script = "exec >&- 2>&-; sleep 0.5; exit 3"
+    done = sandbox.run(["sh", "-c", script], tree, limits=SHORT, mode=mode)
+    assert (done.status, done.returncode, done.reason) == ("exited", 3, "exit 3")
