@@ -10,6 +10,9 @@ session, and the whole process group killed on timeout.
 Above it, where the host allows: bubblewrap (Debian's `bubblewrap`) — no network, its own
 PID/IPC/UTS/mount/user namespaces, the system read-only and only its copy writable
 (sandbox_plan.bwrap_argv). `isolation` says which is in force, `describe_isolation` in words.
+What the floor alone does not stop: the network; reading what `nobody` may read on the host;
+a process that leaves the group (setsid) outliving the kill, until its CPU limit; and runs
+going on at once as `nobody` seeing (even tracing) one another.
 """
 
 from __future__ import annotations
