@@ -27,7 +27,8 @@ class CodeContext:
     explore_budget_percent: int = 30
     max_tool_chars: int = 12_000  # one tool result, as the model sees it
     max_opened_chars: int = 40_000  # files opened while exploring, added to the edit's context
-    # a test that shows the issue before the fix; kept in the change only when `keep_reproduction`
-    reproduce: bool = True
+    # a test that shows the issue before the fix, unless this says why not; kept in the change
+    # only when `keep_reproduction`
+    no_reproduction: str | None = None
     keep_reproduction: bool = False
     sandbox_mode: str = "auto"  # agents.code.sandbox: "auto", "bubblewrap" or "process"

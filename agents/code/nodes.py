@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 from langgraph.runtime import Runtime
 
 from agents import prompts
-from agents.code import checks
+from agents.code import reproduce
 from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
 from agents.code.locate_context import file_context
-from agents.code.review import query_text, review_section
-from agents.code.state import CheckResult, CodeState
-from agents.ports import Message, Usage
+from agents.code.model_calls import PACKAGE, report_spend, system_message, used
+from agents.code.review import query_text
+from agents.code.state import CodeState
+from agents.ports import Message
 from agents.untrusted import fence
-
-PACKAGE = "agents.code"
-PROMPTS = ("system", "plan", "edit")
-_TITLE = re.compile(r"^\s*Title:\s*(.+?)\s*$", re.MULTILINE)
-
-
-def _system(ctx: CodeContext) -> Message:
-    forbidden = ", ".join(ctx.forbidden_paths) or "(none configured)"
-    text = prompts.render(PACKAGE, "system", repository=ctx.repository, forbidden_paths=forbidden)
-    return Message("system", text)
-
-
-def _used(state: CodeState) -> int:
-    return state.get("prompt_tokens", 0) + state.get("completion_tokens", 0)
-
-
-def _report_spend(ctx: CodeContext, state: CodeState, latest: Usage) -> None:
-    so_far = Usage(state.get("prompt_tokens", 0), state.get("completion_tokens", 0))
-    ctx.progress.spent(so_far + latest)
 
 
 def gather_context(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
@@ -46,50 +26,23 @@ def gather_context(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState
     return {"files": files, "context": context}
 
 
-def plan(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
-    ctx = runtime.context
-    ctx.progress.stage(
-        "planning", f"Planning a change to {len(state.get('files', []))} candidate files."
-    )
-    issue = fence(
-        "issue",
-        f"#{state.get('issue_number')}: {state.get('issue_title', '')}\n\n"
-        f"{state.get('issue_body', '')}",
-    )
-    text = prompts.render(
-        PACKAGE,
-        "plan",
-        repository=ctx.repository,
-        issue=issue,
-        instructions=fence("instructions", state.get("instructions") or "-"),
-        review=review_section(state.get("review_notes", [])),
-        context=state.get("context", ""),
-    )
-    reply = ctx.model.complete(
-        [_system(ctx), Message("user", text)], max_tokens=ctx.max_output_tokens
-    )
-    _report_spend(ctx, state, reply.usage)
-    match = _TITLE.search(reply.text)
-    title = match.group(1)[:72] if match else state.get("issue_title", "Update")[:72]
-    body = _TITLE.sub("", reply.text).strip()
-    return {
-        "plan": body,
-        "title": title,
-        "prompt_tokens": reply.usage.prompt_tokens,
-        "completion_tokens": reply.usage.completion_tokens,
-    }
-
-
 def edit(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     ctx = runtime.context
     attempt = state.get("attempt", 0) + 1
     ctx.progress.stage("editing", f"Writing the change (attempt {attempt} of {ctx.max_attempts}).")
     feedback = state.get("feedback", [])
     notes = ("\nYour previous attempt failed:\n" + feedback[-1]) if feedback else ""
-    text = prompts.render(PACKAGE, "edit", plan=state.get("plan", ""), feedback=notes)
-    messages = [_system(ctx), Message("user", state.get("context", "")), Message("user", text)]
+    text = prompts.render(
+        PACKAGE,
+        "edit",
+        plan=state.get("plan", ""),
+        reproduction=reproduce.edit_section(state.get("reproduction", {})),
+        feedback=notes,
+    )
+    context = state.get("context", "") + opened_context(ctx, state)
+    messages = [system_message(ctx), Message("user", context), Message("user", text)]
     reply = ctx.model.complete(messages, max_tokens=ctx.max_output_tokens)
-    _report_spend(ctx, state, reply.usage)
+    report_spend(ctx, state, reply.usage)
     return {
         "edits_text": reply.text,
         "attempt": attempt,
@@ -98,11 +51,31 @@ def edit(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     }
 
 
+def opened_context(ctx: CodeContext, state: CodeState) -> str:
+    """The files the model opened while looking around (and not already in the context), whole
+    as far as `max_opened_chars` allows: the edit needs their exact lines to change them."""
+    shown = set(state.get("files", []))
+    parts: list[str] = []
+    room = ctx.max_opened_chars
+    for path in dict.fromkeys(state.get("opened", [])):
+        file = ctx.repo_root / path
+        if path in shown or not file.is_file() or room <= 200:
+            continue
+        text = file.read_text(encoding="utf-8", errors="replace")
+        if len(text) > room:
+            text = text[:room] + "\n[… file cut here]"
+        parts.append(fence(f"file {path}", text, limit=room + 100))
+        room -= len(text)
+    if not parts:
+        return ""
+    return "\n\nFiles you opened while looking around:\n\n" + "\n\n".join(parts)
+
+
 def apply(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     ctx = runtime.context
     ctx.progress.stage("applying", "Applying the edits to a copy of the repository.")
     try:
-        change = compute_change(ctx.repo_root, state.get("edits_text", ""), ctx.forbidden_paths)
+        change = compute_change(ctx.repo_root, state.get("edits_text", ""), _forbidden(ctx, state))
     except ChangeError as exc:
         return {"outcome": "apply_failed", "reason": exc.reason, "feedback": [str(exc)]}
     if not change.new_contents:
@@ -110,40 +83,18 @@ def apply(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     return {"outcome": "ready", "new_contents": change.new_contents, "diff": change.diff}
 
 
-def check(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
-    ctx = runtime.context
-    ctx.progress.stage(
-        "validating",
-        "Checking that the changed files parse"
-        + (" and running the tests." if ctx.test_command else "."),
-    )
-    contents = state.get("new_contents", {})
-    results: list[CheckResult] = [
-        r
-        for path, text in sorted(contents.items())
-        if text is not None and (r := checks.parse_check(path, text)) is not None
-    ]
-    if ctx.test_command and all(r["ok"] for r in results):
-        results.append(
-            checks.run_tests(ctx.repo_root, contents, ctx.test_command, ctx.test_timeout_seconds)
-        )
-    failed = [r for r in results if not r["ok"]]
-    if not failed:
-        return {"checks": results, "outcome": "ready"}
-    report = "\n".join(f"{r['name']}: {r['detail']}" for r in failed)
-    return {
-        "checks": results,
-        "outcome": "checks_failed",
-        "reason": f"the change did not pass its checks: {failed[0]['name']}",
-        "feedback": [f"The change failed these checks:\n{report}"],
-    }
+def _forbidden(ctx: CodeContext, state: CodeState) -> tuple[str, ...]:
+    """The repository's forbidden paths, and the reproduction test: the yardstick of the fix
+    is not the fix's to change."""
+    path = state.get("reproduction", {}).get("path")
+    return (*ctx.forbidden_paths, f"/{path}") if path else ctx.forbidden_paths
 
 
 def over_budget(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     ctx = runtime.context
     return {
         "outcome": "over_budget",
-        "reason": f"the task used {_used(state):,} tokens of its {ctx.token_budget:,} budget",
+        "reason": f"the task used {used(state):,} tokens of its {ctx.token_budget:,} budget",
     }
 
 

@@ -11,8 +11,9 @@ from typing import cast
 
 from agents.code import graph as code_graph
 from agents.code.context import CodeContext
-from agents.code.nodes import PACKAGE, PROMPTS
-from agents.code.state import CheckResult, CodeState
+from agents.code.model_calls import PACKAGE, PROMPTS
+from agents.code.state import CheckResult, CodeState, Reproduction, SuiteResult
+from agents.code.validate import kept_test
 from agents.ports import Progress
 from core.repo_config import RepoConfig
 from core.settings import Settings
@@ -41,6 +42,9 @@ class Change:
     existing: frozenset[str]
     checks: Sequence[CheckResult]
     spend: Spend
+    reproduction: Reproduction
+    suite: SuiteResult
+    kept_reproduction: bool  # the reproduction test is one of `files`
 
 
 def solve(
@@ -51,10 +55,15 @@ def solve(
     config: RepoConfig,
     sha: str,
     request: CodeState,
+    reproduce: bool = True,
 ) -> Change:
-    """Run the code graph on commit `sha`; the change it made, or why there is none."""
+    """Run the code graph on commit `sha`; the change it made, or why there is none. A
+    reproduction test is written first when `reproduce` (an issue; not a review or failing
+    checks, whose own words and tests are the measure) and the repository's config allow."""
     with checkout(client, sha) as root:
-        context = code_context(run.ctx.settings, progress, root, client.full_name, config)
+        context = code_context(
+            run.ctx.settings, progress, root, client.full_name, config, reproduce=reproduce
+        )
         state = cast(
             CodeState,
             run_graph(run, code_graph.build, dict(request), context, (PACKAGE, PROMPTS)),
@@ -62,7 +71,8 @@ def solve(
         spend = record_spend(run, progress, state)
         if state.get("outcome") != "ready":
             raise PermanentError(state.get("reason") or "the agent produced no change")
-        contents = state.get("new_contents", {})
+        kept = kept_test(context, state.get("reproduction", {}))
+        contents = {**state.get("new_contents", {}), **kept}
         checks = state.get("checks", [])
         run.record(
             "change",
@@ -79,6 +89,9 @@ def solve(
             existing=frozenset(p for p in contents if (root / p).is_file()),
             checks=checks,
             spend=spend,
+            reproduction=state.get("reproduction", {}),
+            suite=state.get("suite", {}),
+            kept_reproduction=bool(kept),
         )
 
 
@@ -104,7 +117,13 @@ def unified_diff(root: Path, contents: Mapping[str, str | None]) -> str:
 
 
 def code_context(
-    settings: Settings, progress: Progress, root: Path, repository: str, config: RepoConfig
+    settings: Settings,
+    progress: Progress,
+    root: Path,
+    repository: str,
+    config: RepoConfig,
+    *,
+    reproduce: bool = True,
 ) -> CodeContext:
     """What the code graph needs to work on the files under `root`, within the repository's
     rules (`.github/morningai.yml`): a task's checkout, or `morningai solve`'s working copy."""
@@ -118,6 +137,17 @@ def code_context(
         token_budget=config.token_budget,
         test_command=config.test_command,
         test_timeout_seconds=config.test_timeout_seconds,
+        explore_steps=config.explore.max_steps,
+        explore_budget_percent=config.explore.budget_percent,
+        no_reproduction=(
+            None
+            if reproduce and config.reproduce.enabled
+            else "this task revises a pull request, measured by its review or checks"
+            if not reproduce
+            else "`reproduce.enabled` is false in `.github/morningai.yml`"
+        ),
+        keep_reproduction=config.reproduce.keep,
+        sandbox_mode=settings.morningai_sandbox,
     )
 
 

@@ -106,7 +106,9 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     asked = ci_failure.render(failures)
     guard(run, progress, config.budget, f"{pull.title}\n{pull.body}\n{asked}")
     request = issue_request(pull.number, pull.title, pull.body, asked)
-    change = solve(run, client, progress, config=config, sha=head, request=request)
+    change = solve(
+        run, client, progress, config=config, sha=head, request=request, reproduce=False
+    )
     progress.update(stage="publishing", detail=f"Pushing to `{pull.head_ref}`.")
     title = change.title or "Fix the failing checks"
     message = f"{title}\n\nThe checks {names} failed on {head[:12]}."

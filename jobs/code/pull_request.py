@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agents.code.state import CheckResult
+from agents.code.state import CheckResult, Reproduction, SuiteResult
+from jobs.code.verification import verification
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,6 @@ def _files(new_contents: Mapping[str, str | None], existing: set[str]) -> list[s
     return lines
 
 
-def _verification(checks: Sequence[CheckResult], test_command: str | None) -> list[str]:
-    lines = []
-    for check in checks:
-        mark = "✅" if check["ok"] else ("⚠️" if not check["ran"] else "❌")
-        detail = check["detail"].splitlines()[0] if check["detail"] else ""
-        lines.append(f"- {mark} {check['name']}: {detail}")
-    if not checks:
-        lines.append("- ⚠️ No check could run on the changed files.")
-    if not test_command:
-        lines.append("- Tests not run: no `test_command` is set in `.github/morningai.yml`.")
-    return lines
-
-
 def render(
     *,
     issue_number: int,
@@ -47,13 +35,16 @@ def render(
     new_contents: Mapping[str, str | None],
     existing_paths: set[str],
     checks: Sequence[CheckResult],
-    test_command: str | None,
+    reproduction: Reproduction,
+    suite: SuiteResult,
+    kept_reproduction: bool,
     draft_configured: bool,
     trace_id: str,
     model: str,
     tokens: int,
     cost: str,
 ) -> PullRequestText:
+    verified = verification(checks, reproduction, suite, kept=kept_reproduction)
     could_not_verify = not checks or any(not c["ran"] for c in checks)
     body = "\n".join(
         [
@@ -69,7 +60,7 @@ def render(
             "",
             "## Verification",
             "",
-            *_verification(checks, test_command),
+            *verified.lines,
             "",
             "---",
             f"<sub>Opened by MorningAI · trace `{trace_id}` · model `{model}` · "
@@ -79,5 +70,5 @@ def render(
     return PullRequestText(
         title=title.strip() or f"Resolve #{issue_number}",
         body=body,
-        draft=draft_configured or could_not_verify,
+        draft=draft_configured or could_not_verify or verified.draft_reason is not None,
     )

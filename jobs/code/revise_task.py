@@ -61,7 +61,9 @@ def _act(run: TaskRun, req: Request, client: RepoClient) -> str:
     guard(run, progress, config.budget, asked)
     request = issue_request(pull.number, pull.title, pull.body, req.instructions)
     request["review_notes"] = review_replies.as_state(notes)
-    change = solve(run, client, progress, config=config, sha=head_sha, request=request)
+    change = solve(
+        run, client, progress, config=config, sha=head_sha, request=request, reproduce=False
+    )
     progress.update(stage="publishing", detail=f"Pushing to `{pull.head_ref}`.")
     title = change.title or "Revise"
     message = f"{title}\n\n{req.instructions}".rstrip()

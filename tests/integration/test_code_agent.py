@@ -47,8 +47,8 @@ def test_issue_becomes_a_pull_request(
     assert pr["base"]["ref"] == "main"
     assert f"Fixes #{repo['number']}" in pr["body"]
     assert "## Verification" in pr["body"]
-    assert "parse app.py" in pr["body"]
-    assert "Tests not run" in pr["body"]
+    assert "✅ app.py: parses" in pr["body"]
+    assert "- Tests: no `test_command` is set in `.github/morningai.yml`" in pr["body"]
     assert trace_id in pr["body"]
     assert [r["login"] for r in pr["requested_reviewers"]] == ["alice"]
     assert git(sim, "show", f"{pr['head']['sha']}:app.py") == (

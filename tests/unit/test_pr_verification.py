@@ -67,12 +67,12 @@ def test_a_reproduction_still_failing_after_makes_a_draft() -> None:
 def test_what_could_not_run_is_said_with_why() -> None:
     suite: SuiteResult = {"skipped": "no pytest tests were found near the changed files"}
     shown = verification(
-        PARSES, {"skipped": "reproduction is off for this task"}, suite, kept=False
+        PARSES, {"skipped": "reproduction is off"}, suite, kept=False
     )
     text = "\n".join(shown.lines)
     assert shown.draft_reason is None
     assert "**Not run**" in text
-    assert "- Reproduction test: reproduction is off for this task." in text
+    assert "- Reproduction test: reproduction is off." in text
     assert "- Tests: no pytest tests were found near the changed files." in text
 
 

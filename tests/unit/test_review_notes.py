@@ -4,7 +4,7 @@ revise task leaves in their threads — pure."""
 from __future__ import annotations
 
 from agents import prompts
-from agents.code.nodes import PACKAGE
+from agents.code.model_calls import PACKAGE
 from agents.code.review import ReviewNoteState, review_section
 from github_app.client import ReviewNote
 from jobs.code.review_replies import as_state, from_review, reply_text
@@ -16,7 +16,14 @@ NOTE = ReviewNote(
 
 def _plan(review: str) -> str:
     return prompts.render(
-        PACKAGE, "plan", repository="o/r", issue="I", instructions="X", review=review, context="C"
+        PACKAGE,
+        "plan",
+        repository="o/r",
+        issue="I",
+        instructions="X",
+        review=review,
+        context="C",
+        explore="",
     )
 
 
