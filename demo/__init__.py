@@ -240,7 +240,8 @@ def _model(
     for step in transcript["replies"]:
         usage = step["usage"]
         server.expect_chat(
-            step["reply"],
+            step.get("reply"),
+            tool_calls=step.get("tool_calls"),
             match=step["match"],
             usage=(usage["prompt_tokens"], usage["completion_tokens"]),
         )

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -108,16 +109,30 @@ def test_the_demo_turns_the_issue_into_a_pull_request(
     assert demo.NOTICE in text
     stages = [line for line in text.splitlines() if line.startswith("  status comment")]
     assert stages[0].startswith("  status comment posted: 🏃 Working on it")
-    for stage in ("Locating the relevant files", "Planning", "Editing", "Validating"):
+    for stage in (
+        "Locating the relevant files",
+        "Planning",
+        "Reproducing the issue",
+        "Editing",
+        "Validating",
+    ):
         assert any(f"· {stage} ·" in line for line in stages), stage
     assert "✅ Done" in stages[-1]
     assert "Pull request #2: Fix fahrenheit_to_celsius: subtract 32 before scaling" in text
     assert "morningai/issue-1 → main" in text
     assert "Fixes #1" in text
-    assert "✅ `python3 -m unittest -q`: exit 0" in text
+    # the issue reproduced before the fix, fixed after it, and the suite still passing
+    assert (
+        "**Reproduction** — `test_issue_1.py`, run with `python3 -m unittest test_issue_1`" in text
+    )
+    assert "- Before the change: ❌ failed, as it should" in text
+    assert "AssertionError: 194.22222222222223 != 100" in text
+    assert "- After the change: ✅ passed" in text
+    assert "**Tests** — `python3 -m unittest -q`" in text
+    assert "- ✅ passed (tests passed)" in text
     assert "-    return fahrenheit - 32 * 5 / 9" in text
     assert "+    return (fahrenheit - 32) * 5 / 9" in text
-    assert "1,920 tokens" in text
+    assert "3,720 tokens" in text
     # then the FAQ half: the question on the issue, answered in the house format
     answer = ask_half(text)
     assert "  /morningai ask What is the system architecture?" in answer
@@ -146,16 +161,18 @@ def test_with_a_model_server_set_it_asks_that_model(
     monkeypatch.setenv("OPENAI_BASE_URL", model.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.setenv("MORNINGAI_MODEL", "gpt-4.1-mini")
-    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
-    model.expect_chat(replies[0]["reply"], usage=(1000, 100))
-    model.expect_chat(replies[1]["reply"], usage=(1200, 200))
-    model.expect_chat(replies[2]["reply"], match="What is the system architecture?")
+    replies = recorded()
+    model.expect_chat(tool_calls=replies["look"]["tool_calls"], usage=(900, 20))
+    model.expect_chat(replies["plan"]["reply"], usage=(1000, 100))
+    model.expect_chat(replies["reproduce"]["reply"], usage=(1100, 80))
+    model.expect_chat(replies["edit"]["reply"], usage=(1200, 200))
+    model.expect_chat(replies["ask"]["reply"], match="What is the system architecture?")
     code, text = run(tmp_path, pg_admin_url, redis_url)
     model.assert_done()
     assert code == 0, text
     assert demo.NOTICE not in text
     assert f"Using a real model: gpt-4.1-mini at {model.base_url}" in text
-    assert "2,500 tokens (~$0.0014)" in text
+    assert "4,600 tokens (~$0.0023)" in text
     answer = ask_half(text)
     assert "    | Model | gpt-4.1-mini |" in answer
     assert_answer_cites_the_sample(answer)
@@ -170,8 +187,9 @@ def test_a_task_that_fails_makes_the_demo_fail_with_the_reason(
     model: ScriptedModelServer,
     private_tmp: Path,
 ) -> None:
-    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
-    model.expect_chat(replies[0]["reply"])
+    replies = recorded()
+    model.expect_chat(replies["plan"]["reply"])
+    model.expect_chat(replies["reproduce"]["reply"])
     model.expect_chat(
         "nothing.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n", times=3
     )
@@ -193,8 +211,21 @@ def test_the_sample_repository_is_broken_before_and_fixed_after(tmp_path: Path) 
     for rel, content in demo.sample_files().items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(content, encoding="utf-8")
-    edit = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"][1]["reply"]
-    change = compute_change(repo, edit, ())
+    replies = recorded()
+    reproduction = compute_change(repo, replies["reproduce"]["reply"], ()).new_contents
+    [(test_path, test)] = reproduction.items()
+    assert test is not None
+    (repo / test_path).write_text(test, encoding="utf-8")
+    before = subprocess.run(
+        [sys.executable, "-m", "unittest", "test_issue_1"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert before.returncode == 1, before.stderr  # the reproduction fails on the sample
+    assert "FAILED (failures=2)" in before.stderr
+    change = compute_change(repo, replies["edit"]["reply"], ())
     for rel, new in change.new_contents.items():
         assert new is not None
         (repo / rel).write_text(new, encoding="utf-8")
@@ -206,7 +237,7 @@ def test_the_sample_repository_is_broken_before_and_fixed_after(tmp_path: Path) 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "Ran 5 tests" in done.stderr
+    assert "Ran 7 tests" in done.stderr  # the reproduction passes with the fix, and the rest
     shutil.rmtree(repo)
 
 
@@ -219,10 +250,11 @@ def test_an_answer_citing_a_missing_file_makes_the_demo_fail_with_the_reason(
     private_tmp: Path,
 ) -> None:
     """The FAQ half goes through the product's citation check: a made-up file is not printed."""
-    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
-    model.expect_chat(replies[0]["reply"])
-    model.expect_chat(replies[1]["reply"])
-    invented = replies[2]["reply"].replace("test_temperature.py", "src/thermo/core.py")
+    replies = recorded()
+    model.expect_chat(replies["plan"]["reply"])
+    model.expect_chat(replies["reproduce"]["reply"])
+    model.expect_chat(replies["edit"]["reply"])
+    invented = replies["ask"]["reply"].replace("test_temperature.py", "src/thermo/core.py")
     model.expect_chat(invented, times=2)  # the draft, then the retry after being told
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OPENAI_BASE_URL", model.base_url)
@@ -248,7 +280,8 @@ def test_a_recorded_reply_left_unused_makes_the_demo_fail(
     data = tmp_path / "data"
     shutil.copytree(Path(str(demo.DATA)), data)
     transcript = json.loads((data / "transcript.json").read_text(encoding="utf-8"))
-    transcript["replies"].append({**transcript["replies"][2], "step": "never asked"})
+    ask = next(r for r in transcript["replies"] if r["step"] == "ask")
+    transcript["replies"].append({**ask, "step": "never asked"})
     (data / "transcript.json").write_text(json.dumps(transcript), encoding="utf-8")
     monkeypatch.setattr(demo, "DATA", data)
     code, text = run(tmp_path, pg_admin_url, redis_url)
@@ -256,4 +289,10 @@ def test_a_recorded_reply_left_unused_makes_the_demo_fail(
     assert "# How thermo is put together" in text  # both halves ran
     last = text.splitlines()[-1]
     assert last.startswith("The demo failed: the model calls did not match the recording:"), last
-    assert "#4 chat" in last
+    assert f"#{len(transcript['replies'])} chat" in last
+
+
+def recorded() -> dict[str, dict[str, Any]]:
+    """The demo's recorded replies by step: look, plan, reproduce, edit, ask."""
+    replies = json.loads(REPLIES.read_text(encoding="utf-8"))["replies"]
+    return {r["step"]: r for r in replies}
