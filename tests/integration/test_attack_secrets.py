@@ -68,6 +68,25 @@ class Leak(unittest.TestCase):
 """
 
 
+def reproduction_printing_the_environment(number: int) -> str:
+    # a repository without tests: the reproduction goes into a new tests/ directory
+    return f"""tests/test_issue_{number}.py
+<<<<<<< SEARCH
+=======
+import os
+import unittest
+
+from app import greet
+
+
+class Issue(unittest.TestCase):
+    def test_polite(self):
+        print("environment:", sorted(os.environ.items()))
+        self.assertEqual(greet("Ada"), "Hello, Ada!")
+>>>>>>> REPLACE
+"""
+
+
 @pytest.fixture
 def logged() -> Iterator[Everything]:
     """Every logger at DEBUG, every record kept (tests/support/secrets_scan.py)."""
@@ -94,9 +113,11 @@ def test_no_secret_is_anywhere_the_app_wrote(
     )
     target = {**flow.repo, "number": number}
 
-    # the model obeys the injection (refused), dumps the environment in a test (which fails,
-    # its output going back to the model), then writes the fix with a real test
+    # the model obeys the injection: its reproduction test prints the environment (its output
+    # going into the edit's prompt), its edit is refused, then it dumps the environment in a
+    # test (which fails, its output going back to the model), then writes the fix with a test
     flow.model.expect_chat(OBEYING_PLAN)
+    flow.model.expect_chat(reproduction_printing_the_environment(number))
     flow.model.expect_chat(OBEYING_EDIT)
     flow.model.expect_chat(DUMP_ENV)
     flow.model.expect_chat(FIX)
@@ -111,9 +132,12 @@ def test_no_secret_is_anywhere_the_app_wrote(
     statuses = flow.db.execute("SELECT kind, status, error FROM tasks ORDER BY id").fetchall()
     assert statuses == [("code", "succeeded", None), ("ask", "succeeded", None)]
     [pr] = flow.sim.pulls(OWNER, REPO)
-    assert "✅ `python3 -m unittest`: exit 0" in pr["body"]
+    assert "**Tests** — `python3 -m unittest`" in pr["body"]
+    assert "- After the change: ✅ passed" in pr["body"]
+    # the reproduction's environment print ran, scrubbed, and reached the edit's prompt
+    assert "environment:" in json.dumps(flow.model.requests[2].json)
     # the environment dump ran, scrubbed: the model saw its output, without a secret
-    feedback = json.dumps(flow.model.requests[3].json)
+    feedback = json.dumps(flow.model.requests[4].json)
     assert "printed the environment" in feedback
     assert "('PATH', " in feedback
 

@@ -72,9 +72,9 @@ class Leak(unittest.TestCase):
 
 
 def test_model_written_tests_cannot_read_the_workers_secrets(flow: Flow) -> None:
-    flow.sim.push(
-        OWNER, REPO, "main", {".github/morningai.yml": "test_command: python3 -m unittest\n"}
-    )
+    # the edit's tests: the reproduction test (below) is the other way model code runs
+    config = "test_command: python3 -m unittest\nreproduce:\n  enabled: false\n"
+    flow.sim.push(OWNER, REPO, "main", {".github/morningai.yml": config})
     flow.model.expect_chat(PLAN)
     flow.model.expect_chat(READ_ANCESTORS)
     flow.model.expect_chat(FIX)
@@ -100,3 +100,50 @@ def test_model_written_tests_cannot_read_the_workers_secrets(flow: Flow) -> None
         assert "AssertionError: []" in feedback
     else:
         assert "Permission denied" in feedback  # it tried, and the kernel said no
+
+
+def reproduction_reading_ancestors(number: int) -> str:
+    """A reproduction test that first looks for the worker's secrets above it, prints what it
+    found, then tests the greeting (so it fails on the base and passes after the fix)."""
+    leak = READ_ANCESTORS.split("=======\n", 2)[2].split(">>>>>>> REPLACE", maxsplit=1)[0]
+    leak = leak.replace("        self.fail(repr(found))", "        print('ancestors:', found)")
+    polite = (
+        "\n    def test_polite(self):\n"
+        "        from app import greet\n\n"
+        "        self.assertEqual(greet('Ada'), 'Hello, Ada!')\n"
+    )
+    # a repository without tests: the reproduction goes into a new tests/ directory
+    return f"tests/test_issue_{number}.py\n<<<<<<< SEARCH\n=======\n{leak}{polite}>>>>>>> REPLACE\n"
+
+
+def test_a_reproduction_test_cannot_read_the_workers_secrets_either(flow: Flow) -> None:
+    """The reproduction test runs before any edit, and its output goes into the edit's prompt:
+    the same sandbox keeps the worker's secrets from it."""
+    flow.sim.push(
+        OWNER, REPO, "main", {".github/morningai.yml": "test_command: python3 -m unittest\n"}
+    )
+    flow.model.expect_chat(PLAN)
+    flow.model.expect_chat(reproduction_reading_ancestors(flow.repo["number"]))
+    flow.model.expect_chat(FIX)
+    assert flow.sender.post("issues", labeled(flow.repo)).status_code == 202
+    env = {**worker_env(flow.settings, 60), "GITHUB_WEBHOOK_SECRET": SECRET}
+    done = subprocess.run(
+        [MORNINGAI, "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    flow.model.assert_done()
+    assert task_row(flow.db)[1] == "succeeded"
+    edit_prompt = json.dumps(flow.model.requests[2].json)
+    assert "ancestors:" in edit_prompt  # it ran on the base and its output reached the model
+    secrets = secret_values(flow.settings, flow.sim)
+    assert hits(secrets, "the edit's prompt", edit_prompt) == []
+    stored = json.dumps(
+        flow.db.execute("SELECT data FROM task_events WHERE kind = 'sandbox'").fetchall()
+    )
+    assert "ancestors:" in stored
+    assert hits(secrets, "the task's events", stored) == []

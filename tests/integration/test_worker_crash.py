@@ -124,6 +124,55 @@ def test_killed_worker_task_completes_once(
     assert len(model.requests) == 3
 
 
+def test_a_crash_mid_exploration_resumes_without_asking_finished_turns_again(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    agent_settings: Settings,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    """The model looks around one tool turn at a time, each a step of the graph: a worker
+    killed during the second turn leaves the first on disk, tool result and all."""
+    held = threading.Event()
+    first_turn = [{"name": "list_dir", "arguments": {"path": "."}}]
+    second_turn = [{"name": "open_file", "arguments": {"path": "app.py"}}]
+    model.expect_chat(tool_calls=first_turn, usage=(1000, 10))
+    model.expect_chat(tool_calls=second_turn, usage=(1100, 10), hold=held)
+    model.expect_chat(tool_calls=second_turn, usage=(1100, 10))  # asked again: never answered
+    model.expect_chat(PLAN, usage=PLAN_USAGE)
+    model.expect_chat(EDIT, match=is_edit, usage=EDIT_USAGE)
+    assert agent.post("issues", labeled(repo)).status_code == 202
+
+    first = start_worker(agent_settings)
+    try:
+        try:
+            wait_for(lambda: len(model.requests) == 2, 60, "the first turn answered")
+        finally:
+            kill_machine(first)
+        finish_with_next_worker(agent_settings, owner_conn)
+    finally:
+        held.set()
+
+    asked = [r.json for r in model.requests]
+    turns = [sum(m["role"] == "tool" for m in body["messages"]) for body in asked]
+    # the first turn was asked once; the rerun's second turn already carries its tool result
+    assert turns == [0, 1, 1, 2, 0]
+    assert_completed_once(sim, repo, owner_conn)
+    task_id, *_ = task_row(owner_conn)
+    tools = owner_conn.execute(
+        "SELECT data->>'tool' FROM task_events WHERE task_id = %s AND kind = 'tool' ORDER BY id",
+        (task_id,),
+    ).fetchall()
+    assert tools == [("list_dir",), ("open_file",)]  # each tool ran once
+    row = owner_conn.execute(
+        "SELECT prompt_tokens, completion_tokens FROM tasks WHERE id = %s", (task_id,)
+    ).fetchone()
+    spent = Usage(1000, 10) + Usage(1100, 10) + Usage(*PLAN_USAGE) + Usage(*EDIT_USAGE)
+    assert row == (spent.prompt_tokens, spent.completion_tokens)  # the killed call not paid
+
+
 def is_plan(body: dict[str, Any]) -> bool:
     return str(body["messages"][-1]["content"]).startswith("Resolve this issue")
 
