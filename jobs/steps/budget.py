@@ -69,7 +69,10 @@ class Budget:
         usage = Usage(prompt, completion)
         cost = self.price(usage)
         price = "unknown price" if cost is None else f"~${cost:.4f}"
-        estimate = f"up to ~{usage.total:,} tokens ({price}) for a plan and one edit"
+        estimate = (
+            f"up to ~{usage.total:,} tokens ({price}) for a plan and one edit"
+            " (more when it looks around or reproduces the issue)"
+        )
         self.run.emit("progress", quiet=True, data={"estimate": estimate})
         self.run.event("estimate", estimate, tokens=usage.total, cost_usd=cost)
         self._warn(self.before)

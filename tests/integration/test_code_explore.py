@@ -237,3 +237,43 @@ def test_reads_outside_the_snapshot_are_refused_and_recorded(
     assert len(recorded) == len(escapes)
     assert all(data["refused"] for _, data in recorded)
     assert all("refused" in message for message, _ in recorded)
+
+
+def test_a_server_without_tool_calling_gets_the_tools_as_text(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    """An Ollama model without tool support refuses `tools`; the adapter describes the tools
+    in the prompt instead, and the graph's loop runs the same."""
+    model.expect_chat(
+        status=400,
+        error="registry.ollama.ai/library/llama3:latest does not support tools",
+        match=lambda body: "tools" in body,
+    )
+
+    def in_text(body: dict[str, Any]) -> bool:
+        return "tools" not in body and "<tool_call>" in str(body["messages"][0]["content"])
+
+    call = '{"name": "open_file", "arguments": {"path": "app.py"}}'
+    model.expect_chat(f"<tool_call>{call}</tool_call>", match=in_text)
+
+    def answered_in_text(body: dict[str, Any]) -> bool:
+        return in_text(body) and "<tool_result" in json.dumps(body["messages"])
+
+    model.expect_chat(PLAN, match=answered_in_text)
+    model.expect_chat(EDIT, match="Carry out this plan")
+    assert agent.post("issues", labeled(repo)).status_code == 202
+    drain(redis)
+    model.assert_done()
+
+    task_id, status, *_ = task_row(owner_conn)
+    assert status == "succeeded"
+    [(message, data)] = tool_events(owner_conn, task_id)
+    assert (message, data["refused"]) == ("open_file app.py", None)
+    answered = json.dumps(model.requests[2].json["messages"])
+    assert "return 'hey ' + name" in answered  # the file's lines, back as a tool result
+    assert len(sim.pulls(OWNER, REPO)) == 1
