@@ -7,12 +7,15 @@ scripted model over HTTP, real PostgreSQL and Redis; the tests run in the real s
 from __future__ import annotations
 
 import json
+import socket
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from redis import Redis
 
+from agents.code import sandbox
 from simulator import GitHubSimulator
 from simulator.openai_server import ScriptedModelServer
 from tests.fakes.http import WebhookSender
@@ -300,3 +303,102 @@ def test_the_edit_may_not_rewrite_the_reproduction_test(
     assert pr["draft"] is False
     kept = git(sim, "show", f"{pr['head']['sha']}:test_issue_{number}.py")
     assert 'greet("Ada"), "Hello, Ada!"' in kept  # the test as written before the fix
+
+
+ESCAPES = '''import os
+import socket
+import time
+import unittest
+
+from app import greet
+
+PORT = int("$port")
+
+
+def attempt(name, action):
+    try:
+        action()
+    except OSError as exc:
+        print("STOPPED", name, "-", exc.strerror or exc)
+    else:
+        print("ESCAPED", name)
+
+
+def environs():
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                found += environ.read().split(b"\\\\0")
+        except OSError:
+            pass
+    print("ENVIRON", sorted({v.split(b"=")[0].decode() for v in found if b"=" in v}))
+
+
+def fork_without_bound():
+    children = []
+    try:
+        while len(children) < 5000:
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(1)
+                os._exit(0)
+            children.append(pid)
+    finally:
+        print("FORKED", len(children))
+        for pid in children:
+            os.waitpid(pid, 0)
+
+
+class Issue(unittest.TestCase):
+    def test_polite(self):
+        attempt("network", lambda: socket.create_connection(("127.0.0.1", PORT), timeout=3))
+        attempt("write-outside", lambda: open("/usr/escaped-" + str(os.getpid()), "w"))
+        environs()
+        attempt("fork", fork_without_bound)
+        self.assertEqual(greet("Ada"), "Hello, Ada!")
+'''
+
+
+@pytest.mark.skipif(
+    sandbox.isolation().kind != "bubblewrap", reason=f"no bubblewrap: {sandbox.isolation().why}"
+)
+def test_a_reproduction_that_tries_to_escape_is_stopped_and_the_events_say_how(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    """The model's reproduction test reaches for the network, a file outside its copy, every
+    process's environment and unbounded forking; each is stopped, and the run's output in the
+    task's events says how (the sandbox in force is named there too)."""
+    with_tests(sim)
+    number = repo["number"]
+    with socket.create_server(("127.0.0.1", 0)) as server:  # the worker's host, listening
+        server.setblocking(False)
+        port = str(server.getsockname()[1])
+        test = ESCAPES.replace("$port", port)
+        escaping = f"test_issue_{number}.py\n<<<<<<< SEARCH\n=======\n{test}>>>>>>> REPLACE\n"
+        model.expect_chat(PLAN)
+        model.expect_chat(escaping, match=is_reproduce)
+        model.expect_chat(EDIT, match="Carry out this plan")
+        run_task(model, agent, redis, repo)
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody knocked
+
+    task_id, status, *_ = task_row(owner_conn)
+    assert status == "succeeded"
+    before, *_ = sandbox_events(owner_conn, task_id)
+    output = before[1]["output"]
+    assert before[1]["status"] == "failed"  # the greeting, after every attempt was stopped
+    assert "ESCAPED" not in output
+    assert "STOPPED network" in output
+    assert "STOPPED write-outside" in output
+    assert "STOPPED fork - Resource temporarily unavailable" in output
+    environ = next(line for line in output.splitlines() if line.startswith("ENVIRON"))
+    for name in ("OPENAI_API_KEY", "GITHUB_WEBHOOK_SECRET", "GITHUB_PRIVATE_KEY", "DATABASE_URL"):
+        assert name not in environ
+    assert before[1]["isolation"] in ("bubblewrap", "process")
+    assert not list(Path("/usr").glob("escaped-*"))
