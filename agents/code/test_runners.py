@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from agents.code.state import RunStatus
+
 RunnerName = Literal["pytest", "unittest", "npm", "go", "cargo"]
-# the same values as agents/code/state.py's RunStatus, kept here so this module stands alone
-RunStatus = Literal["passed", "failed", "not_run"]
 
 PYTEST_FILES = ("test_*.py", "*_test.py")
 NPM_EXTS = frozenset({"js", "ts", "mjs", "cjs", "jsx", "tsx"})
