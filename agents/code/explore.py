@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 from agents import prompts
 from agents.code.context import CodeContext
 from agents.code.explore_tools import TOOLS, run_tool
-from agents.code.model_calls import report_spend, system_message
+from agents.code.model_calls import issue_text, report_spend, system_message
 from agents.code.review import review_section
 from agents.code.state import CodeState
 from agents.ports import Message, ToolCall
@@ -44,11 +44,7 @@ def may_explore(state: CodeState, ctx: CodeContext) -> bool:
 
 def plan_prompt(state: CodeState, ctx: CodeContext) -> str:
     """The planning request: the issue, the asker's words, the ranked files (pure)."""
-    issue = fence(
-        "issue",
-        f"#{state.get('issue_number')}: {state.get('issue_title', '')}\n\n"
-        f"{state.get('issue_body', '')}",
-    )
+    issue = issue_text(state)
     explore = (
         prompts.render(PACKAGE, "explore", steps=str(ctx.explore_steps))
         if ctx.explore_steps > 0

@@ -6,6 +6,7 @@ from agents import prompts
 from agents.code.context import CodeContext
 from agents.code.state import CodeState
 from agents.ports import Message, Usage
+from agents.untrusted import fence
 
 PACKAGE = "agents.code"
 # every prompt file the graph renders: their hash is stored with each task
@@ -24,6 +25,15 @@ def system_message(ctx: CodeContext) -> Message:
     forbidden = ", ".join(ctx.forbidden_paths) or "(none configured)"
     text = prompts.render(PACKAGE, "system", repository=ctx.repository, forbidden_paths=forbidden)
     return Message("system", text)
+
+
+def issue_text(state: CodeState) -> str:
+    """The issue (or pull request) asked about, fenced: its words are data, not instructions."""
+    return fence(
+        "issue",
+        f"#{state.get('issue_number')}: {state.get('issue_title', '')}\n\n"
+        f"{state.get('issue_body', '')}",
+    )
 
 
 def used(state: CodeState) -> int:

@@ -13,7 +13,7 @@ from agents import prompts
 from agents.code import test_layout, test_runners, verify
 from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
-from agents.code.model_calls import report_spend, system_message
+from agents.code.model_calls import issue_text, report_spend, system_message
 from agents.code.state import CodeState, Reproduction
 from agents.ports import Message
 from agents.untrusted import fence
@@ -45,11 +45,7 @@ def write_reproduction(state: CodeState, runtime: Runtime[CodeContext]) -> CodeS
         PACKAGE,
         "reproduce",
         repository=ctx.repository,
-        issue=fence(
-            "issue",
-            f"#{state.get('issue_number')}: {state.get('issue_title', '')}\n\n"
-            f"{state.get('issue_body', '')}",
-        ),
+        issue=issue_text(state),
         plan=state.get("plan", ""),
         runner=runner.name,
         path=path,
