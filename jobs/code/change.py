@@ -78,7 +78,10 @@ def solve(
             "change",
             f"{len(contents)} file(s) changed",
             diff=unified_diff(root, contents),
-            checks=[{**c, "detail": c["detail"][-MAX_CHECK_DETAIL:]} for c in checks],
+            checks=[
+                {**c, "detail": c["detail"][-MAX_CHECK_DETAIL:]}
+                for c in [*reproduction_checks(state.get("reproduction", {})), *checks]
+            ],
         )
         return Change(
             title=state.get("title", ""),
@@ -93,6 +96,26 @@ def solve(
             suite=state.get("suite", {}),
             kept_reproduction=bool(kept),
         )
+
+
+def reproduction_checks(reproduction: Reproduction) -> list[CheckResult]:
+    """The reproduction test's runs as the dashboard's checks: failing before the change and
+    passing after are both what they should be."""
+    path = reproduction.get("path")
+    runs = (
+        ("fails before the change", reproduction.get("before"), "failed"),
+        ("passes after the change", reproduction.get("after"), "passed"),
+    )
+    return [
+        CheckResult(
+            name=f"reproduction `{path}` {what}",
+            ok=run["status"] == expected,
+            ran=run["status"] != "not_run",
+            detail=f"{run['status']} ({run['reason']})",
+        )
+        for what, run, expected in runs
+        if run is not None
+    ]
 
 
 def unified_diff(root: Path, contents: Mapping[str, str | None]) -> str:

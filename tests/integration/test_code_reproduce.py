@@ -138,6 +138,14 @@ def test_a_reproduction_failing_before_and_passing_after_opens_a_ready_pull_requ
         ("passed", "python3 -m unittest test_app"),
     ]
     assert all(d["isolation"] in ("bubblewrap", "process") for _, d in runs)
+    # the dashboard's checks of the change have the reproduction's runs too
+    [(change,)] = owner_conn.execute(
+        "SELECT data FROM task_events WHERE task_id = %s AND kind = 'change'", (task_id,)
+    ).fetchall()
+    assert [(c["name"], c["ok"]) for c in change["checks"]][:2] == [
+        (f"reproduction `test_issue_{number}.py` fails before the change", True),
+        (f"reproduction `test_issue_{number}.py` passes after the change", True),
+    ]
 
 
 def test_a_kept_reproduction_is_committed_with_the_fix(
