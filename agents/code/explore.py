@@ -25,8 +25,11 @@ from agents.ports import Message, ToolCall
 from agents.untrusted import fence
 
 PACKAGE = "agents.code"
-# a model asking for many calls in one turn still gets a bounded answer
+# a model asking for many calls in one turn still gets a bounded answer: at most this many
+# calls, and results of at most TURN_RESULTS times one result's cap in all
 MAX_CALLS_PER_TURN = 8
+TURN_RESULTS = 3
+MIN_RESULT_CHARS = 500
 _TITLE = re.compile(r"^\s*Title:\s*(.+?)\s*$", re.MULTILINE)
 
 
@@ -81,14 +84,20 @@ def tool_turns(ctx: CodeContext, text: str, calls: tuple[ToolCall, ...], step: i
         }
     ]
     opened: list[str] = []
+    room = TURN_RESULTS * ctx.max_tool_chars
     for n, call in enumerate(calls):
-        if n >= MAX_CALLS_PER_TURN:
-            answer = f"Not run: at most {MAX_CALLS_PER_TURN} tool calls are answered per turn."
+        cap = min(ctx.max_tool_chars, room)
+        if n >= MAX_CALLS_PER_TURN or cap < MIN_RESULT_CHARS:
+            answer = (
+                f"Not run: at most {MAX_CALLS_PER_TURN} tool calls are answered per turn."
+                if n >= MAX_CALLS_PER_TURN
+                else "Not run: this turn's results are as long as one turn's may be; "
+                "ask again in your next turn."
+            )
             turns.append({"role": "tool", "content": answer, "tool_call_id": call.id})
             continue
-        outcome = run_tool(
-            ctx.repo_root, call, forbidden=ctx.forbidden_paths, max_chars=ctx.max_tool_chars
-        )
+        outcome = run_tool(ctx.repo_root, call, forbidden=ctx.forbidden_paths, max_chars=cap)
+        room -= len(outcome.text)
         ctx.progress.note(
             "tool",
             describe_call(call) + (f" — refused: {outcome.refused}" if outcome.refused else ""),
