@@ -30,5 +30,6 @@ class CodeContext:
     # a test that shows the issue before the fix, unless this says why not; kept in the change
     # only when `keep_reproduction`
     no_reproduction: str | None = None
+    reproduce_tries: int = 2  # tests written at most, while each passes on the base
     keep_reproduction: bool = False
     sandbox_mode: str = "auto"  # agents.code.sandbox: "auto", "bubblewrap" or "process"

@@ -16,7 +16,8 @@ from agents.code.model_calls import used
 from agents.code.state import CodeState
 
 # LangGraph stops a run after this many steps; the graph's own limits (turns to look around,
-# attempts, the token budget) end it well before: 50 turns + 2 + 3 * 10 attempts + 2 < 100
+# attempts, the token budget) end it well before: 50 turns + 2 + 2 * 2 tests + 3 * 10 attempts
+# + 2 < 100
 RECURSION_LIMIT = 100
 
 
@@ -34,8 +35,10 @@ def route_after_plan(
 
 def route_after_reproduction(
     state: CodeState, runtime: Runtime[CodeContext]
-) -> Literal["edit", "over_budget"]:
-    return "edit" if _within_budget(state, runtime.context) else "over_budget"
+) -> Literal["write_reproduction", "edit", "over_budget"]:
+    if not _within_budget(state, runtime.context):
+        return "over_budget"
+    return "write_reproduction" if reproduce.try_again(state, runtime.context) else "edit"
 
 
 def route_after_apply(

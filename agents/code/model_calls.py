@@ -16,6 +16,7 @@ PROMPTS = (
     "explore",
     "plan_now",
     "reproduce",
+    "reproduce_again",
     "edit",
     "edit_reproduction",
 )

@@ -41,6 +41,7 @@ def write_reproduction(state: CodeState, runtime: Runtime[CodeContext]) -> CodeS
         ctx.repo_root, runner, state.get("issue_number", 0), state.get("files", [])[:5]
     )
     command = test_runners.file_command(runner, path)
+    earlier = state.get("reproduction", {})
     text = prompts.render(
         PACKAGE,
         "reproduce",
@@ -51,6 +52,7 @@ def write_reproduction(state: CodeState, runtime: Runtime[CodeContext]) -> CodeS
         path=path,
         runner_notes=_runner_notes(ctx, runner.name, path),
         command=shlex.join(command),
+        again=_again(earlier),
     )
     messages = [
         system_message(ctx),
@@ -64,9 +66,35 @@ def write_reproduction(state: CodeState, runtime: Runtime[CodeContext]) -> CodeS
         "completion_tokens": reply.usage.completion_tokens,
     }
     reproduction = _read_test(ctx, reply.text, path)
+    reproduction["tries"] = earlier.get("tries", 0) + 1
     if "content" in reproduction:
         reproduction["command"] = shlex.join(command)
     return {**spent, "reproduction": reproduction}
+
+
+def _again(earlier: Reproduction) -> str:
+    """What the prompt says of an earlier test that passed on the base (nothing the first
+    time)."""
+    before = earlier.get("before")
+    if before is None or before["status"] != "passed" or "content" not in earlier:
+        return ""
+    return prompts.render(
+        PACKAGE,
+        "reproduce_again",
+        test=fence(f"file {earlier['path']}", earlier["content"]),
+        output=fence("test output", before["output"] or "(no output)", limit=4_000),
+    )
+
+
+def try_again(state: CodeState, ctx: CodeContext) -> bool:
+    """Whether to ask for another test: this one passed on the base, and tries are left."""
+    reproduction = state.get("reproduction", {})
+    before = reproduction.get("before")
+    return (
+        before is not None
+        and before["status"] == "passed"
+        and reproduction.get("tries", 1) < ctx.reproduce_tries
+    )
 
 
 def _runner_notes(ctx: CodeContext, runner: str, path: str) -> str:

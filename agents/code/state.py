@@ -34,6 +34,7 @@ class Reproduction(TypedDict, total=False):
     path: str
     content: str
     command: str
+    tries: int  # tests written so far: another is asked for when one passes on the base
     before: RunReport
     after: RunReport
     skipped: str

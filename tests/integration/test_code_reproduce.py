@@ -181,6 +181,7 @@ def test_a_reproduction_that_never_failed_opens_a_draft_that_says_so(
     number = repo["number"]
     model.expect_chat(PLAN)
     model.expect_chat(reproduction(number, ALWAYS_TRUE), match=is_reproduce)
+    model.expect_chat(reproduction(number, ALWAYS_TRUE), match=told_it_passed)  # once more
     model.expect_chat(EDIT, match="Carry out this plan")
     run_task(model, agent, redis, repo)
 
@@ -191,6 +192,38 @@ def test_a_reproduction_that_never_failed_opens_a_draft_that_says_so(
     # a test that proves nothing is not committed even where tests are kept
     listed = git(sim, "ls-tree", "--name-only", pr["head"]["sha"])
     assert f"test_issue_{number}.py" not in listed
+
+
+def told_it_passed(body: dict[str, Any]) -> bool:
+    asked = str(body["messages"][-1]["content"])
+    return is_reproduce(body) and "passed on the code as it is now" in asked
+
+
+def test_a_reproduction_that_passed_on_the_base_is_written_again(
+    sim: GitHubSimulator,
+    model: ScriptedModelServer,
+    repo: dict[str, Any],
+    agent: WebhookSender,
+    redis: Redis,
+    owner_conn: Conn,
+) -> None:
+    """A first test that shows nothing (it passes on the base) is sent back with its output;
+    the second, failing as it should, is the one the fix is measured by."""
+    with_tests(sim)
+    number = repo["number"]
+    model.expect_chat(PLAN)
+    model.expect_chat(reproduction(number, ALWAYS_TRUE), match=is_reproduce)
+    model.expect_chat(reproduction(number, POLITE), match=told_it_passed)
+    model.expect_chat(EDIT, match="A test reproduces the issue")
+    run_task(model, agent, redis, repo)
+
+    task_id, *_ = task_row(owner_conn)
+    [pr] = sim.pulls(OWNER, REPO)
+    assert pr["draft"] is False
+    assert "- Before the change: ❌ failed, as it should" in pr["body"]
+    assert 'greet("Ada"), "Hello, Ada!"' in pr["body"]  # the second test is the one shown
+    statuses = [d["status"] for _, d in sandbox_events(owner_conn, task_id)]
+    assert statuses[:3] == ["passed", "failed", "passed"]  # first test, second, second after
 
 
 def test_a_reproduction_still_failing_is_retried_then_opens_a_draft(
