@@ -12,22 +12,30 @@ from __future__ import annotations
 import ctypes
 import logging
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Worker
 
 from agents.code import sandbox
 from agents.code.sandbox import forbid_inspection
+from core.logs import redact
 from core.settings import Settings
 from db.pool import Database
 from jobs.runtime.queues import QUEUE_NAMES, queue
 from jobs.runtime.reconciler import reconcile
+from jobs.runtime.setup_checks import (
+    SANDBOX_KEY,
+    SANDBOX_TTL,
+    SandboxReport,
+    sandbox_report_json,
+)
 
 log = logging.getLogger(__name__)
 LANE_QUEUES: tuple[str, ...] = ("high",)
@@ -67,8 +75,8 @@ def run_worker(
 
     if not forbid_inspection():  # before forking work-horses: they inherit it
         log.warning("could not mark the worker undumpable; tests may read its environment")
-    _say_sandbox(settings.morningai_sandbox)
     redis = Redis.from_url(settings.require_redis_url())
+    _say_sandbox(settings.morningai_sandbox, redis)
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()
     try:
@@ -91,12 +99,26 @@ def run_worker(
         redis.close()
 
 
-def _say_sandbox(mode: str) -> None:
+def _say_sandbox(mode: str, redis: Redis | None = None) -> None:
     """Which isolation model-written tests get on this worker, once at start: a process-only
-    sandbox (no bubblewrap) is a warning, none at all (bubblewrap required, missing) an error."""
+    sandbox (no bubblewrap) is a warning, none at all (bubblewrap required, missing) an error.
+    Given Redis, also recorded there for the dashboard's setup page (the web process cannot
+    probe a worker's host): the last worker to start overwrites it, and it expires."""
     kind, words = sandbox.report(mode)
     level = {"bubblewrap": logging.INFO, "process": logging.WARNING}.get(kind or "", logging.ERROR)
     log.log(level, "sandbox for tests: %s", words)
+    if redis is None:
+        return
+    # redacted all the same: the words hold limits, a user name and bubblewrap's first line
+    # of complaint, never a secret; people see them, so a credential must never slip through
+    report = SandboxReport(
+        mode,
+        kind,
+        redact(words),
+        socket.gethostname(),
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    redis.set(SANDBOX_KEY, sandbox_report_json(report), ex=SANDBOX_TTL)
 
 
 def _end_with_parent() -> None:

@@ -1,11 +1,14 @@
 """`GET /api/setup/checks` over real HTTP — `morningai doctor`'s checks that need no model
 client, on the setup page: every check named, a broken setting ✗ with its fix, no secret in
 the answer, public before an App exists and afterwards for an admin of one of its installations
-only (404 to anyone else) — and the App's check counting installations through
+only (404 to anyone else); the workers' sandbox as the last one to start reported it in Redis
+("off" until one did) — and the App's check counting installations through
 `GET /app/installations` (the simulator's, paged as GitHub pages it)."""
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +23,8 @@ from redis import Redis
 
 from core.secrets_at_rest import new_key
 from core.settings import Settings
-from jobs.runtime.setup_checks import check_app
+from jobs.runtime import worker
+from jobs.runtime.setup_checks import SANDBOX_KEY, SANDBOX_TTL, check_app, check_workers_sandbox
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import serve_wsgi
@@ -39,6 +43,7 @@ NAMES = [
     "GitHub App",
     "webhook secret",
     "web app",
+    "sandbox",
 ]
 
 
@@ -123,6 +128,11 @@ def test_before_an_app_every_check_is_public_and_a_broken_one_names_its_fix(
     assert checks["PostgreSQL"]["ok"] is True
     assert checks["migrations"]["status"] == "off"  # the app role cannot read them
     assert "DATABASE_MIGRATION_URL" in checks["migrations"]["fix"]
+    assert checks["sandbox"]["status"] == "off"  # no worker has started
+    assert checks["sandbox"]["ok"] is True
+    assert checks["sandbox"]["fix"] == (
+        "start a worker (`morningai worker` or `make run`): it reports its sandbox when it starts"
+    )
     assert all(set(c) == {"name", "ok", "status", "fix"} for c in body["checks"])
     for secret in secrets_of(settings, database):
         assert secret not in answer.text
@@ -149,6 +159,49 @@ def test_after_an_app_only_an_admin_of_an_installation_sees_them(
         assert checks[name]["ok"] is True, checks[name]
     assert SECRET not in answer.text
     assert "PRIVATE KEY" not in answer.text
+
+
+def test_the_sandbox_row_is_what_the_last_worker_to_start_reported(
+    fresh: tuple[Web, Settings], database: DatabaseUrls, redis: Redis
+) -> None:
+    web, settings = fresh
+    worker._say_sandbox("auto", redis)  # as `morningai worker` does at start (bubblewrap here)
+    stored = json.loads(redis.get(SANDBOX_KEY) or b"null")
+    assert (stored["mode"], stored["kind"], stored["host"]) == (
+        "auto",
+        "bubblewrap",
+        socket.gethostname(),
+    )
+    assert stored["described"].startswith("bubblewrap: no network")
+    assert 0 < redis.ttl(SANDBOX_KEY) <= SANDBOX_TTL.total_seconds()
+    answer = web.http.get("/api/setup/checks")
+    assert answer.status_code == 200, answer.text
+    row = {c["name"]: c for c in answer.json()["checks"]}["sandbox"]
+    assert row == {"name": "sandbox", "ok": True, "status": "ok", "fix": ""}
+    detail = check_workers_sandbox(settings).detail  # doctor-style detail; the page omits it
+    assert detail.startswith(f"worker {socket.gethostname()}, {stored['at']}: bubblewrap:")
+
+    worker._say_sandbox("process", redis)  # the last worker to start wins
+    answer = web.http.get("/api/setup/checks")
+    row = {c["name"]: c for c in answer.json()["checks"]}["sandbox"]
+    assert (row["status"], row["ok"]) == ("warn", True)
+    assert row["fix"].startswith("unset MORNINGAI_SANDBOX=process")
+    for secret in secrets_of(settings, database):
+        assert secret not in answer.text
+        assert secret not in (redis.get(SANDBOX_KEY) or b"").decode()
+    assert "://" not in answer.text
+
+
+def test_a_broken_report_in_redis_is_no_report_not_an_error(
+    fresh: tuple[Web, Settings], redis: Redis
+) -> None:
+    web, _ = fresh
+    redis.set(SANDBOX_KEY, b"{not json")
+    answer = web.http.get("/api/setup/checks")
+    assert answer.status_code == 200, answer.text
+    row = {c["name"]: c for c in answer.json()["checks"]}["sandbox"]
+    assert row["status"] == "off"
+    assert row["fix"].startswith("start a worker")
 
 
 def app_settings(sim: GitHubSimulator) -> Settings:
