@@ -75,8 +75,9 @@ export interface SetupStatus {
 export interface SetupCheck {
   name: string;
   ok: boolean;
-  /** off: optional or not checked here (ok stays true) */
-  status: "ok" | "fail" | "off";
+  /** warn: works, but weaker than it should be; off: optional or not checked here (ok stays
+   * true for both) */
+  status: "ok" | "warn" | "fail" | "off";
   /** the fix in words ("" when it holds) */
   fix: string;
 }

@@ -53,6 +53,35 @@ describe("setup checks", () => {
     expect(screen.getByRole("heading", { name: /some checks failed/ })).toBeInTheDocument();
   });
 
+  it("marks a warning in words and a mark, not colour alone, and says it still passes", async () => {
+    answer(200, {
+      passed: true,
+      checks: [
+        {
+          name: "sandbox",
+          ok: true,
+          status: "warn",
+          fix: "unset MORNINGAI_SANDBOX=process: bubblewrap is used where the host allows it",
+        },
+        {
+          name: "migrations",
+          ok: true,
+          status: "off",
+          fix: "run `morningai doctor` where DATABASE_MIGRATION_URL is set (the schema's owner)",
+        },
+      ],
+    });
+    renderChecks();
+    const warned = await screen.findByLabelText("sandbox: works, with a warning");
+    expect(warned).toHaveTextContent("! sandbox warning");
+    expect(warned).toHaveTextContent(
+      "Fix: unset MORNINGAI_SANDBOX=process: bubblewrap is used where the host allows it",
+    );
+    expect(screen.getByLabelText("migrations: not checked")).toHaveTextContent("– migrations");
+    expect(screen.getAllByText("warning")).toHaveLength(1); // the off row is no warning
+    expect(screen.getByRole("heading", { name: /all required checks hold/ })).toBeInTheDocument();
+  });
+
   it("shows nothing when the server keeps the checks from this person (404)", async () => {
     answer(404, { error: "not found" });
     renderChecks();

@@ -1,10 +1,26 @@
 // The configuration checks (GET /api/setup/checks): `morningai doctor`'s without the model's,
-// each ✓ or ✗ with its fix in words. Nothing when the server keeps them from this person (404).
+// and the workers' sandbox as they reported it; each ✓, a warning, ✗ or off, with its fix in
+// words. Nothing when the server keeps them from this person (404).
 import { useQuery } from "@tanstack/react-query";
 import { api, type SetupCheck } from "../../api/client";
 import { ErrorNote } from "../../components/ErrorNote";
 
-const MARKS: Record<SetupCheck["status"], string> = { ok: "✓", fail: "✗", off: "–" };
+type Status = SetupCheck["status"];
+
+// the mark is for the eye; the words name the verdict for everyone (not colour or mark alone)
+const MARKS: Record<Status, string> = { ok: "✓", warn: "!", fail: "✗", off: "–" };
+const WORDS: Record<Status, string> = {
+  ok: "holds",
+  warn: "works, with a warning",
+  fail: "fails",
+  off: "not checked",
+};
+const MARK_CLASSES: Record<Status, string> = {
+  ok: "text-emerald-600",
+  warn: "font-bold text-amber-700 dark:text-amber-400",
+  fail: "font-bold text-red-600",
+  off: "text-slate-500",
+};
 
 export function SetupChecks() {
   const checks = useQuery({ queryKey: ["setup", "checks"], queryFn: api.setupChecks });
@@ -26,20 +42,31 @@ export function SetupChecks() {
       </h2>
       <ul className="mt-2 space-y-2">
         {checks.data.checks.map((check) => (
-          <li key={check.name} aria-label={`${check.name}: ${check.ok ? "holds" : "fails"}`}>
-            <span
-              aria-hidden="true"
-              className={check.ok ? "text-emerald-600" : "font-bold text-red-600"}
-            >
-              {MARKS[check.status]}
-            </span>{" "}
-            <span className="font-medium">{check.name}</span>
-            {check.fix && (
-              <p className="ml-5 text-sm text-slate-600 dark:text-slate-300">Fix: {check.fix}</p>
-            )}
-          </li>
+          <CheckItem key={check.name} check={check} />
         ))}
       </ul>
     </section>
+  );
+}
+
+function CheckItem({ check }: { check: SetupCheck }) {
+  return (
+    <li aria-label={`${check.name}: ${WORDS[check.status]}`}>
+      <span aria-hidden="true" className={MARK_CLASSES[check.status]}>
+        {MARKS[check.status]}
+      </span>{" "}
+      <span className="font-medium">{check.name}</span>
+      {check.status === "warn" && (
+        <>
+          {" "}
+          <span className="rounded border border-amber-700 px-1 text-xs font-semibold uppercase text-amber-800 dark:border-amber-400 dark:text-amber-300">
+            warning
+          </span>
+        </>
+      )}
+      {check.fix && (
+        <p className="ml-5 text-sm text-slate-600 dark:text-slate-300">Fix: {check.fix}</p>
+      )}
+    </li>
   );
 }
