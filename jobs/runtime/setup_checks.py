@@ -315,7 +315,7 @@ def read_sandbox_report(raw: bytes | str | None) -> SandboxReport | None:
         return None
     try:
         found = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is one)
         return None
     if not isinstance(found, dict) or found.get("kind") not in SANDBOX_KINDS:
         return None
