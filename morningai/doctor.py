@@ -13,8 +13,9 @@ from agents.code import sandbox
 from agents.embeddings import OpenAIEmbedder
 from agents.ports import Message
 from core.settings import Settings
-from jobs.runtime import setup_checks
-from jobs.runtime.setup_checks import WEB_DIST, Check, check_role, fail, ok, where
+from jobs.runtime import sandbox_checks, setup_checks
+from jobs.runtime.check_result import Check, fail, ok
+from jobs.runtime.setup_checks import WEB_DIST, check_role, where
 from morningai.errors import explain
 from morningai.preflight import CLI_RETRIES, CLI_TIMEOUT, cli_chat_model
 
@@ -62,7 +63,7 @@ def run_checks(settings: Settings, *, dist: Path = WEB_DIST) -> list[Check]:
         ("model", lambda: check_model(settings)),
         ("embedding model", lambda: check_embeddings(settings)),
         *setup_checks.after_models(dist),
-        ("sandbox", lambda: setup_checks.check_sandbox(mode, *sandbox.report(mode))),
+        ("sandbox", lambda: sandbox_checks.check_sandbox(mode, *sandbox.report(mode))),
     ]
     return [setup_checks.guarded(name, check, _explained) for name, check in checks]
 

@@ -30,7 +30,7 @@ from core.settings import Settings
 from db.pool import Database
 from jobs.runtime.queues import QUEUE_NAMES, queue
 from jobs.runtime.reconciler import reconcile
-from jobs.runtime.setup_checks import (
+from jobs.runtime.sandbox_checks import (
     SANDBOX_KEY,
     SANDBOX_TTL,
     SandboxReport,

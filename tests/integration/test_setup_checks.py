@@ -24,7 +24,8 @@ from redis import Redis
 from core.secrets_at_rest import new_key
 from core.settings import Settings
 from jobs.runtime import worker
-from jobs.runtime.setup_checks import SANDBOX_KEY, SANDBOX_TTL, check_app, check_workers_sandbox
+from jobs.runtime.sandbox_checks import SANDBOX_KEY, SANDBOX_TTL, check_workers_sandbox
+from jobs.runtime.setup_checks import check_app
 from morningai.embedded import DatabaseUrls
 from simulator import GitHubSimulator
 from tests.fakes.http import serve_wsgi

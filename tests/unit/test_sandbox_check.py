@@ -9,7 +9,7 @@ import pytest
 
 from agents.code import sandbox
 from jobs.runtime import worker
-from jobs.runtime.setup_checks import check_sandbox
+from jobs.runtime.sandbox_checks import check_sandbox
 from morningai.doctor import passed, render
 
 MISSING = "/nonexistent/bwrap"

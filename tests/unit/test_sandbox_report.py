@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from jobs.runtime.setup_checks import (
+from jobs.runtime.sandbox_checks import (
     SandboxReport,
     check_reported_sandbox,
     read_sandbox_report,
