@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # where model-written tests run (agents/code/sandbox.py): bubblewrap when the host allows it
     # ("auto"), bubblewrap or no run at all ("bubblewrap"), or the process floor only ("process")
     morningai_sandbox: Literal["auto", "bubblewrap", "process"] = "auto"
+    # host directories, ':'-separated, that sandboxed runs may read: toolchains and the test
+    # dependencies the operator installed (a virtualenv, /opt/…), since runs have no network
+    morningai_sandbox_paths: str | None = None
     # where people open the dashboard (links in chat messages); unset: chat messages carry none
     morningai_public_url: str | None = None
     # chat (docs: README "Chat"): a platform whose settings are unset answers 404 on its endpoints

@@ -70,10 +70,11 @@ def run_in_copy(
     *,
     limits: Limits,
     mode: str = "auto",
+    shared: Sequence[str] = (),
 ) -> RunResult:
     """Run `argv` in the sandbox on a throw-away copy of the snapshot with the change applied
     (the repository's tests, the model's reproduction): the copy is the test user's and
-    removed afterwards."""
+    removed afterwards; `shared` toolchains are there read-only."""
     run_as = sandbox.test_user()
     scratch = sandbox.scratch_root() if run_as else None
     with tempfile.TemporaryDirectory(prefix="morningai-check-", dir=scratch) as tmp:
@@ -82,7 +83,7 @@ def run_in_copy(
         work = materialize(pristine, new_contents, Path(tmp) / "repo")
         if run_as is not None:
             sandbox.hand_over(work, run_as)
-        return sandbox.run(argv, work, limits=limits, mode=mode)
+        return sandbox.run(argv, work, limits=limits, mode=mode, shared=shared)
 
 
 def run_tests(

@@ -33,3 +33,4 @@ class CodeContext:
     reproduce_tries: int = 2  # tests written at most, while each passes on the base
     keep_reproduction: bool = False
     sandbox_mode: str = "auto"  # agents.code.sandbox: "auto", "bubblewrap" or "process"
+    sandbox_paths: tuple[str, ...] = ()  # host toolchains runs may read (sandbox_plan.shared_paths)

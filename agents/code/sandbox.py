@@ -238,11 +238,19 @@ def processes_of(uid: int) -> int:
 
 
 def run(
-    argv: Sequence[str], tree: Path, *, limits: Limits, mode: str = "auto", bwrap: str = BWRAP
+    argv: Sequence[str],
+    tree: Path,
+    *,
+    limits: Limits,
+    mode: str = "auto",
+    bwrap: str = BWRAP,
+    shared: Sequence[str] = (),
 ) -> RunResult:
     """Run `argv` in `tree` (a copy the caller made, handed over with `hand_over`, and
     discards), the only host directory it may write, under `limits`, in the sandbox `mode`
-    allows. Its output is read as it comes, the last `limits.output_bytes` kept."""
+    allows; under bubblewrap the `shared` host directories (`sandbox_plan.shared_paths`) are
+    also there, read-only. Its output is read as it comes, the last `limits.output_bytes`
+    kept."""
     found = isolation(mode, bwrap)
     if found.kind is None:
         return RunResult("could_not_start", None, "", "none", f"could not start: {found.why}")
@@ -257,7 +265,7 @@ def run(
         if missing:
             return _not_started(found.kind, missing)
         inner = (
-            bwrap_argv(bwrap, argv, tree, host_layout(), limits)
+            bwrap_argv(bwrap, argv, tree, host_layout(), limits, shared=shared)
             if found.kind == "bubblewrap"
             else list(argv)
         )

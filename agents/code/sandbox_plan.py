@@ -69,7 +69,13 @@ class Layout:
 
 
 def bwrap_argv(
-    bwrap: str, argv: Sequence[str], tree: Path, layout: Layout, limits: Limits
+    bwrap: str,
+    argv: Sequence[str],
+    tree: Path,
+    layout: Layout,
+    limits: Limits,
+    *,
+    shared: Sequence[str] = (),
 ) -> list[str]:
     """bubblewrap's command line: every namespace new (no network: only a loopback of its
     own), no capabilities, no nested user namespaces, the system read-only, /proc of its own
@@ -87,8 +93,34 @@ def bwrap_argv(
         out += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     out += ["--proc", "/proc", "--dev", "/dev"]
     out += ["--size", str(limits.memory_mb * MB), "--tmpfs", "/tmp"]  # noqa: S108 - its own
+    for path in shared:  # toolchains the operator shares (MORNINGAI_SANDBOX_PATHS), read-only
+        out += ["--ro-bind-try", path, path]
     out += ["--bind", str(tree), str(tree), "--remount-ro", "/", "--chdir", str(tree)]
     return [*out, "--", *argv]
+
+
+# never shared into a sandbox, whatever the setting says: the host's secrets and its kernel's
+# views live there (the sandbox has its own /proc and /dev)
+UNSHAREABLE = ("/", "/etc", "/root", "/home", "/proc", "/sys", "/dev", "/run", "/var")
+
+
+def shared_paths(setting: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(paths, refused) from MORNINGAI_SANDBOX_PATHS: absolute host directories, separated by
+    ':', that runs may read (e.g. a virtualenv with the project's test dependencies, a
+    toolchain under /opt). Relative paths, `..`, and the host's own places (UNSHAREABLE, or
+    anything under /etc, /root, /home, /proc, /sys, /dev, /run, /var) are refused."""
+    paths: list[str] = []
+    refused: list[str] = []
+    for raw in (setting or "").split(":"):
+        path = raw.strip().rstrip("/") or raw.strip()
+        if not path:
+            continue
+        inside = any(path == p or path.startswith(p.rstrip("/") + "/") for p in UNSHAREABLE[1:])
+        if not path.startswith("/") or "/../" in f"{path}/" or path == "/" or inside:
+            refused.append(raw.strip())
+        elif path not in paths:
+            paths.append(path)
+    return tuple(paths), tuple(refused)
 
 
 def prlimit_argv(

@@ -51,7 +51,14 @@ def run(
     """Run `argv` in the sandbox on the snapshot with `contents` applied; noted in the task's
     events (the command, how it ended, the isolation) and read into a verdict."""
     limits = Limits(timeout_seconds=ctx.test_timeout_seconds)
-    result = checks.run_in_copy(ctx.repo_root, contents, argv, limits=limits, mode=ctx.sandbox_mode)
+    result = checks.run_in_copy(
+        ctx.repo_root,
+        contents,
+        argv,
+        limits=limits,
+        mode=ctx.sandbox_mode,
+        shared=ctx.sandbox_paths,
+    )
     command = shlex.join(argv)
     status: RunStatus
     if result.status == "could_not_start":

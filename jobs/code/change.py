@@ -12,6 +12,7 @@ from typing import cast
 from agents.code import graph as code_graph
 from agents.code.context import CodeContext
 from agents.code.model_calls import PACKAGE, PROMPTS
+from agents.code.sandbox_plan import shared_paths
 from agents.code.state import CheckResult, CodeState, Reproduction, SuiteResult
 from agents.code.validate import kept_test
 from agents.ports import Progress
@@ -171,6 +172,7 @@ def code_context(
         ),
         keep_reproduction=config.reproduce.keep,
         sandbox_mode=settings.morningai_sandbox,
+        sandbox_paths=shared_paths(settings.morningai_sandbox_paths)[0],
     )
 
 

@@ -328,3 +328,40 @@ def test_a_command_that_closes_its_output_early_is_waited_for(tree: Path, mode: 
     script = "exec >&- 2>&-; sleep 0.5; exit 3"
     done = sandbox.run(["sh", "-c", script], tree, limits=SHORT, mode=mode)
     assert (done.status, done.returncode, done.reason) == ("exited", 3, "exit 3")
+
+
+@needs_bwrap
+def test_a_shared_toolchain_is_there_read_only_and_nothing_else_of_the_host(tree: Path) -> None:
+    """MORNINGAI_SANDBOX_PATHS: a directory of the host (here a stand-in for a virtualenv with
+    the project's test dependencies) is visible under bubblewrap at its own path, read-only;
+    its neighbours are not."""
+    with tempfile.TemporaryDirectory(prefix="toolchain-", dir=sandbox.scratch_root()) as tmp:
+        shared = Path(tmp) / "venv"
+        neighbour = Path(tmp) / "other"
+        for folder in (shared / "bin", neighbour):
+            folder.mkdir(parents=True)
+        for folder in (Path(tmp), shared, shared / "bin", neighbour):
+            folder.chmod(0o755)
+        tool = shared / "bin" / "hello-toolchain"
+        tool.write_text("#!/bin/sh\necho HELLO from the toolchain\n")
+        tool.chmod(0o755)
+        (neighbour / "secret.txt").write_text("not for the sandbox")
+        (neighbour / "secret.txt").chmod(0o644)
+        script = (
+            "import subprocess, sys\n"
+            "print(subprocess.run([sys.argv[1]], capture_output=True, text=True).stdout)\n"
+            "for path in (sys.argv[1] + '-new', sys.argv[2]):\n"
+            "    try:\n"
+            "        open(path, 'w' if path.endswith('-new') else 'r').close()\n"
+            "        print('REACHED', path)\n"
+            "    except OSError as exc:\n"
+            "        print('STOPPED', path, exc.strerror)\n"
+        )
+        argv = ["python3", "-c", script, str(tool), str(neighbour / "secret.txt")]
+        done = sandbox.run(argv, tree, limits=SHORT, mode="bubblewrap", shared=(str(shared),))
+        without = sandbox.run(argv, tree, limits=SHORT, mode="bubblewrap")
+    assert done.ok, done.output
+    assert "HELLO from the toolchain" in done.output
+    assert f"STOPPED {tool}-new Read-only file system" in done.output
+    assert f"STOPPED {neighbour / 'secret.txt'} No such file or directory" in done.output
+    assert "HELLO" not in without.output  # not shared: not there

@@ -16,6 +16,7 @@ from agents.code.sandbox_plan import (
     prlimit_argv,
     reason,
     sandbox_env,
+    shared_paths,
 )
 
 MERGED = Layout(links=(("bin", "usr/bin"), ("lib", "usr/lib")), etc=("passwd", "ssl/certs"))
@@ -163,3 +164,28 @@ def test_isolation_follows_the_mode() -> None:
     assert sandbox.describe_isolation("auto", bwrap=missing).startswith(
         "process only: bubblewrap not found at /nonexistent/bwrap (apt-get install bubblewrap)"
     )
+
+
+def test_shared_toolchains_are_read_only_and_never_the_hosts_own_places() -> None:
+    paths, refused = shared_paths(
+        "/opt/venv:/usr/local/go/:/opt/venv: :relative/dir:/:/etc/ssl:/root/.pyenv:"
+        "/home/ci/.cargo:/var/lib/x:/opt/../etc:/proc/self:/run/secrets"
+    )
+    assert paths == ("/opt/venv", "/usr/local/go")
+    assert refused == (
+        "relative/dir",
+        "/",
+        "/etc/ssl",
+        "/root/.pyenv",
+        "/home/ci/.cargo",
+        "/var/lib/x",
+        "/opt/../etc",
+        "/proc/self",
+        "/run/secrets",
+    )
+    assert shared_paths(None) == ((), ())
+    argv = bwrap_argv("bwrap", ["true"], TREE, MERGED, Limits(), shared=paths)
+    assert pairs(argv, "--ro-bind-try") == [("/opt/venv", "/opt/venv"), ("/usr/local/go",) * 2]
+    # after the private /tmp (which would hide it) and never writable
+    assert argv.index("--ro-bind-try") > argv.index("--tmpfs")
+    assert ("/opt/venv", "/opt/venv") not in pairs(argv, "--bind")
