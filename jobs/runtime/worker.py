@@ -25,6 +25,7 @@ from rq import Worker
 
 from agents.code import sandbox
 from agents.code.sandbox import forbid_inspection
+from agents.code.sandbox_plan import shared_paths
 from core.logs import redact
 from core.settings import Settings
 from db.pool import Database
@@ -77,6 +78,7 @@ def run_worker(
         log.warning("could not mark the worker undumpable; tests may read its environment")
     redis = Redis.from_url(settings.require_redis_url())
     _say_sandbox(settings.morningai_sandbox, redis)
+    _say_shared(settings.morningai_sandbox_paths)
     db = Database(settings.require_database_url(), max_size=2).open(wait=True)
     stop = threading.Event()
     try:
@@ -97,6 +99,19 @@ def run_worker(
         stop.set()
         db.close()
         redis.close()
+
+
+def _say_shared(setting: str | None) -> None:
+    """The toolchains MORNINGAI_SANDBOX_PATHS shares with sandboxed runs, and those it may not
+    share (refused, and so not there: a run that needs them will say "not found")."""
+    paths, refused = shared_paths(setting)
+    if paths:
+        log.info("sandbox shares read-only: %s", ", ".join(paths))
+    if refused:
+        log.warning(
+            "MORNINGAI_SANDBOX_PATHS: not shared (relative, or the host's own place): %s",
+            ", ".join(refused),
+        )
 
 
 def _say_sandbox(mode: str, redis: Redis | None = None) -> None:

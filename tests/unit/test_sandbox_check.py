@@ -61,3 +61,16 @@ def test_the_worker_says_at_start_which_sandbox_is_in_force(
     assert said[0][1].startswith("sandbox for tests: process only: bubblewrap not used")
     assert said[1][0] == logging.ERROR
     assert "tests do not run" in said[1][1]
+
+
+def test_the_worker_names_the_shared_toolchains_and_warns_of_refused_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="jobs.runtime.worker"):
+        worker._say_shared("/opt/venv:/etc:relative")
+    said = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert (logging.INFO, "sandbox shares read-only: /opt/venv") in said
+    assert (
+        logging.WARNING,
+        "MORNINGAI_SANDBOX_PATHS: not shared (relative, or the host's own place): /etc, relative",
+    ) in said
