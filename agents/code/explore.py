@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 from agents import prompts
 from agents.code.context import CodeContext
 from agents.code.explore_tools import TOOLS, run_tool
-from agents.code.model_calls import issue_text, report_spend, system_message
+from agents.code.model_calls import issue_text, report_spend, spend, system_message
 from agents.code.review import review_section
 from agents.code.state import CodeState
 from agents.ports import Message, ToolCall
@@ -158,10 +158,7 @@ def plan(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
         messages, max_tokens=ctx.max_output_tokens, tools=TOOLS if tools else ()
     )
     report_spend(ctx, state, reply.usage)
-    update: CodeState = {
-        "prompt_tokens": reply.usage.prompt_tokens,
-        "completion_tokens": reply.usage.completion_tokens,
-    }
+    update = spend(reply.usage)
     if tools:
         update["explore_steps"] = step + 1
         update["explore_tokens"] = reply.usage.total

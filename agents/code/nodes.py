@@ -8,12 +8,11 @@ from agents import prompts
 from agents.code import reproduce
 from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
-from agents.code.locate_context import file_context
-from agents.code.model_calls import PACKAGE, report_spend, system_message, used
+from agents.code.locate_context import fenced_files, file_context
+from agents.code.model_calls import PACKAGE, report_spend, spend, system_message, used
 from agents.code.review import query_text
 from agents.code.state import CodeState
 from agents.ports import Message
-from agents.untrusted import fence
 
 
 def gather_context(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
@@ -43,29 +42,19 @@ def edit(state: CodeState, runtime: Runtime[CodeContext]) -> CodeState:
     messages = [system_message(ctx), Message("user", context), Message("user", text)]
     reply = ctx.model.complete(messages, max_tokens=ctx.max_output_tokens)
     report_spend(ctx, state, reply.usage)
-    return {
-        "edits_text": reply.text,
-        "attempt": attempt,
-        "prompt_tokens": reply.usage.prompt_tokens,
-        "completion_tokens": reply.usage.completion_tokens,
-    }
+    return {"edits_text": reply.text, "attempt": attempt, **spend(reply.usage)}
 
 
 def opened_context(ctx: CodeContext, state: CodeState) -> str:
     """The files the model opened while looking around (and not already in the context), whole
     as far as `max_opened_chars` allows: the edit needs their exact lines to change them."""
     shown = set(state.get("files", []))
-    parts: list[str] = []
-    room = ctx.max_opened_chars
-    for path in dict.fromkeys(state.get("opened", [])):
-        file = ctx.repo_root / path
-        if path in shown or not file.is_file() or room <= 200:
-            continue
-        text = file.read_text(encoding="utf-8", errors="replace")
-        if len(text) > room:
-            text = text[:room] + "\n[… file cut here]"
-        parts.append(fence(f"file {path}", text, limit=room + 100))
-        room -= len(text)
+    paths = [
+        p
+        for p in dict.fromkeys(state.get("opened", []))
+        if p not in shown and (ctx.repo_root / p).is_file()
+    ]
+    parts = fenced_files(ctx.repo_root, paths, ctx.max_opened_chars)
     if not parts:
         return ""
     return "\n\nFiles you opened while looking around:\n\n" + "\n\n".join(parts)

@@ -13,7 +13,7 @@ from agents import prompts
 from agents.code import test_layout, test_runners, verify
 from agents.code.change import ChangeError, compute_change
 from agents.code.context import CodeContext
-from agents.code.model_calls import issue_text, report_spend, system_message
+from agents.code.model_calls import issue_text, report_spend, spend, system_message
 from agents.code.state import CodeState, Reproduction
 from agents.ports import Message
 from agents.untrusted import fence
@@ -61,10 +61,7 @@ def write_reproduction(state: CodeState, runtime: Runtime[CodeContext]) -> CodeS
     ]
     reply = ctx.model.complete(messages, max_tokens=ctx.max_output_tokens)
     report_spend(ctx, state, reply.usage)
-    spent: CodeState = {
-        "prompt_tokens": reply.usage.prompt_tokens,
-        "completion_tokens": reply.usage.completion_tokens,
-    }
+    spent = spend(reply.usage)
     reproduction = _read_test(ctx, reply.text, path)
     reproduction["tries"] = earlier.get("tries", 0) + 1
     if "content" in reproduction:
