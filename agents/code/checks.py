@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import ast
 import json
-import shlex
 import shutil
 import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -23,8 +21,6 @@ import yaml
 from agents.code import sandbox
 from agents.code.sandbox import Limits, RunResult
 from agents.code.state import CheckResult
-
-TAIL_LINES = 15  # of a test run's output, in its check's detail
 
 
 def parse_check(path: str, content: str) -> CheckResult | None:
@@ -84,24 +80,3 @@ def run_in_copy(
         if run_as is not None:
             sandbox.hand_over(work, run_as)
         return sandbox.run(argv, work, limits=limits, mode=mode, shared=shared)
-
-
-def run_tests(
-    pristine: Path,
-    new_contents: Mapping[str, str | None],
-    command: str,
-    timeout: int,
-    *,
-    limits: Limits | None = None,
-    mode: str = "auto",
-) -> CheckResult:
-    """Run the repository's test command on a temporary copy with the change applied, in the
-    sandbox (`limits` default to the sandbox's, with `timeout`)."""
-    bounds = replace(limits or Limits(), timeout_seconds=timeout)
-    done = run_in_copy(pristine, new_contents, shlex.split(command), limits=bounds, mode=mode)
-    name = f"`{command}`"
-    if done.status == "could_not_start":
-        return CheckResult(name=name, ok=False, ran=False, detail=done.reason)
-    tail = done.output.strip().splitlines()[-TAIL_LINES:]
-    detail = done.reason + ("\n" + "\n".join(tail) if tail else "")
-    return CheckResult(name=name, ok=done.ok, ran=True, detail=detail)

@@ -307,22 +307,6 @@ def test_a_change_runs_in_a_throwaway_copy(tmp_path: Path, mode: str) -> None:
     assert (pristine / "a.txt").read_text() == "old"
 
 
-def test_the_test_command_check_reads_the_run(tmp_path: Path) -> None:
-    (tmp_path / "t.py").write_text("import sys\nprint('one')\nprint('two')\nsys.exit(2)\n")
-    check = checks.run_tests(tmp_path, {}, "python3 t.py", 20)
-    assert check == {
-        "name": "`python3 t.py`",
-        "ok": False,
-        "ran": True,
-        "detail": "exit 2\none\ntwo",
-    }
-    missing = checks.run_tests(tmp_path, {}, "no-such-runner -x", 20)
-    assert (missing["ran"], missing["detail"]) == (
-        False,
-        "could not start: no-such-runner is not on PATH",
-    )
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_a_command_that_closes_its_output_early_is_waited_for(tree: Path, mode: str) -> None:
     script = "exec >&- 2>&-; sleep 0.5; exit 3"
